@@ -1,0 +1,1 @@
+export { grad, vjp } from "./grad.js";

@@ -1,0 +1,185 @@
+import { create, toBinary } from "@bufbuild/protobuf";
+import {
+  AttributeProtoSchema,
+  AttributeProto_AttributeType,
+  GraphProtoSchema,
+  ModelProtoSchema,
+  NodeProtoSchema,
+  OperatorSetIdProtoSchema,
+  TensorProtoSchema,
+  TensorShapeProto_DimensionSchema,
+  TensorShapeProtoSchema,
+  TypeProto_TensorSchema,
+  TypeProtoSchema,
+  ValueInfoProtoSchema,
+  type AttributeProto,
+  type TensorProto,
+  type ValueInfoProto,
+} from "onnx-buf";
+import { onnxDataType } from "./dtype.js";
+import type { AttributeValue, Constant, Graph, OnnxNode, Tensor } from "./graph.js";
+import { formatShape } from "./shape.js";
+
+/**
+ * NOTE: opset 18 is the oldest that has everything we emit (LayerNormalization is 17,
+ * ReduceMean/ReduceMax with axes as an input are 18) and GPU providers register kernels per
+ * opset range, so a newer default would silently push ops onto the CPU. Ops that need a newer
+ * opset (none yet) must say so here.
+ */
+export const OPSET = 18;
+/** IR version 8 is the one that goes with opset 18. */
+export const IR_VERSION = 8;
+
+/** Which tensors a program reads and writes, by the names the caller will feed and fetch. */
+export interface ProgramSignature {
+  readonly inputs: readonly Tensor[];
+  readonly outputs: Readonly<Record<string, Tensor>>;
+}
+
+/**
+ * The nodes and constants needed to compute `outputs`, in emission order (which is topological),
+ * with the outputs renamed to their fetch names. A tensor that is fetched under two names, or that
+ * is an input or constant, is copied by an Identity node because ONNX gives a value one name.
+ */
+export function prune(graph: Graph, signature: ProgramSignature): { nodes: OnnxNode[]; constants: Constant[] } {
+  const inputNames = new Set(signature.inputs.map((t) => t.name));
+  const producedBy = new Map<string, number>();
+  graph.nodes.forEach((n, i) => n.outputs.forEach((o) => producedBy.set(o, i)));
+
+  const rename = new Map<string, string>();
+  const identities: OnnxNode[] = [];
+  for (const [fetchName, t] of Object.entries(signature.outputs)) {
+    if (producedBy.has(t.name) && !rename.has(t.name) && !inputNames.has(fetchName) && fetchName !== t.name) {
+      rename.set(t.name, fetchName);
+    } else if (fetchName !== t.name) {
+      identities.push({ opType: "Identity", inputs: [t.name], outputs: [fetchName], attributes: {} });
+    }
+  }
+
+  const needed = new Set<number>();
+  const stack = [...Object.values(signature.outputs).map((t) => t.name)];
+  const seen = new Set<string>();
+  while (stack.length > 0) {
+    const name = stack.pop() as string;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const i = producedBy.get(name);
+    if (i === undefined) {
+      if (!inputNames.has(name) && !graph.constants.has(name) && name !== "") {
+        throw new Error(`output depends on ${name}, which is neither computed, an input, nor a constant`);
+      }
+      continue;
+    }
+    if (needed.has(i)) continue;
+    needed.add(i);
+    for (const x of (graph.nodes[i] as OnnxNode).inputs) if (x !== "") stack.push(x);
+  }
+
+  const renamed = (name: string) => rename.get(name) ?? name;
+  const nodes: OnnxNode[] = [...needed]
+    .sort((a, b) => a - b)
+    .map((i) => {
+      const n = graph.nodes[i] as OnnxNode;
+      return { ...n, inputs: n.inputs.map(renamed), outputs: n.outputs.map(renamed) };
+    });
+  nodes.push(...identities.map((n) => ({ ...n, inputs: n.inputs.map(renamed) })));
+  const constants = [...graph.constants.values()].filter((c) => seen.has(c.name) && !inputNames.has(c.name));
+  return { nodes, constants };
+}
+
+/** Serializes the part of `graph` that computes the signature's outputs into an ONNX ModelProto. */
+export function toOnnxModel(graph: Graph, signature: ProgramSignature, docString = "pretext"): Uint8Array {
+  const { nodes, constants } = prune(graph, signature);
+  const model = create(ModelProtoSchema, {
+    irVersion: BigInt(IR_VERSION),
+    producerName: "pretext",
+    docString,
+    opsetImport: [create(OperatorSetIdProtoSchema, { domain: "", version: BigInt(OPSET) })],
+    graph: create(GraphProtoSchema, {
+      name: "pretext",
+      node: nodes.map((n, i) =>
+        create(NodeProtoSchema, {
+          name: `${n.opType}_${i}`,
+          opType: n.opType,
+          domain: n.domain ?? "",
+          input: [...n.inputs],
+          output: [...n.outputs],
+          attribute: Object.entries(n.attributes).map(([name, a]) => toAttributeProto(name, a)),
+        }),
+      ),
+      initializer: constants.map(toTensorProto),
+      input: signature.inputs.map((t) => valueInfo(t.name, t)),
+      output: Object.entries(signature.outputs).map(([name, t]) => valueInfo(name, t)),
+    }),
+  });
+  return toBinary(ModelProtoSchema, model);
+}
+
+function valueInfo(name: string, t: Tensor): ValueInfoProto {
+  return create(ValueInfoProtoSchema, {
+    name,
+    type: create(TypeProtoSchema, {
+      value: {
+        case: "tensorType",
+        value: create(TypeProto_TensorSchema, {
+          elemType: onnxDataType[t.dtype],
+          shape: create(TensorShapeProtoSchema, {
+            dim: t.shape.map((d) =>
+              create(TensorShapeProto_DimensionSchema, { value: { case: "dimValue", value: BigInt(d) } }),
+            ),
+          }),
+        }),
+      },
+    }),
+  });
+}
+
+function toTensorProto(c: Constant): TensorProto {
+  const bytes = new Uint8Array(c.data.buffer, c.data.byteOffset, c.data.byteLength);
+  return create(TensorProtoSchema, {
+    name: c.name,
+    dims: c.shape.map(BigInt),
+    dataType: onnxDataType[c.dtype],
+    // NOTE: raw_data is little-endian by the ONNX spec, which every platform we run on is.
+    rawData: new Uint8Array(bytes),
+  });
+}
+
+function toAttributeProto(name: string, a: AttributeValue): AttributeProto {
+  switch (a.kind) {
+    case "int":
+      return create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.INT, i: BigInt(a.value) });
+    case "float":
+      return create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.FLOAT, f: a.value });
+    case "string":
+      return create(AttributeProtoSchema, {
+        name,
+        type: AttributeProto_AttributeType.STRING,
+        s: new TextEncoder().encode(a.value),
+      });
+    case "ints":
+      return create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.INTS, ints: a.value.map(BigInt) });
+    case "floats":
+      return create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.FLOATS, floats: [...a.value] });
+  }
+}
+
+/** A stable, human-readable listing of a program, for snapshot tests and debugging. */
+export function toText(graph: Graph, signature: ProgramSignature): string {
+  const { nodes, constants } = prune(graph, signature);
+  const describe = (t: { dtype: string; shape: readonly number[] }) => `${t.dtype}${formatShape(t.shape)}`;
+  const lines: string[] = [];
+  for (const t of signature.inputs) lines.push(`input ${t.name}: ${describe(t)}`);
+  for (const c of constants) {
+    const values = c.data.length <= 8 ? ` = ${[...c.data].join(", ")}` : "";
+    lines.push(`const ${c.name}: ${describe(c)}${values}`);
+  }
+  for (const n of nodes) {
+    const attrs = Object.entries(n.attributes)
+      .map(([k, v]) => `${k}=${Array.isArray(v.value) ? `[${(v.value as number[]).join(",")}]` : String(v.value)}`)
+      .join(" ");
+    lines.push(`${n.outputs.join(", ")} = ${n.opType}(${n.inputs.join(", ")})${attrs ? ` {${attrs}}` : ""}`);
+  }
+  for (const [name, t] of Object.entries(signature.outputs)) lines.push(`output ${name}: ${describe(t)}`);
+  return lines.join("\n");
+}
