@@ -1,6 +1,6 @@
-import { ShapeError, type Tensor, formatShape, normalizeAxis } from "../graph/index.js";
+import { ShapeError, type Tensor, formatShape, normalizeAxis, onnxDataType } from "../graph/index.js";
 import { apply1, defineOp } from "./op.js";
-import { transpose, zeros } from "./shape.js";
+import { cast, transpose, zeros } from "./shape.js";
 
 function requireIndices(op: string, indices: Tensor): void {
   if (indices.dtype !== "int64" && indices.dtype !== "int32") {
@@ -38,8 +38,9 @@ const scatterAddRowsOp = defineOp<object>({
 
 /** zeros shaped like `table` with `updates[k]` added into row `indices[k]`. */
 function scatterAddRows(table: Tensor, indices: Tensor, updates: Tensor): Tensor {
-  if (indices.dtype !== "int64") throw new ShapeError("scatterAddRows", "ScatterND needs int64 indices");
-  return apply1(scatterAddRowsOp, [zeros(table.graph, table.shape, table.dtype), indices, updates], {});
+  // NOTE: ScatterND takes only int64 indices, while Gather also accepts int32.
+  const i64 = cast(indices, "int64");
+  return apply1(scatterAddRowsOp, [zeros(table.graph, table.shape, table.dtype), i64, updates], {});
 }
 
 /**
@@ -68,7 +69,11 @@ interface OneHotAttrs {
 const oneHotOp = defineOp<OneHotAttrs>({
   name: "oneHot",
   lower: (graph, [indices], { depth }) => {
-    const i = indices as Tensor;
+    // NOTE: ORT's CPU OneHot has no kernel for int32 indices with int64 depth; widen them first.
+    const i =
+      (indices as Tensor).dtype === "int64"
+        ? (indices as Tensor)
+        : graph.emit1("Cast", [indices as Tensor], (indices as Tensor).shape, "int64", { to: { kind: "int", value: onnxDataType.int64 } });
     const values = graph.constant([0, 1], [2], "float32");
     return [
       graph.emit1("OneHot", [i, graph.int64s([depth]), values], [...i.shape, depth], "float32", {

@@ -8,7 +8,9 @@ const matmulOp = defineOp<object>({
     const x = a as Tensor;
     const y = b as Tensor;
     requireFloat("matmul", x);
-    if (x.dtype !== y.dtype) throw new ShapeError("matmul", `dtypes differ: ${x.dtype} and ${y.dtype}`);
+    if (x.dtype !== y.dtype) {
+      throw new ShapeError("matmul", `dtypes differ: ${x.dtype}${formatShape(x.shape)} and ${y.dtype}${formatShape(y.shape)}`);
+    }
     const k = x.shape[x.rank - 1];
     const batch = broadcastShapes(x.shape.slice(0, -2), y.shape.slice(0, -2));
     if (k !== y.shape[y.rank - 2] || batch === null) {
@@ -39,6 +41,20 @@ const matmulOp = defineOp<object>({
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.rank === 0 || b.rank === 0) throw new ShapeError("matmul", `scalars cannot be multiplied as matrices: ${formatShape(a.shape)}, ${formatShape(b.shape)}`);
+  // Checked here, on the caller's shapes, so that errors do not show the unsqueezed vectors.
+  const k = a.shape[a.rank - 1] as number;
+  const kb = b.shape[b.rank === 1 ? 0 : b.rank - 2] as number;
+  if (k !== kb) {
+    throw new ShapeError("matmul", `cannot multiply ${formatShape(a.shape)} by ${formatShape(b.shape)}: inner dimensions ${k} and ${kb} differ`);
+  }
+  const batchA = a.shape.slice(0, -2);
+  const batchB = b.shape.slice(0, -2);
+  if (broadcastShapes(batchA, batchB) === null) {
+    throw new ShapeError(
+      "matmul",
+      `cannot multiply ${formatShape(a.shape)} by ${formatShape(b.shape)}: batch dimensions ${formatShape(batchA)} and ${formatShape(batchB)} do not broadcast`,
+    );
+  }
   const x = a.rank === 1 ? unsqueeze(a, 0) : a;
   const y = b.rank === 1 ? unsqueeze(b, 1) : b;
   let out = apply1(matmulOp, [x, y], {});

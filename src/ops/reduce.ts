@@ -1,7 +1,7 @@
 import { ShapeError, type Tensor, formatShape, normalizeAxis, requireFloat } from "../graph/index.js";
-import { div, equal, exp, mul, sub, where } from "./elementwise.js";
+import { div, equal, exp, mul, sub } from "./elementwise.js";
 import { apply1, defineOp } from "./op.js";
-import { broadcastTo, reshape } from "./shape.js";
+import { broadcastTo, cast, reshape } from "./shape.js";
 
 /** Axes to reduce: one, several, or (undefined) all of them. */
 export type Axes = number | readonly number[] | undefined;
@@ -14,7 +14,7 @@ interface ReduceAttrs {
 function resolveAxes(op: string, x: Tensor, axes: Axes): number[] {
   const list = axes === undefined ? x.shape.map((_, i) => i) : typeof axes === "number" ? [axes] : [...axes];
   const resolved = list.map((a) => normalizeAxis(a, x.rank, op));
-  if (new Set(resolved).size !== resolved.length) throw new ShapeError(op, `axes ${list.join(", ")} repeat an axis`);
+  if (new Set(resolved).size !== resolved.length) throw new ShapeError(op, `axes ${list.join(", ")} repeat an axis of ${formatShape(x.shape)}`);
   return resolved.sort((a, b) => a - b);
 }
 
@@ -90,7 +90,8 @@ export const min = defineReduction("min", "ReduceMin", ({ inputs: [x], outputs: 
 
 function extremumVjp(x: Tensor, y: Tensor, attrs: ReduceAttrs, g: Tensor | null): (Tensor | null)[] {
   if (!g) return [null];
-  const hit = where(equal(x, spread(y, x, attrs.axes)), 1, 0);
+  // NOTE: a cast of the comparison, not where(hit, 1, 0): both branches would be plain numbers.
+  const hit = cast(equal(x, spread(y, x, attrs.axes)), x.dtype);
   const ties = sum(hit, attrs.axes, true);
   return [mul(hit, div(spread(g, x, attrs.axes), ties))];
 }
@@ -108,9 +109,15 @@ export const logSumExp = defineReduction("logSumExp", "ReduceLogSumExp", ({ inpu
  * normalizes with; 1 is the unbiased estimate (PyTorch's `var` default).
  */
 export function variance(x: Tensor, axes?: Axes, keepDims = false, correction = 0): Tensor {
+  requireFloat("variance", x);
   const resolved = resolveAxes("variance", x, axes);
   const count = resolved.reduce((n, a) => n * (x.shape[a] as number), 1);
-  if (count - correction <= 0) throw new ShapeError("variance", `${count} elements leave no degrees of freedom`);
+  if (count - correction <= 0) {
+    throw new ShapeError(
+      "variance",
+      `${count} elements of ${formatShape(x.shape)} over axes ${resolved.join(", ")} leave no degrees of freedom`,
+    );
+  }
   const centered = sub(x, mean(x, resolved, true));
   const ss = sum(mul(centered, centered), resolved, keepDims);
   return div(ss, count - correction);

@@ -22,7 +22,11 @@ interface ReshapeAttrs {
 }
 const reshapeOp = defineOp<ReshapeAttrs>({
   name: "reshape",
-  lower: (graph, [x], { shape }) => [graph.emit1("Reshape", [x as Tensor, graph.int64s(shape)], shape, (x as Tensor).dtype)],
+  // NOTE: allowzero=1 so that a 0 in the (fully resolved) target shape means an empty axis, not
+  // "copy the input's dimension", which is what ONNX Reshape does with 0 by default.
+  lower: (graph, [x], { shape }) => [
+    graph.emit1("Reshape", [x as Tensor, graph.int64s(shape)], shape, (x as Tensor).dtype, { allowzero: { kind: "int", value: 1 } }),
+  ],
   // reshaping moves no values: the cotangent takes the input's shape back
   vjp: ({ inputs: [x] }, [g]) => [g ? reshape(g, (x as Tensor).shape) : null],
 });
@@ -69,6 +73,9 @@ export function squeeze(x: Tensor, axes?: number | readonly number[]): Tensor {
 export function unsqueeze(x: Tensor, axes: number | readonly number[]): Tensor {
   const rank = x.rank + (typeof axes === "number" ? 1 : axes.length);
   const list = (typeof axes === "number" ? [axes] : axes).map((a) => normalizeAxis(a, rank, "unsqueeze"));
+  if (new Set(list).size !== list.length) {
+    throw new ShapeError("unsqueeze", `axes [${(typeof axes === "number" ? [axes] : axes).join(", ")}] repeat an axis (input ${formatShape(x.shape)})`);
+  }
   const out: number[] = [];
   let k = 0;
   for (let i = 0; i < rank; i++) out.push(list.includes(i) ? 1 : (x.shape[k++] as number));
@@ -189,7 +196,11 @@ const sliceOp = defineOp<SliceAttrs>({
 export function slice(x: Tensor, starts: readonly number[], ends: readonly number[], axes?: readonly number[]): Tensor {
   const ax = (axes ?? starts.map((_, i) => i)).map((a) => normalizeAxis(a, x.rank, "slice"));
   if (starts.length !== ax.length || ends.length !== ax.length) {
-    throw new ShapeError("slice", `starts, ends and axes differ in length (${starts.length}, ${ends.length}, ${ax.length})`);
+    throw new ShapeError("slice", `starts, ends and axes differ in length (${starts.length}, ${ends.length}, ${ax.length}) for ${formatShape(x.shape)}`);
+  }
+  if (new Set(ax).size !== ax.length) throw new ShapeError("slice", `axes [${ax.join(", ")}] repeat an axis of ${formatShape(x.shape)}`);
+  if (![...starts, ...ends].every(Number.isInteger)) {
+    throw new ShapeError("slice", `starts [${starts.join(", ")}] and ends [${ends.join(", ")}] must be integers`);
   }
   const s = x.shape.map(() => 0);
   const e = [...x.shape];
@@ -213,7 +224,6 @@ const padOp = defineOp<PadAttrs>({
     const x = input as Tensor;
     const onnxPads = [...pads.map((p) => p[0]), ...pads.map((p) => p[1])];
     const shape = x.shape.map((d, i) => d + (pads[i] as readonly [number, number])[0] + (pads[i] as readonly [number, number])[1]);
-    if (shape.some((d) => d < 0)) throw new ShapeError("pad", `pads remove more than ${formatShape(x.shape)} has`);
     return [graph.emit1("Pad", [x, graph.int64s(onnxPads), graph.scalar(value, x.dtype)], shape, x.dtype)];
   },
   // padding adds constants: the cotangent is the window over the original values (negative pads crop)
@@ -232,8 +242,13 @@ const padOp = defineOp<PadAttrs>({
  * `pads` lists every axis, or the trailing ones: `pad(x, [[1, 1], [1, 1]])` pads H and W of NCHW.
  */
 export function pad(x: Tensor, pads: readonly (readonly [number, number])[], value = 0): Tensor {
-  if (pads.length > x.rank) throw new ShapeError("pad", `${pads.length} pad pairs for a rank-${x.rank} tensor`);
+  const describe = () => `[${pads.map(([b, a]) => `[${b}, ${a}]`).join(", ")}]`;
+  if (pads.length > x.rank) throw new ShapeError("pad", `${pads.length} pad pairs ${describe()} for ${formatShape(x.shape)}`);
   const full = [...x.shape.slice(0, x.rank - pads.length).map(() => [0, 0] as const), ...pads];
+  if (!full.every(([b, a]) => Number.isInteger(b) && Number.isInteger(a))) throw new ShapeError("pad", `pads ${describe()} must be integers`);
+  if (full.some(([b, a], i) => (x.shape[i] as number) + b + a < 0)) {
+    throw new ShapeError("pad", `pads ${describe()} remove more than ${formatShape(x.shape)} has`);
+  }
   if (full.every(([b, a]) => b === 0 && a === 0)) return x;
   return apply1(padOp, [x], { pads: full, value });
 }
@@ -278,6 +293,9 @@ export function stack(xs: readonly Tensor[], axis = 0): Tensor {
   const first = xs[0];
   if (first === undefined) throw new ShapeError("stack", "needs at least one tensor");
   const a = normalizeAxis(axis, first.rank + 1, "stack");
+  if (!xs.every((x) => x.dtype === first.dtype && sameShape(x.shape, first.shape))) {
+    throw new ShapeError("stack", `tensors must agree in shape and dtype: ${xs.map((x) => `${x.dtype}${formatShape(x.shape)}`).join(", ")}`);
+  }
   return concat(
     xs.map((x) => unsqueeze(x, a)),
     a,
