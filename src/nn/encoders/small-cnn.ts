@@ -1,0 +1,64 @@
+import { ShapeError, type Tensor, formatShape } from "../../graph/index.js";
+import { relu } from "../../ops/index.js";
+import { globalAvgPool2d, maxPool2d } from "../../ops/conv.js";
+import type { Rng } from "../../random/rng.js";
+import { BatchNorm2d } from "../batch-norm.js";
+import { Conv2d } from "../conv.js";
+import { AbstractModule, type ForwardContext } from "../module.js";
+
+/** conv3x3 (padding 1, no bias: the batch norm's shift replaces it) → BatchNorm2d → ReLU. */
+export class ConvBnRelu extends AbstractModule {
+  readonly conv: Conv2d;
+  readonly bn: BatchNorm2d;
+
+  constructor(inChannels: number, outChannels: number, rng: Rng) {
+    super();
+    this.conv = new Conv2d(inChannels, outChannels, 3, rng, { padding: 1, bias: false });
+    this.bn = new BatchNorm2d(outChannels);
+  }
+
+  call(ctx: ForwardContext, x: Tensor): Tensor {
+    return relu(this.bn.call(ctx, this.conv.call(ctx, x)));
+  }
+}
+
+export interface SmallCnnOptions {
+  /** Image channels (1 for MNIST, 3 for CIFAR). */
+  readonly inChannels?: number;
+}
+
+/**
+ * The small CNN of the PyTorch anchor (`Encoder` in anchors/pytorch/throughput.py), layer for
+ * layer: conv3x3(32)-BN-ReLU ×2, maxpool 2, conv3x3(64)-BN-ReLU ×2, maxpool 2,
+ * conv3x3(128)-BN-ReLU, global average pool. `x: [N, inChannels, H, W]` → `[N, 128]`.
+ * Parameters: `block1.conv.weight`, `block1.bn.weight`, … `block5.bn.bias`.
+ */
+export class SmallCnn extends AbstractModule {
+  readonly block1: ConvBnRelu;
+  readonly block2: ConvBnRelu;
+  readonly block3: ConvBnRelu;
+  readonly block4: ConvBnRelu;
+  readonly block5: ConvBnRelu;
+  readonly inChannels: number;
+  readonly outputDim = 128;
+
+  constructor(rng: Rng, { inChannels = 1 }: SmallCnnOptions = {}) {
+    super();
+    this.inChannels = inChannels;
+    this.block1 = new ConvBnRelu(inChannels, 32, rng);
+    this.block2 = new ConvBnRelu(32, 32, rng);
+    this.block3 = new ConvBnRelu(32, 64, rng);
+    this.block4 = new ConvBnRelu(64, 64, rng);
+    this.block5 = new ConvBnRelu(64, 128, rng);
+  }
+
+  call(ctx: ForwardContext, x: Tensor): Tensor {
+    if (x.rank !== 4 || x.shape[1] !== this.inChannels) throw new ShapeError("SmallCnn", `expects [N, ${this.inChannels}, H, W], got ${formatShape(x.shape)}`);
+    let y = this.block2.call(ctx, this.block1.call(ctx, x)); // [N, 32, H, W]
+    y = maxPool2d(y, { kernel: 2 }); // [N, 32, H/2, W/2]
+    y = this.block4.call(ctx, this.block3.call(ctx, y)); // [N, 64, H/2, W/2]
+    y = maxPool2d(y, { kernel: 2 }); // [N, 64, H/4, W/4]
+    y = this.block5.call(ctx, y); // [N, 128, H/4, W/4]
+    return globalAvgPool2d(y); // [N, 128]
+  }
+}

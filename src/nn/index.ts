@@ -1,0 +1,15 @@
+export * from "./module.js";
+export * as init from "./init.js";
+export { type BindMode, type BindOptions, type ModuleBinding, bindModule } from "./bind.js";
+export { Activation, type ActivationName, activate } from "./activation.js";
+export { type AttentionOptions, MultiHeadSelfAttention } from "./attention.js";
+export { AbstractBatchNorm, BatchNorm1d, BatchNorm2d, type BatchNormOptions } from "./batch-norm.js";
+export { Conv1d, Conv2d, type ConvOptions, ConvTranspose2d, type ConvTransposeOptions } from "./conv.js";
+export { Dropout } from "./dropout.js";
+export { Embedding } from "./embedding.js";
+export { LayerNorm, type LayerNormOptions } from "./layer-norm.js";
+export { Linear, type LinearOptions } from "./linear.js";
+export { Mlp, MlpBlock, type MlpBlockSpec } from "./mlp.js";
+export { Sequential, type UnaryModule } from "./sequential.js";
+export { TransformerBlock, type TransformerBlockOptions } from "./transformer-block.js";
+export * from "./encoders/index.js";
