@@ -1,0 +1,510 @@
+import { type AttributeValue, type Graph, ShapeError, type Tensor, attr, formatShape, requireFloat } from "../graph/index.js";
+import { mul } from "./elementwise.js";
+import { gather } from "./indexing.js";
+import { matmul } from "./linalg.js";
+import { type Op, apply1, defineOp } from "./op.js";
+import { mean, sum } from "./reduce.js";
+import { full, reshape, slice, squeeze, transpose, unsqueeze } from "./shape.js";
+
+// Layouts are PyTorch's: NCHW activations, [out, in/groups, kh, kw] filters (ConvTranspose:
+// [in, out/groups, kh, kw]). Padding is symmetric. Every shape is checked at trace time.
+
+/** A size given once for both spatial axes, or as `[h, w]`. */
+export type IntPair = number | readonly [number, number];
+type Pair = readonly [number, number];
+
+function pair(op: string, what: string, v: IntPair | undefined, fallback: number, min: number): Pair {
+  const p: Pair = v === undefined ? [fallback, fallback] : typeof v === "number" ? [v, v] : v;
+  if (p.length !== 2 || !p.every((d) => Number.isInteger(d) && d >= min)) {
+    throw new ShapeError(op, `${what} must be an integer ≥ ${min} or a pair of them, got ${JSON.stringify(v)}`);
+  }
+  return p;
+}
+
+/** floor((size + 2 pad − dil (k − 1) − 1) / stride) + 1: the output extent of a conv or pool window. */
+function windows(size: number, k: number, stride: number, pad: number, dil: number): number {
+  return Math.floor((size + 2 * pad - dil * (k - 1) - 1) / stride) + 1;
+}
+
+const at = (s: readonly number[], i: number): number => s[i] as number;
+
+/** A pair computed per spatial axis (0 = H, 1 = W). */
+const perAxis = (f: (i: number) => number): Pair => [f(0), f(1)];
+
+function requireRank(op: string, what: string, t: Tensor, rank: number, layout: string): void {
+  if (t.rank !== rank) throw new ShapeError(op, `${what} must be ${layout}, got ${t.dtype}${formatShape(t.shape)}`);
+}
+
+function requireSameDtype(op: string, ts: readonly Tensor[]): void {
+  const first = ts[0] as Tensor;
+  requireFloat(op, first);
+  if (ts.some((t) => t.dtype !== first.dtype)) {
+    throw new ShapeError(op, `dtypes differ: ${ts.map((t) => `${t.dtype}${formatShape(t.shape)}`).join(", ")}`);
+  }
+}
+
+function requireBias(op: string, bias: Tensor | undefined, channels: number): void {
+  if (bias !== undefined && (bias.rank !== 1 || bias.shape[0] !== channels)) {
+    throw new ShapeError(op, `bias must be [${channels}], got ${formatShape(bias.shape)}`);
+  }
+}
+
+function windowAttrs(kernel: Pair, stride: Pair, padding: Pair, dilation?: Pair): Record<string, AttributeValue> {
+  return {
+    kernel_shape: attr.ints(kernel),
+    strides: attr.ints(stride),
+    pads: attr.ints([padding[0], padding[1], padding[0], padding[1]]),
+    ...(dilation ? { dilations: attr.ints(dilation) } : {}),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// conv2d
+// ---------------------------------------------------------------------------------------------
+
+export interface Conv2dOptions {
+  /** Step between windows; 1 as PyTorch. */
+  readonly stride?: IntPair;
+  /** Zeros added on both sides of each spatial axis; 0 as PyTorch. */
+  readonly padding?: IntPair;
+  /** Spacing between kernel taps; 1 as PyTorch. */
+  readonly dilation?: IntPair;
+  /** Channel groups: C and O must both divide by it; groups = C is a depthwise conv. */
+  readonly groups?: number;
+}
+
+interface ConvAttrs {
+  readonly stride: Pair;
+  readonly padding: Pair;
+  readonly dilation: Pair;
+  readonly groups: number;
+}
+
+interface ConvTransposeAttrs extends ConvAttrs {
+  readonly outputPadding: Pair;
+}
+
+function convAttrs(op: string, o: Conv2dOptions): ConvAttrs {
+  const groups = o.groups ?? 1;
+  if (!Number.isInteger(groups) || groups < 1) throw new ShapeError(op, `groups must be a positive integer, got ${groups}`);
+  return {
+    stride: pair(op, "stride", o.stride, 1, 1),
+    padding: pair(op, "padding", o.padding, 0, 0),
+    dilation: pair(op, "dilation", o.dilation, 1, 1),
+    groups,
+  };
+}
+
+const conv2dOp: Op<ConvAttrs> = defineOp<ConvAttrs>({
+  name: "conv2d",
+  lower: (graph, inputs, a) => {
+    const [x, w, b] = inputs as [Tensor, Tensor, Tensor | undefined];
+    requireRank("conv2d", "input", x, 4, "[N, C, H, W]");
+    requireRank("conv2d", "weight", w, 4, "[O, C/groups, kh, kw]");
+    requireSameDtype("conv2d", inputs);
+    const [n, c, h, wd] = x.shape as [number, number, number, number];
+    const [o, cg, kh, kw] = w.shape as [number, number, number, number];
+    if (c !== cg * a.groups || o % a.groups !== 0) {
+      throw new ShapeError(
+        "conv2d",
+        `input ${formatShape(x.shape)} has ${c} channels but weight ${formatShape(w.shape)} with groups=${a.groups} expects ${cg * a.groups}` +
+          (o % a.groups !== 0 ? ` (and ${o} output channels do not divide into ${a.groups} groups)` : ""),
+      );
+    }
+    requireBias("conv2d", b, o);
+    const ho = windows(h, kh, at(a.stride, 0), at(a.padding, 0), at(a.dilation, 0));
+    const wo = windows(wd, kw, at(a.stride, 1), at(a.padding, 1), at(a.dilation, 1));
+    if (ho < 1 || wo < 1) {
+      throw new ShapeError("conv2d", `kernel ${formatShape([kh, kw])} (dilation ${formatShape(a.dilation)}) is larger than padded input ${formatShape(x.shape)}`);
+    }
+    return [
+      graph.emit1("Conv", inputs, [n, o, ho, wo], x.dtype, {
+        ...windowAttrs([kh, kw], a.stride, a.padding, a.dilation),
+        group: attr.int(a.groups),
+      }),
+    ];
+  },
+  // y = K(w) x + b is linear in each input:
+  //   dx = Kᵀ g (a ConvTranspose), dw[o,c,a,b] = Σ g[n,o,i,j] x[n,c,i·s+a·d−p, …], db = Σ_{n,i,j} g
+  vjp: ({ inputs: [x, w, b], attrs }, [g]) => {
+    if (!g) return [null, null, null];
+    const xt = x as Tensor;
+    const wt = w as Tensor;
+    // NOTE: the rows a strided conv never reads come back as ConvTranspose output_padding, so dx
+    // has exactly x's shape even when (H + 2p − d(k − 1) − 1) is not a multiple of the stride.
+    const outputPadding = perAxis(
+      (i) => (at(xt.shape, 2 + i) + 2 * at(attrs.padding, i) - at(attrs.dilation, i) * (at(wt.shape, 2 + i) - 1) - 1) % at(attrs.stride, i),
+    );
+    const dx = apply1(convTranspose2dOp, [g, wt], { ...attrs, outputPadding });
+    const dw = convWeightGrad(xt, g, wt.shape, attrs);
+    return [dx, dw, b ? sum(g, [0, 2, 3]) : null];
+  },
+});
+
+/**
+ * The filter gradient of a conv with input `x: [N, C, H, W]` and output cotangent
+ * `gy: [N, O, Ho, Wo]`: dw[o, c, a, b] = Σ_{n,i,j} gy[n, o, i, j] · x_pad[n, c, a·d + i·s, b·d + j·s].
+ * That sum is itself a conv: batch and channel axes swap roles (x becomes [C/groups, groups·N, H, W],
+ * gy becomes a filter [O, N, Ho, Wo]), stride and dilation swap, and `groups` keeps each group's
+ * channels apart. The result may extend past the kernel; it is sliced back.
+ */
+function convWeightGrad(x: Tensor, gy: Tensor, wShape: readonly number[], a: ConvAttrs): Tensor {
+  const [n, c, h, wd] = x.shape as [number, number, number, number];
+  const [, o, ho, wo] = gy.shape as [number, number, number, number];
+  const [, cg, kh, kw] = wShape as [number, number, number, number];
+  const g = a.groups;
+  const xs = g === 1 ? transpose(x, [1, 0, 2, 3]) : reshape(transpose(reshape(x, [n, g, c / g, h, wd]), [2, 1, 0, 3, 4]), [cg, g * n, h, wd]);
+  const gs = g === 1 ? transpose(gy, [1, 0, 2, 3]) : reshape(transpose(reshape(gy, [n, g, o / g, ho, wo]), [1, 2, 0, 3, 4]), [o, n, ho, wo]);
+  const r = apply1(conv2dOp, [xs, gs], { stride: a.dilation, padding: a.padding, dilation: a.stride, groups: g }); // [C/g, O, ≥kh, ≥kw]
+  return transpose(slice(r, [0, 0], [kh, kw], [2, 3]), [1, 0, 2, 3]);
+}
+
+/**
+ * 2-D convolution (cross-correlation, as PyTorch's `F.conv2d`).
+ * @param x `[N, C, H, W]`
+ * @param weight `[O, C/groups, kh, kw]`
+ * @param bias `[O]`, optional
+ * @returns `[N, O, Ho, Wo]`, Ho = ⌊(H + 2p − d(kh − 1) − 1) / s⌋ + 1
+ *
+ * The bias is Conv's own third input rather than a separate Add: one node, which ORT's kernel
+ * adds in the GEMM epilogue, and its gradient is a single ReduceSum over [N, Ho, Wo].
+ */
+export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor, options: Conv2dOptions = {}): Tensor {
+  return apply1(conv2dOp, bias ? [x, weight, bias] : [x, weight], convAttrs("conv2d", options));
+}
+
+export interface Conv1dOptions {
+  readonly stride?: number;
+  readonly padding?: number;
+  readonly dilation?: number;
+  readonly groups?: number;
+}
+
+/**
+ * 1-D convolution, as PyTorch's `F.conv1d`; lowered as a conv2d of height 1 (ORT runs 1-D Conv
+ * through the same kernel), so its gradient is conv2d's.
+ * @param x `[N, C, L]`
+ * @param weight `[O, C/groups, k]`
+ * @param bias `[O]`, optional
+ * @returns `[N, O, Lo]`
+ */
+export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor, options: Conv1dOptions = {}): Tensor {
+  requireRank("conv1d", "input", x, 3, "[N, C, L]");
+  requireRank("conv1d", "weight", weight, 3, "[O, C/groups, k]");
+  const groups = options.groups ?? 1;
+  if (at(x.shape, 1) !== at(weight.shape, 1) * groups) {
+    throw new ShapeError(
+      "conv1d",
+      `input ${formatShape(x.shape)} has ${at(x.shape, 1)} channels but weight ${formatShape(weight.shape)} with groups=${groups} expects ${at(weight.shape, 1) * groups}`,
+    );
+  }
+  const y = conv2d(unsqueeze(x, 2), unsqueeze(weight, 2), bias, {
+    stride: [1, options.stride ?? 1],
+    padding: [0, options.padding ?? 0],
+    dilation: [1, options.dilation ?? 1],
+    groups,
+  });
+  return squeeze(y, 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// convTranspose2d
+// ---------------------------------------------------------------------------------------------
+
+export interface ConvTranspose2dOptions extends Conv2dOptions {
+  /** Extra rows/columns on the bottom/right of the output; less than the stride. */
+  readonly outputPadding?: IntPair;
+}
+
+const convTranspose2dOp: Op<ConvTransposeAttrs> = defineOp<ConvTransposeAttrs>({
+  name: "convTranspose2d",
+  lower: (graph, inputs, a) => {
+    const [x, w, b] = inputs as [Tensor, Tensor, Tensor | undefined];
+    requireRank("convTranspose2d", "input", x, 4, "[N, C, H, W]");
+    requireRank("convTranspose2d", "weight", w, 4, "[C, O/groups, kh, kw]");
+    requireSameDtype("convTranspose2d", inputs);
+    const [n, c, h, wd] = x.shape as [number, number, number, number];
+    const [ci, og, kh, kw] = w.shape as [number, number, number, number];
+    if (c !== ci || c % a.groups !== 0) {
+      throw new ShapeError(
+        "convTranspose2d",
+        `input ${formatShape(x.shape)} has ${c} channels but weight ${formatShape(w.shape)} expects ${ci}` +
+          (c % a.groups !== 0 ? ` (and ${c} channels do not divide into ${a.groups} groups)` : ""),
+      );
+    }
+    requireBias("convTranspose2d", b, og * a.groups);
+    // NOTE: PyTorch also allows outputPadding < dilation, but ORT's ConvTranspose rejects any
+    // outputPadding ≥ stride at run time (measured), so it is refused here at trace time.
+    if (a.outputPadding.some((p, i) => p >= at(a.stride, i))) {
+      throw new ShapeError("convTranspose2d", `outputPadding ${formatShape(a.outputPadding)} must be less than the stride ${formatShape(a.stride)}`);
+    }
+    const out = (size: number, i: number, k: number) =>
+      at(a.stride, i) * (size - 1) + at(a.outputPadding, i) + at(a.dilation, i) * (k - 1) + 1 - 2 * at(a.padding, i);
+    const ho = out(h, 0, kh);
+    const wo = out(wd, 1, kw);
+    if (ho < 1 || wo < 1) throw new ShapeError("convTranspose2d", `padding ${formatShape(a.padding)} leaves no output for input ${formatShape(x.shape)}`);
+    return [
+      graph.emit1("ConvTranspose", inputs, [n, og * a.groups, ho, wo], x.dtype, {
+        ...windowAttrs([kh, kw], a.stride, a.padding, a.dilation),
+        group: attr.int(a.groups),
+        output_padding: attr.ints(a.outputPadding),
+      }),
+    ];
+  },
+  // z = K(w)ᵀ x + b, K the conv with the same stride/padding/dilation/groups:
+  //   dx = K g (a conv; outputPadding < stride makes it exactly x's shape), dw = the conv filter gradient
+  //   with the roles of input and output swapped (input g, output cotangent x), db = Σ_{n,i,j} g
+  vjp: ({ inputs: [x, w, b], attrs }, [g]) => {
+    if (!g) return [null, null, null];
+    const xt = x as Tensor;
+    const wt = w as Tensor;
+    const { outputPadding: _, ...conv } = attrs;
+    return [apply1(conv2dOp, [g, wt], conv), convWeightGrad(g, xt, wt.shape, conv), b ? sum(g, [0, 2, 3]) : null];
+  },
+});
+
+/**
+ * Transposed 2-D convolution (the gradient of conv2d with respect to its input), as PyTorch's
+ * `F.conv_transpose2d`.
+ * @param x `[N, C, H, W]`
+ * @param weight `[C, O/groups, kh, kw]`
+ * @param bias `[O]`, optional
+ * @returns `[N, O, Ho, Wo]`, Ho = s(H − 1) − 2p + d(kh − 1) + outputPadding + 1
+ */
+export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor, options: ConvTranspose2dOptions = {}): Tensor {
+  const outputPadding = pair("convTranspose2d", "outputPadding", options.outputPadding, 0, 0);
+  return apply1(convTranspose2dOp, bias ? [x, weight, bias] : [x, weight], { ...convAttrs("convTranspose2d", options), outputPadding });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pooling
+// ---------------------------------------------------------------------------------------------
+
+export interface Pool2dOptions {
+  readonly kernel: IntPair;
+  /** Defaults to the kernel, as PyTorch. */
+  readonly stride?: IntPair;
+  /** Implicit padding on both sides, at most half the kernel (as PyTorch). */
+  readonly padding?: IntPair;
+}
+
+export interface AvgPool2dOptions extends Pool2dOptions {
+  /** Whether padded zeros count in the divisor; true as PyTorch's `AvgPool2d` default. */
+  readonly countIncludePad?: boolean;
+}
+
+interface PoolAttrs {
+  readonly kernel: Pair;
+  readonly stride: Pair;
+  readonly padding: Pair;
+}
+
+function poolAttrs(op: string, o: Pool2dOptions): PoolAttrs {
+  const kernel = pair(op, "kernel", o.kernel, 1, 1);
+  const stride = pair(op, "stride", o.stride ?? kernel, 1, 1);
+  const padding = pair(op, "padding", o.padding, 0, 0);
+  if (padding.some((p, i) => 2 * p > at(kernel, i))) {
+    throw new ShapeError(op, `padding ${formatShape(padding)} must be at most half the kernel ${formatShape(kernel)}`);
+  }
+  return { kernel, stride, padding };
+}
+
+function poolShape(op: string, x: Tensor, a: PoolAttrs): [number, number, number, number] {
+  requireRank(op, "input", x, 4, "[N, C, H, W]");
+  requireFloat(op, x);
+  const ho = windows(at(x.shape, 2), at(a.kernel, 0), at(a.stride, 0), at(a.padding, 0), 1);
+  const wo = windows(at(x.shape, 3), at(a.kernel, 1), at(a.stride, 1), at(a.padding, 1), 1);
+  if (ho < 1 || wo < 1) throw new ShapeError(op, `kernel ${formatShape(a.kernel)} is larger than padded input ${formatShape(x.shape)}`);
+  return [at(x.shape, 0), at(x.shape, 1), ho, wo];
+}
+
+const maxPool2dOp = defineOp<PoolAttrs>({
+  name: "maxPool2d",
+  lower: (graph, [input], a) => {
+    const x = input as Tensor;
+    const shape = poolShape("maxPool2d", x, a);
+    // Indices are flat over N·C·H·W (storage_order 0), which is what the gradient scatters into.
+    return graph.emit("MaxPool", [x], [{ shape, dtype: x.dtype }, { shape, dtype: "int64" }], windowAttrs(a.kernel, a.stride, a.padding));
+  },
+  // each window's cotangent goes to its argmax; overlapping windows that share one add up
+  // NOTE: MaxUnpool assigns instead of adding and loses gradient when windows overlap (measured),
+  // so the rule scatter-adds into the flat indices.
+  vjp: ({ inputs: [x], outputs: [, indices] }, [g]) => [g ? scatterAddFlat(g, indices as Tensor, (x as Tensor).shape) : null],
+});
+
+interface ScatterAttrs {
+  readonly shape: readonly number[];
+}
+const scatterAddFlatOp = defineOp<ScatterAttrs>({
+  name: "scatterAddFlat",
+  lower: (graph, [updates, indices], { shape }) => {
+    const u = updates as Tensor;
+    const i = indices as Tensor;
+    const n = shape.reduce((p, d) => p * d, 1);
+    const zeros = graph.emit1("Expand", [graph.scalar(0, u.dtype), graph.int64s([n])], [n], u.dtype);
+    const flatI = graph.emit1("Reshape", [i, graph.int64s([i.size])], [i.size], i.dtype);
+    const flatU = graph.emit1("Reshape", [u, graph.int64s([u.size])], [u.size], u.dtype);
+    const out = graph.emit1("ScatterElements", [zeros, flatI, flatU], [n], u.dtype, {
+      axis: attr.int(0),
+      reduction: attr.string("add"),
+    });
+    return [graph.emit1("Reshape", [out, graph.int64s(shape)], shape, u.dtype)];
+  },
+  // out.flat[i[k]] += u[k], so du[k] = g.flat[i[k]]: a gather
+  vjp: ({ inputs: [, indices] }, [g]) => [g ? gather(reshape(g, [-1]), indices as Tensor) : null, null],
+});
+
+/** Zeros of `shape` with `updates[k]` added at flat position `indices[k]`. */
+function scatterAddFlat(updates: Tensor, indices: Tensor, shape: readonly number[]): Tensor {
+  return apply1(scatterAddFlatOp, [updates, indices], { shape });
+}
+
+/**
+ * Max pooling over kh×kw windows, as PyTorch's `F.max_pool2d` (floor mode, padding never wins).
+ * @param x `[N, C, H, W]` → `[N, C, Ho, Wo]`
+ */
+export function maxPool2d(x: Tensor, options: Pool2dOptions): Tensor {
+  return maxPool2dOp.apply([x], poolAttrs("maxPool2d", options))[0] as Tensor;
+}
+
+interface AvgPoolAttrs extends PoolAttrs {
+  readonly countIncludePad: boolean;
+}
+const avgPool2dOp = defineOp<AvgPoolAttrs>({
+  name: "avgPool2d",
+  lower: (graph, [input], a) => {
+    const x = input as Tensor;
+    return [
+      graph.emit1("AveragePool", [x], poolShape("avgPool2d", x, a), x.dtype, {
+        ...windowAttrs(a.kernel, a.stride, a.padding),
+        count_include_pad: attr.int(a.countIncludePad ? 1 : 0),
+      }),
+    ];
+  },
+  // y[i] = Σ_{window i} x / count_i, so dx = Σ_{windows ∋ x} g_i / count_i: scale g by 1/count and
+  // spread it over each window with a depthwise ConvTranspose of a ones kernel
+  vjp: ({ inputs: [x], outputs: [y], attrs: a }, [g]) => {
+    if (!g) return [null];
+    const xt = x as Tensor;
+    const c = at(xt.shape, 1);
+    const [kh, kw] = a.kernel;
+    const scaled = mul(g, a.countIncludePad ? 1 / (kh * kw) : inverseCounts(xt, y as Tensor, a));
+    const ones = full(g.graph, [c, 1, kh, kw], 1, g.dtype);
+    const outputPadding = perAxis((i) => (at(xt.shape, 2 + i) + 2 * at(a.padding, i) - at(a.kernel, i)) % at(a.stride, i));
+    return [
+      apply1(convTranspose2dOp, [scaled, ones], { stride: a.stride, padding: a.padding, dilation: [1, 1], groups: c, outputPadding }),
+    ];
+  },
+});
+
+/** 1 / (number of unpadded elements in each output window), as a constant [Ho, Wo]. */
+function inverseCounts(x: Tensor, y: Tensor, a: PoolAttrs): Tensor {
+  const counts = [0, 1].map((i) =>
+    Array.from({ length: at(y.shape, 2 + i) }, (_, j) => {
+      const start = j * at(a.stride, i) - at(a.padding, i);
+      return Math.min(start + at(a.kernel, i), at(x.shape, 2 + i)) - Math.max(start, 0);
+    }),
+  ) as [number[], number[]];
+  const values = counts[0].flatMap((ch) => counts[1].map((cw) => 1 / (ch * cw)));
+  return y.graph.constant(values, [counts[0].length, counts[1].length], y.dtype);
+}
+
+/**
+ * Average pooling over kh×kw windows, as PyTorch's `F.avg_pool2d` (floor mode). With padding,
+ * padded zeros count in the divisor unless `countIncludePad: false` (PyTorch's default is true).
+ * @param x `[N, C, H, W]` → `[N, C, Ho, Wo]`
+ */
+export function avgPool2d(x: Tensor, options: AvgPool2dOptions): Tensor {
+  return apply1(avgPool2dOp, [x], { ...poolAttrs("avgPool2d", options), countIncludePad: options.countIncludePad ?? true });
+}
+
+/** The mean over H and W, as PyTorch's `AdaptiveAvgPool2d(1)` then `flatten(1)`: `[N, C, H, W]` → `[N, C]`. */
+export function globalAvgPool2d(x: Tensor): Tensor {
+  requireRank("globalAvgPool2d", "input", x, 4, "[N, C, H, W]");
+  return mean(x, [2, 3]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// upsample2d
+// ---------------------------------------------------------------------------------------------
+
+export interface Upsample2dOptions {
+  /** Output size is ⌊H · scale⌋ × ⌊W · scale⌋. */
+  readonly scale: number | readonly [number, number];
+  /** "nearest" (PyTorch's legacy nearest) or "bilinear" with align_corners=False. */
+  readonly mode: "nearest" | "bilinear";
+}
+
+interface UpsampleAttrs {
+  readonly scale: Pair;
+  readonly mode: "nearest" | "bilinear";
+}
+
+const upsample2dOp = defineOp<UpsampleAttrs>({
+  name: "upsample2d",
+  lower: (graph, [input], { scale, mode }) => {
+    const x = input as Tensor;
+    requireRank("upsample2d", "input", x, 4, "[N, C, H, W]");
+    requireFloat("upsample2d", x);
+    const shape = [at(x.shape, 0), at(x.shape, 1), Math.floor(at(x.shape, 2) * scale[0]), Math.floor(at(x.shape, 3) * scale[1])];
+    if (at(shape, 2) < 1 || at(shape, 3) < 1) throw new ShapeError("upsample2d", `scale ${formatShape(scale)} leaves no output for ${formatShape(x.shape)}`);
+    const scales = graph.constant([1, 1, scale[0], scale[1]], [4], "float32");
+    // Resize-18 attributes that reproduce PyTorch: nearest reads src = ⌊dst / scale⌋; bilinear
+    // reads src = (dst + 0.5) / scale − 0.5, clamped to the edges (align_corners=False).
+    const attributes: Record<string, AttributeValue> =
+      mode === "nearest"
+        ? { mode: attr.string("nearest"), coordinate_transformation_mode: attr.string("asymmetric"), nearest_mode: attr.string("floor") }
+        : { mode: attr.string("linear"), coordinate_transformation_mode: attr.string("half_pixel") };
+    return [graph.emit1("Resize", [x, null, scales], shape, x.dtype, attributes)];
+  },
+  // y = A_h x A_wᵀ per (n, c), with A the constant interpolation matrices, so dx = A_hᵀ g A_w.
+  // For nearest with integer scales that is a sum over each scale×scale block.
+  vjp: ({ inputs: [x], attrs: { scale, mode } }, [g]) => {
+    if (!g) return [null];
+    const [n, c, h, w] = (x as Tensor).shape as [number, number, number, number];
+    if (mode === "nearest" && Number.isInteger(scale[0]) && Number.isInteger(scale[1])) {
+      return [sum(reshape(g, [n, c, h, scale[0], w, scale[1]]), [3, 5])];
+    }
+    const ah = interpolation(g.graph, h, at(g.shape, 2), scale[0], mode, g.dtype, true); // [H, Ho]
+    const aw = interpolation(g.graph, w, at(g.shape, 3), scale[1], mode, g.dtype, false); // [Wo, W]
+    return [matmul(ah, matmul(g, aw))];
+  },
+});
+
+/**
+ * The [out, in] matrix of 1-D resampling that ORT's Resize applies along one axis (transposed to
+ * [in, out] when `transposed`).
+ */
+function interpolation(graph: Graph, size: number, outSize: number, scale: number, mode: UpsampleAttrs["mode"], dtype: Tensor["dtype"], transposed: boolean): Tensor {
+  const m = new Float64Array(size * outSize);
+  const put = (o: number, i: number, v: number) => {
+    const k = transposed ? i * outSize + o : o * size + i;
+    m[k] = (m[k] as number) + v;
+  };
+  for (let o = 0; o < outSize; o++) {
+    if (mode === "nearest") {
+      put(o, Math.min(Math.floor(o / scale), size - 1), 1);
+    } else {
+      const src = Math.min(Math.max((o + 0.5) / scale - 0.5, 0), size - 1);
+      const i0 = Math.floor(src);
+      const lambda = src - i0;
+      put(o, i0, 1 - lambda);
+      put(o, Math.min(i0 + 1, size - 1), lambda);
+    }
+  }
+  return graph.constant(m, transposed ? [size, outSize] : [outSize, size], dtype);
+}
+
+/**
+ * Upsamples H and W by `scale` with ONNX Resize, matching PyTorch's `F.interpolate` with
+ * `scale_factor` ("nearest", or "bilinear" with align_corners=False).
+ * @param x `[N, C, H, W]` → `[N, C, ⌊H·sh⌋, ⌊W·sw⌋]`
+ */
+export function upsample2d(x: Tensor, options: Upsample2dOptions): Tensor {
+  const s = options.scale;
+  const scale: Pair = typeof s === "number" ? [s, s] : s;
+  if (scale.length !== 2 || !scale.every((v) => Number.isFinite(v) && v > 0)) {
+    throw new ShapeError("upsample2d", `scale must be a positive number or a pair of them, got ${JSON.stringify(s)}`);
+  }
+  return apply1(upsample2dOp, [x], { scale, mode: options.mode });
+}
