@@ -1,7 +1,7 @@
-import { type Application, ShapeError, type Tensor, formatShape, isFloat, sameShape } from "../graph/index.js";
+import { type Application, ShapeError, type Tensor, broadcastShapes, formatShape, isFloat, sameShape } from "../graph/index.js";
 import { add } from "../ops/elementwise.js";
 import { lookupOp } from "../ops/op.js";
-import { full, sumToShape, zeros } from "../ops/shape.js";
+import { broadcastTo, full, sumToShape, zeros } from "../ops/shape.js";
 
 /**
  * Reverse-mode vector-Jacobian product: the cotangents of `wrt` given cotangents of `outputs`.
@@ -68,15 +68,29 @@ export function vjp(outputs: readonly Tensor[], cotangents: readonly Tensor[], w
       const c = inputCots[i];
       if (c === null || c === undefined || !live.has(x) || !isFloat(x.dtype)) return;
       // Rules may return a cotangent of the broadcast shape; it is summed back here, once.
-      accumulate(x, sumToShape(c, x.shape));
+      accumulate(x, toShape(c, x, app.op));
     });
   }
 
   return wrt.map((w) => cot.get(w) ?? zeros(w.graph, w.shape, w.dtype));
 }
 
+/**
+ * Brings a rule's cotangent to its input's shape: summed over broadcast axes when larger, and
+ * broadcast when smaller (a rule may return e.g. a keepDims-shaped cotangent, as VjpRule allows).
+ */
+function toShape(c: Tensor, x: Tensor, op: string): Tensor {
+  const joint = broadcastShapes(c.shape, x.shape);
+  if (joint === null) {
+    throw new ShapeError("vjp", `the ${op} rule returned a cotangent ${formatShape(c.shape)} for an input ${formatShape(x.shape)}`);
+  }
+  if (c.dtype !== x.dtype) throw new ShapeError("vjp", `the ${op} rule returned a ${c.dtype} cotangent for a ${x.dtype} input`);
+  return sumToShape(sameShape(joint, c.shape) ? c : broadcastTo(c, joint), x.shape);
+}
+
 /** The gradient of a scalar `loss` with respect to each of `wrt`. */
 export function grad(loss: Tensor, wrt: readonly Tensor[]): Tensor[] {
   if (loss.size !== 1) throw new ShapeError("grad", `loss must have one element, got ${formatShape(loss.shape)}; use vjp for other outputs`);
+  if (!isFloat(loss.dtype)) throw new ShapeError("grad", `loss must be a float tensor, got ${loss.dtype}${formatShape(loss.shape)}`);
   return vjp([loss], [full(loss.graph, loss.shape, 1, loss.dtype)], wrt);
 }

@@ -1,10 +1,30 @@
 import { describe, expect, it } from "vitest";
 import { grad, vjp } from "../../src/autodiff/index.js";
-import { Graph, ShapeError, type Tensor } from "../../src/graph/index.js";
+import { Graph, ShapeError, type Tensor, attr } from "../../src/graph/index.js";
 import * as ops from "../../src/ops/index.js";
+import { defineOp } from "../../src/ops/index.js";
 import { float64, int64 } from "../../src/runtime/index.js";
 import { allClose, evaluate, gradient } from "../helpers/evaluate.js";
 import { checkGradients } from "../helpers/gradcheck.js";
+
+/** sum of all elements with keepDims; its rule returns the [1, 1] cotangent unbroadcast. */
+const totalKeepDimsOp = defineOp<object>({
+  name: "test.totalKeepDims",
+  lower: (graph, [x]) => [
+    graph.emit1("ReduceSum", [x as Tensor], (x as Tensor).shape.map(() => 1), (x as Tensor).dtype, { keepdims: attr.int(1) }),
+  ],
+  // d sum(x) = broadcast(dy): left to the driver
+  vjp: (_, [g]) => [g ?? null],
+});
+const totalKeepDims = (x: Tensor) => totalKeepDimsOp.apply([x], {})[0] as Tensor;
+
+/** A deliberately wrong rule, to check the driver's error. */
+const badRuleOp = defineOp<object>({
+  name: "test.badRule",
+  lower: (graph, [x]) => [graph.emit1("Identity", [x as Tensor], (x as Tensor).shape, (x as Tensor).dtype)],
+  vjp: ({ inputs: [x] }) => [ops.reshape(ops.slice(ops.flatten(x as Tensor, 0), [0], [4]), [4])],
+});
+const badRule = (x: Tensor) => badRuleOp.apply([x], {})[0] as Tensor;
 
 const xs = [0.5, -1.25, 2, 0.75, -0.3, 1.1];
 const x23 = float64([2, 3], xs);
@@ -71,6 +91,25 @@ describe("grad driver", () => {
     const x = graph.input("x", [2, 3]);
     expect(() => grad(ops.mul(x, x), [x])).toThrow(ShapeError);
     expect(() => grad(ops.mul(x, x), [x])).toThrow("grad: loss must have one element, got [2, 3]; use vjp for other outputs");
+  });
+
+  it("a rule may return a cotangent smaller than its input (broadcast) or larger (summed)", async () => {
+    const [g] = await gradient((x) => ops.sum(ops.mul(totalKeepDims(x), 3)), [x23]);
+    expect(g!.shape).toEqual([2, 3]);
+    expect(g!.values).toEqual([3, 3, 3, 3, 3, 3]);
+  });
+
+  it("a rule returning a cotangent that does not fit its input is named in the error", () => {
+    const graph = new Graph();
+    const x = graph.input("x", [2, 3]);
+    expect(() => grad(ops.sum(badRule(x)), [x])).toThrow("vjp: the test.badRule rule returned a cotangent [4] for an input [2, 3]");
+  });
+
+  it("grad of an integer loss throws instead of returning zeros", () => {
+    const graph = new Graph();
+    const i = graph.input("i", [3], "int64");
+    const x = graph.input("x", [3]);
+    expect(() => grad(ops.sum(i), [x])).toThrow("grad: loss must be a float tensor, got int64[]");
   });
 
   it("vjp takes an explicit cotangent for a non-scalar output and checks its shape", async () => {
