@@ -2,10 +2,11 @@ import { randomBytes } from "node:crypto";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { type DType, Graph, type Shape, type Tensor, toOnnxModel } from "../graph/index.js";
-import { type AbstractModule, BoundContext, type ForwardContext, type Parameter, type StateBuffer, namedParameters, namedState } from "../nn/module.js";
+import { BoundContext, type Parameter, type StateBuffer, namedParameters, namedState } from "../nn/module.js";
+import type { UnaryModule } from "../nn/sequential.js";
 
 /** A module with a one-input forward pass: every encoder. */
-export type ExportableModule = AbstractModule & { call(ctx: ForwardContext, x: Tensor): Tensor };
+export type ExportableModule = UnaryModule;
 
 export interface ExportOnnxOptions {
   /** The static input shape, batch included (`[1, 1, 28, 28]`). */
