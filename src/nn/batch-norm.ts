@@ -48,7 +48,7 @@ export abstract class AbstractBatchNorm extends AbstractModule {
   call(ctx: ForwardContext, x: Tensor): Tensor {
     const name = this.constructor.name;
     if (!this.ranks.includes(x.rank) || x.shape[1] !== this.numFeatures) {
-      throw new ShapeError(name, `expects ${this.layout.replace("C", String(this.numFeatures))}, got ${formatShape(x.shape)}`);
+      throw new ShapeError(name, `expects ${this.layout.replaceAll("C", String(this.numFeatures))}, got ${formatShape(x.shape)}`);
     }
     const gamma = this.weight === null ? null : ctx.value(this.weight);
     const beta = this.bias === null ? null : ctx.value(this.bias);

@@ -43,13 +43,7 @@ export async function runModule(
   const outputs: Record<string, Tensor> = { y };
   for (const [buffer, next] of ctx.stateUpdates) outputs[`state:${statePaths.get(buffer)}`] = next;
 
-  const feeds: Record<string, HostTensor> = { x, ...noiseFeeds };
-  const leaves = new Map<string, { shape: Shape; value: Float32Array }>([...namedParameters(module), ...namedState(module)]);
-  for (const name of inputs.keys()) {
-    const leaf = leaves.get(name);
-    if (leaf === undefined) throw new Error(`no parameter or state named ${name}`);
-    feeds[name] = float32(leaf.shape, leaf.value);
-  }
+  const feeds: Record<string, HostTensor> = { x, ...noiseFeeds, ...feedsFor(module, inputs.keys()) };
   const program = await Program.compile(graph, { inputs: graph.inputs, outputs }, { threads: 1 });
   try {
     const out = await program.run(feeds);
@@ -60,6 +54,18 @@ export async function runModule(
   } finally {
     await program.release();
   }
+}
+
+/** Feeds of the current values of a module's parameters and state, by dotted path. */
+export function feedsFor(module: AbstractModule, names: Iterable<string>): Record<string, HostTensor> {
+  const leaves = new Map<string, { shape: Shape; value: Float32Array }>([...namedParameters(module), ...namedState(module)]);
+  const feeds: Record<string, HostTensor> = {};
+  for (const name of names) {
+    const leaf = leaves.get(name);
+    if (leaf === undefined) throw new Error(`no parameter or state named ${name}`);
+    feeds[name] = float32(leaf.shape, leaf.value);
+  }
+  return feeds;
 }
 
 /** Deterministic pseudo-random float32 input. */

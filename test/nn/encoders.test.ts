@@ -1,0 +1,104 @@
+import { describe, expect, it } from "vitest";
+import { grad } from "../../src/autodiff/index.js";
+import { Graph, type Tensor } from "../../src/graph/index.js";
+import {
+  BoundContext,
+  MlpEncoder,
+  ResNet18Cifar,
+  SmallCnn,
+  TinyGpt,
+  TransformerEncoder,
+  anchorLmOptions,
+  bindModule,
+  namedParameters,
+  parameterCount,
+} from "../../src/nn/index.js";
+import { sum } from "../../src/ops/index.js";
+import { Rng } from "../../src/random/rng.js";
+import { type HostTensor, Program, int64, toNumbers } from "../../src/runtime/index.js";
+import { feedsFor, randomInput, runModule } from "./run-module.js";
+
+describe("parameter counts equal PyTorch's", () => {
+  it("SmallCnn: the anchor's Encoder", () => {
+    const convs = 1 * 32 * 9 + 32 * 32 * 9 + 32 * 64 * 9 + 64 * 64 * 9 + 64 * 128 * 9;
+    const bns = 2 * (32 + 32 + 64 + 64 + 128);
+    expect(parameterCount(new SmallCnn(new Rng(0)))).toBe(convs + bns); // 139,168
+  });
+
+  it("TinyGpt: the anchor's TinyGPT (vocab 100, d 128, 4 layers, context 128)", () => {
+    const d = 128;
+    const block = 2 * 2 * d + (d * 3 * d + 3 * d) + (d * d + d) + (d * 4 * d + 4 * d) + (4 * d * d + d);
+    const expected = 100 * d + 128 * d + 4 * block + 2 * d + d * 100;
+    expect(expected).toBe(835_328);
+    expect(parameterCount(new TinyGpt(new Rng(0), anchorLmOptions))).toBe(expected);
+  });
+
+  it("ResNet18Cifar: torchvision's resnet18 with a 3×3 stem and no fc", () => {
+    // 11,689,512 (torchvision) − 513,000 (fc) − 64·3·49 (7×7 stem) + 64·3·9 (3×3 stem)
+    expect(parameterCount(new ResNet18Cifar(new Rng(0)))).toBe(11_689_512 - 513_000 - 64 * 3 * 49 + 64 * 3 * 9);
+  });
+});
+
+describe("encoders run on ORT with outputDim features", () => {
+  it("SmallCnn: [N, 1, 28, 28] → [N, 128], names as fields", async () => {
+    const cnn = new SmallCnn(new Rng(1));
+    expect([...namedParameters(cnn).keys()].slice(0, 3)).toEqual(["block1.conv.weight", "block1.bn.weight", "block1.bn.bias"]);
+    const train = await runModule(cnn, randomInput([4, 1, 28, 28]), { training: true });
+    expect(train.y.shape).toEqual([4, cnn.outputDim]);
+    expect(train.state.size).toBe(10); // running mean and variance of 5 batch norms
+    const evalRun = await runModule(cnn, randomInput([4, 1, 28, 28]), { bindAs: "constant" });
+    expect(evalRun.y.shape).toEqual([4, 128]);
+  });
+
+  it("ResNet18Cifar at width 1/16: [N, 3, 16, 16] → [N, 32]", async () => {
+    const net = new ResNet18Cifar(new Rng(2), { widthMultiplier: 1 / 16 });
+    expect(net.outputDim).toBe(32);
+    const names = [...namedParameters(net).keys()];
+    expect(names).toContain("layer1.0.conv1.weight");
+    expect(names).toContain("layer2.0.downsample.conv.weight");
+    expect(names).not.toContain("layer1.0.downsample.conv.weight");
+    expect((await runModule(net, randomInput([2, 3, 16, 16]), { training: true })).y.shape).toEqual([2, 32]);
+  });
+
+  it("MlpEncoder flattens images: [N, 1, 28, 28] → [N, 128]", async () => {
+    const enc = new MlpEncoder(new Rng(3), { inputShape: [1, 28, 28], hidden: [512], outputDim: 128 });
+    expect(parameterCount(enc)).toBe(784 * 512 + 512 + 512 * 128 + 128);
+    expect((await runModule(enc, randomInput([3, 1, 28, 28]))).y.shape).toEqual([3, enc.outputDim]);
+  });
+
+  it("TransformerEncoder: ids [B, T] (T < context) → [B, T, dModel]; TinyGpt → logits", async () => {
+    const options = { vocabSize: 11, dModel: 16, layers: 2, heads: 4, context: 8 };
+    const enc = new TransformerEncoder(new Rng(4), options);
+    const ids = int64([2, 6], [1, 2, 3, 4, 5, 6, 10, 9, 8, 7, 0, 0]);
+    expect((await runModule(enc, ids)).y.shape).toEqual([2, 6, enc.outputDim]);
+    const lm = new TinyGpt(new Rng(5), options);
+    expect([...namedParameters(lm).keys()].at(-1)).toBe("head.weight");
+    expect((await runModule(lm, ids)).y.shape).toEqual([2, 6, 11]);
+  });
+});
+
+describe("encoders are differentiable end to end", () => {
+  it("SmallCnn and TinyGpt: the gradient of every parameter traces, runs and is finite", async () => {
+    const cases = [
+      { module: new SmallCnn(new Rng(6)), x: randomInput([2, 1, 12, 12]) },
+      { module: new TinyGpt(new Rng(7), { vocabSize: 7, dModel: 8, layers: 2, heads: 2, context: 4 }), x: int64([2, 4], [1, 2, 3, 4, 5, 6, 0, 1]) },
+    ];
+    for (const { module, x } of cases) {
+      const graph = new Graph();
+      const input = graph.input("x", x.shape, x.dtype);
+      const { bindings, inputs } = bindModule(graph, module);
+      const y = module.call(new BoundContext(true, bindings), input);
+      const params = [...namedParameters(module)];
+      const grads = grad(sum(y), params.map(([, p]) => bindings.get(p) as Tensor));
+      const program = await Program.compile(graph, { inputs: graph.inputs, outputs: Object.fromEntries(params.map(([n], i) => [`grad:${n}`, grads[i] as Tensor])) }, { threads: 1 });
+      const out = await program.run({ x, ...feedsFor(module, inputs.keys()) });
+      await program.release();
+      for (const [name, p] of params) {
+        const g = toNumbers(out[`grad:${name}`] as HostTensor);
+        expect(g.length, name).toBe(p.value.length);
+        expect(g.every(Number.isFinite), name).toBe(true);
+      }
+      expect(toNumbers(out[`grad:${params[0]?.[0]}`] as HostTensor).some((v) => v !== 0)).toBe(true);
+    }
+  });
+});
