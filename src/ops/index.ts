@@ -4,4 +4,7 @@ export * from "./shape.js";
 export * from "./indexing.js";
 export * from "./linalg.js";
 export * from "./conv.js";
+export * from "./normalization.js";
+export * from "./losses.js";
+export * from "./similarity.js";
 export { type OpDef, type TensorLike, type VjpRule, defineOp } from "./op.js";
