@@ -11,6 +11,8 @@ import type { Rng } from "../random/rng.js";
  *   U(−1/√fanIn, 1/√fanIn); their biases U(−1/√fanIn, 1/√fanIn) (`linearBias`);
  * - `Embedding`: N(0, 1);
  * - `LayerNorm`, `BatchNorm` scale 1 and shift 0; running mean 0 and running variance 1.
+ *
+ * @module
  */
 
 /** The nonlinearity a Kaiming/Xavier gain is computed for (`torch.nn.init.calculate_gain`). */
