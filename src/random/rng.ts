@@ -6,7 +6,6 @@
  */
 export class Rng {
   #s: Uint32Array;
-  #spareNormal: number | null = null;
 
   constructor(seed: number | readonly number[]) {
     this.#s = new Uint32Array(4);
@@ -62,25 +61,30 @@ export class Rng {
     return Math.floor(this.uniform() * n);
   }
 
-  /** A standard normal sample (Box–Muller; the second value of each pair is kept for the next call). */
+  /**
+   * A standard normal sample (Box–Muller). NOTE: the pair's second value is dropped rather than
+   * cached, so that `state` alone resumes the sequence exactly; `normalArray` uses both.
+   */
   normal(): number {
-    if (this.#spareNormal !== null) {
-      const v = this.#spareNormal;
-      this.#spareNormal = null;
-      return v;
-    }
+    return this.#normalPair()[0];
+  }
+
+  #normalPair(): [number, number] {
     let u = 0;
     while (u === 0) u = this.uniform();
-    const v = this.uniform();
     const r = Math.sqrt(-2 * Math.log(u));
-    this.#spareNormal = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
+    const theta = 2 * Math.PI * this.uniform();
+    return [r * Math.cos(theta), r * Math.sin(theta)];
   }
 
   /** Fills a new Float32Array with N(mean, std²) samples. */
   normalArray(n: number, mean = 0, std = 1): Float32Array {
     const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) out[i] = mean + std * this.normal();
+    for (let i = 0; i < n; i += 2) {
+      const [a, b] = this.#normalPair();
+      out[i] = mean + std * a;
+      if (i + 1 < n) out[i + 1] = mean + std * b;
+    }
     return out;
   }
 

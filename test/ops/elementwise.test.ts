@@ -23,9 +23,13 @@ describe("elementwise ops: gradients by central finite differences (float64)", (
     ["erf", ops.erf],
     ["clip", (x) => ops.clip(x, -0.5, 0.7), awayFromZero],
   ];
+  // NOTE: ORT's CPU build has no float64 Erf kernel, so the erf-based ops are checked in float32.
+  const float32Only = new Set(["gelu", "erf"]);
   for (const [name, fn, values] of unary) {
     it(name, async () => {
-      await checkGradients(fn, [{ shape: [3, 5], ...(values ? { values: values(15) } : {}) }]);
+      await checkGradients(fn, [{ shape: [3, 5], ...(values ? { values: values(15) } : {}) }], {
+        dtype: float32Only.has(name) ? "float32" : "float64",
+      });
     });
   }
 
