@@ -1,0 +1,208 @@
+import type { Rng } from "../random/rng.js";
+import type { Dataset } from "./dataset.js";
+import { deriveRng } from "./seeding.js";
+
+/** A batch in the layout a compiled step is fed. */
+export interface Batch {
+  /** `[B, C, H, W]` values, row-major; a fresh array the consumer may keep or modify. */
+  readonly images: Float32Array;
+  readonly shape: readonly [number, number, number, number];
+  /** `[B]` class ids as int64 (what ONNX Gather/OneHot take), or null for unlabeled data. */
+  readonly labels: BigInt64Array | null;
+  /** `[B]` dataset indices of the rows, e.g. to look up samples or write embeddings back. */
+  readonly indices: Int32Array;
+  readonly epoch: number;
+  readonly batchIndex: number;
+}
+
+/** Where a loader is: the next batch it yields is batch `batchIndex` of epoch `epoch`. */
+export interface LoaderPosition {
+  readonly epoch: number;
+  readonly batchIndex: number;
+}
+
+export interface DataLoaderOptions {
+  batchSize: number;
+  /** Reshuffle every epoch; false keeps dataset order (evaluation, embedding export). */
+  shuffle?: boolean;
+  seed?: number;
+  /**
+   * Skip the last, smaller batch of an epoch. Default true: a static-shape compiled step takes
+   * one batch size, and batch-norm/contrastive losses are skewed by a tiny final batch.
+   */
+  dropLast?: boolean;
+  /**
+   * Applied to each assembled batch with a generator derived from (seed, epoch, batchIndex), so
+   * augmentations replay exactly on resume and do not depend on prefetching.
+   */
+  transform?: (batch: Batch, rng: Rng) => Batch;
+}
+
+// Stream ids keep the shuffle and transform generators of one (seed, epoch) unrelated.
+const SHUFFLE_STREAM = 1;
+const TRANSFORM_STREAM = 2;
+
+/**
+ * Seeded, resumable batching over a dataset. Every batch is a pure function of
+ * (seed, epoch, batchIndex): epoch e's order is `deriveRng(seed, SHUFFLE, e).permutation(N)`,
+ * so any batch can be rebuilt without replaying earlier ones. That makes `position` a complete
+ * checkpoint and lets the async iterator prefetch without touching the state.
+ *
+ * `for (const batch of loader)` yields the rest of the current epoch and leaves the position at
+ * the start of the next; `next()` steps through epochs without end.
+ */
+export class DataLoader {
+  readonly dataset: Dataset;
+  readonly batchSize: number;
+  readonly shuffle: boolean;
+  readonly seed: number;
+  readonly dropLast: boolean;
+  readonly #transform: ((batch: Batch, rng: Rng) => Batch) | undefined;
+  #position: LoaderPosition = { epoch: 0, batchIndex: 0 };
+  /** The permutation of the most recently used epoch (building one is O(N)). */
+  #order: { epoch: number; indices: Int32Array } | null = null;
+
+  constructor(dataset: Dataset, options: DataLoaderOptions) {
+    const { batchSize, shuffle = true, seed = 0, dropLast = true, transform } = options;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`DataLoader: batchSize must be a positive integer, got ${batchSize}`);
+    if (!Number.isSafeInteger(seed)) throw new Error(`DataLoader: seed must be an integer, got ${seed}`);
+    if (dataset.length === 0) throw new Error("DataLoader: the dataset is empty");
+    if (dropLast && dataset.length < batchSize) {
+      throw new Error(`DataLoader: dropLast with batchSize ${batchSize} leaves no batch of ${dataset.length} samples`);
+    }
+    this.dataset = dataset;
+    this.batchSize = batchSize;
+    this.shuffle = shuffle;
+    this.seed = seed;
+    this.dropLast = dropLast;
+    this.#transform = transform;
+  }
+
+  /** Batches in one epoch. */
+  get batchesPerEpoch(): number {
+    const n = this.dataset.length;
+    return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+  }
+
+  /** The next batch's place; save it in a checkpoint and restore it with `seek`. */
+  get position(): LoaderPosition {
+    return { ...this.#position };
+  }
+
+  /** Moves so that the next batch is `position`'s; `batchIndex` equal to `batchesPerEpoch` means the next epoch's start. */
+  seek(position: LoaderPosition): void {
+    const { epoch, batchIndex } = position;
+    if (!Number.isSafeInteger(epoch) || epoch < 0) throw new Error(`DataLoader.seek: bad epoch ${epoch}`);
+    if (!Number.isInteger(batchIndex) || batchIndex < 0 || batchIndex > this.batchesPerEpoch) {
+      throw new Error(`DataLoader.seek: batchIndex ${batchIndex} outside [0, ${this.batchesPerEpoch}]`);
+    }
+    this.#position = this.#normalize(epoch, batchIndex);
+  }
+
+  /** Dataset indices in epoch `epoch`'s order (identity without shuffling). */
+  order(epoch: number): Int32Array {
+    if (this.#order?.epoch !== epoch) {
+      const n = this.dataset.length;
+      let indices: Int32Array;
+      if (this.shuffle) indices = deriveRng(this.seed, SHUFFLE_STREAM, epoch).permutation(n);
+      else {
+        indices = new Int32Array(n);
+        for (let i = 0; i < n; i++) indices[i] = i;
+      }
+      this.#order = { epoch, indices };
+    }
+    return this.#order.indices;
+  }
+
+  /** Batch `batchIndex` of epoch `epoch`, built fresh; does not move the position. */
+  batch(epoch: number, batchIndex: number): Batch {
+    if (!Number.isInteger(batchIndex) || batchIndex < 0 || batchIndex >= this.batchesPerEpoch) {
+      throw new RangeError(`DataLoader: batchIndex ${batchIndex} outside [0, ${this.batchesPerEpoch})`);
+    }
+    const order = this.order(epoch);
+    const start = batchIndex * this.batchSize;
+    const indices = order.slice(start, Math.min(start + this.batchSize, order.length));
+    const batch = this.#assemble(indices, epoch, batchIndex);
+    return this.#transform === undefined ? batch : this.#transform(batch, deriveRng(this.seed, TRANSFORM_STREAM, epoch, batchIndex));
+  }
+
+  /** The batch at the position, then advances (into the next epoch after the last batch). */
+  next(): Batch {
+    const { epoch, batchIndex } = this.#position;
+    const batch = this.batch(epoch, batchIndex);
+    this.#position = this.#normalize(epoch, batchIndex + 1);
+    return batch;
+  }
+
+  /** The rest of the current epoch. */
+  *[Symbol.iterator](): Generator<Batch, void, undefined> {
+    const { epoch } = this.#position;
+    while (this.#position.epoch === epoch) yield this.next();
+  }
+
+  /**
+   * The rest of the current epoch, with batch k+1 assembled while the consumer awaits its work
+   * on batch k. NOTE: the position advances only when a batch is handed out, so breaking out of
+   * the loop (or checkpointing inside it) discards the prefetched batch and loses nothing.
+   */
+  async *[Symbol.asyncIterator](): AsyncGenerator<Batch, void, undefined> {
+    const { epoch } = this.#position;
+    let pending: Promise<Batch> | null = null;
+    while (this.#position.epoch === epoch) {
+      const { batchIndex } = this.#position;
+      const batch: Batch = pending === null ? this.batch(epoch, batchIndex) : await pending;
+      pending = null;
+      if (batchIndex + 1 < this.batchesPerEpoch) {
+        pending = prepareSoon(() => this.batch(epoch, batchIndex + 1));
+        // Marks a failure as handled until it is awaited, so an abandoned prefetch does not
+        // raise an unhandled rejection; the error still surfaces on the next iteration.
+        pending.catch(() => undefined);
+      }
+      // A seek() by the consumer while holding this batch must win over the prefetch.
+      const expected = this.#normalize(epoch, batchIndex + 1);
+      this.#position = expected;
+      yield batch;
+      if (this.#position.epoch !== expected.epoch || this.#position.batchIndex !== expected.batchIndex) pending = null;
+    }
+  }
+
+  #normalize(epoch: number, batchIndex: number): LoaderPosition {
+    return batchIndex >= this.batchesPerEpoch ? { epoch: epoch + 1, batchIndex: 0 } : { epoch, batchIndex };
+  }
+
+  #assemble(indices: Int32Array, epoch: number, batchIndex: number): Batch {
+    const [c, h, w] = this.dataset.sampleShape;
+    const size = c * h * w;
+    const b = indices.length;
+    const images = new Float32Array(b * size);
+    let labels: BigInt64Array | null = null;
+    for (let r = 0; r < b; r++) {
+      const index = indices[r] as number;
+      const sample = this.dataset.get(index);
+      if (sample.image.length !== size) {
+        throw new Error(`DataLoader: sample ${index} has ${sample.image.length} values, expected [${c}, ${h}, ${w}]`);
+      }
+      images.set(sample.image, r * size);
+      const label = sample.label;
+      if (r === 0 && label !== undefined) labels = new BigInt64Array(b);
+      if (labels !== null && label !== undefined) labels[r] = BigInt(label);
+      else if (labels !== null || label !== undefined) throw new Error(`DataLoader: sample ${index} is labeled unlike the rest of its batch`);
+    }
+    return { images, shape: [b, c, h, w], labels, indices, epoch, batchIndex };
+  }
+}
+
+/** Runs `make` on a later turn of the event loop, after the consumer's pending work has started. */
+function prepareSoon(make: () => Batch): Promise<Batch> {
+  return new Promise((resolve, reject) => {
+    const run = (): void => {
+      try {
+        resolve(make());
+      } catch (error) {
+        reject(error);
+      }
+    };
+    if (typeof setImmediate === "function") setImmediate(run);
+    else setTimeout(run, 0);
+  });
+}
