@@ -7,13 +7,30 @@ export interface HostTensor<D extends DType = DType> {
   readonly data: HostArrayFor[D];
 }
 
+const arrayTypes = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int64: BigInt64Array,
+  int32: Int32Array,
+  bool: Uint8Array,
+} as const;
+
+/**
+ * Why `data` cannot hold a tensor of this dtype and shape, or null when it can. Checked for
+ * every feed, since a HostTensor may be written as a plain object without `hostTensor`.
+ */
+export function hostDataProblem(dtype: DType, shape: Shape, data: HostArray): string | null {
+  const expected = arrayTypes[dtype];
+  if (expected === undefined) return `unknown dtype ${String(dtype)}`;
+  if (!(data instanceof expected)) return `${dtype} data must be a ${expected.name}, got a ${data.constructor.name}`;
+  if (data.length !== sizeOf(shape)) return `${data.length} values do not fill shape ${formatShape(shape)}`;
+  return null;
+}
+
 /** Wraps host data as a tensor after checking that its length and array type fit the shape and dtype. */
 export function hostTensor<D extends DType>(dtype: D, shape: Shape, data: HostArrayFor[D]): HostTensor<D> {
-  if (data.length !== sizeOf(shape)) {
-    throw new ShapeError("hostTensor", `${data.length} values do not fill shape ${formatShape(shape)}`);
-  }
-  const expected = { float32: Float32Array, float64: Float64Array, int64: BigInt64Array, int32: Int32Array, bool: Uint8Array }[dtype];
-  if (!(data instanceof expected)) throw new ShapeError("hostTensor", `${dtype} data must be a ${expected.name}`);
+  const problem = hostDataProblem(dtype, shape, data);
+  if (problem !== null) throw new ShapeError("hostTensor", problem);
   return { dtype, shape: [...shape], data };
 }
 

@@ -10,8 +10,24 @@ type OrtTensor = OrtNode.Tensor;
 const dtypes: ReadonlySet<string> = new Set<DType>(["float32", "float64", "int64", "int32", "bool"]);
 
 /**
- * Defaults measured on a 2-vCPU VM (CNN training step, onnxruntime-node 1.30): one thread 120 ms,
- * two spinning threads 205 ms, two threads without spinning 121 ms. Spinning is off by default.
+ * Defaults measured with `npx tsx bench/runtime-threads.ts` (onnxruntime-node 1.30, 2-vCPU AMD EPYC VM,
+ * MLP 784-1024-1024-10 train step with SGD, batch 256; median ms over interleaved runs):
+ *
+ * | machine                      | 1 thread | 2, spinning | 2, no spinning | auto, no spinning |
+ * | ---------------------------- | -------- | ----------- | -------------- | ----------------- |
+ * | idle                         | 29–31    | 17–19       | 17–20          | (= 2 threads)     |
+ * | others using ~0.3 of a core  | 37–40    | 30–39       | 25–32          | 28.5              |
+ * | others using ~1 of 2 cores   | 40–46    | 45–58       | 40–49          | 43                |
+ *
+ * So: all cores (threads 0 lets ORT use one per physical core) — 1.8x faster than one thread when
+ * the machine is ours. Spinning never measurably helped and cost up to ~20% under load (idle workers
+ * spin on cores the other threads need; the CNN step in ARCHITECTURE.md went 121 → 205 ms), so it
+ * is off. Graph optimization levels made no difference beyond noise on this matmul-bound step;
+ * "all" is kept for the fusions that elementwise-heavy graphs (normalization, activations) get.
+ * Under heavy contention one thread can win: pass `threads: 1` there (CI, several runs at once).
+ *
+ * Fetching an output costs a copy into a JS buffer: ~0.35–0.45 ms per 1M float32 (4 MiB) per run,
+ * about what `Float32Array.slice()` costs, so pack state into few tensors but do not fear the copy.
  */
 export const defaultSessionOptions: Required<SessionOptions> = {
   threads: 0,
