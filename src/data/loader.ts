@@ -99,8 +99,13 @@ export class DataLoader {
     this.#position = this.#normalize(epoch, batchIndex);
   }
 
-  /** Dataset indices in epoch `epoch`'s order (identity without shuffling). */
+  /** Dataset indices in epoch `epoch`'s order (identity without shuffling); a copy. */
   order(epoch: number): Int32Array {
+    return this.#orderOf(epoch).slice();
+  }
+
+  #orderOf(epoch: number): Int32Array {
+    if (!Number.isSafeInteger(epoch) || epoch < 0) throw new RangeError(`DataLoader: bad epoch ${epoch}`);
     if (this.#order?.epoch !== epoch) {
       const n = this.dataset.length;
       let indices: Int32Array;
@@ -119,7 +124,7 @@ export class DataLoader {
     if (!Number.isInteger(batchIndex) || batchIndex < 0 || batchIndex >= this.batchesPerEpoch) {
       throw new RangeError(`DataLoader: batchIndex ${batchIndex} outside [0, ${this.batchesPerEpoch})`);
     }
-    const order = this.order(epoch);
+    const order = this.#orderOf(epoch);
     const start = batchIndex * this.batchSize;
     const indices = order.slice(start, Math.min(start + this.batchSize, order.length));
     const batch = this.#assemble(indices, epoch, batchIndex);
