@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Graph, ShapeError, type Tensor } from "../../src/graph/index.js";
-import { add, matmul, mul, relu, sum } from "../../src/ops/index.js";
-import { type HostTensor, Program, float32, float64, int64, jit, toNumbers } from "../../src/runtime/index.js";
+import { add, logicalNot, matmul, mul, relu, sum, where } from "../../src/ops/index.js";
+import { type HostTensor, Program, float32, float64, hostTensor, int64, jit, nodeBackend, toNumbers, webBackend } from "../../src/runtime/index.js";
 
 async function compileAffine() {
   const g = new Graph();
@@ -133,6 +133,37 @@ describe("Program.compile: outputs that are not plain computed values", () => {
     const h = relu(x);
     await expect(Program.compile(g, { inputs: [h], outputs: { y: mul(h, 2) } })).rejects.toThrow("is not an input of this graph");
   });
+});
+
+describe("feeds and fetches as host memory", () => {
+  for (const backend of [nodeBackend, webBackend]) {
+    it(`${backend.name}: reads a subarray view at its offset and returns fresh buffers each run`, async () => {
+      const g = new Graph();
+      const x = g.input("x", [3]);
+      const p = await Program.compile(g, { inputs: [x], outputs: { y: mul(x, 2) } }, { backend });
+      const flat = Float32Array.from([9, 9, 1, 2, 3, 9]);
+      const feed = { x: hostTensor("float32", [3], flat.subarray(2, 5)) };
+      const first = await p.run(feed);
+      flat[2] = 10;
+      const second = await p.run(feed);
+      expect(toNumbers(first.y as HostTensor)).toEqual([2, 4, 6]);
+      expect(toNumbers(second.y as HostTensor)).toEqual([20, 4, 6]);
+      await p.release();
+    });
+
+    it(`${backend.name}: bool and int32 feeds and fetches`, async () => {
+      const g = new Graph();
+      const mask = g.input("mask", [3], "bool");
+      const n = g.input("n", [3], "int32");
+      const p = await Program.compile(g, { inputs: [mask, n], outputs: { kept: where(mask, n, 0), negated: logicalNot(mask) } }, { backend });
+      const out = await p.run({ mask: hostTensor("bool", [3], Uint8Array.from([1, 0, 1])), n: hostTensor("int32", [3], Int32Array.from([4, 5, 6])) });
+      expect(out.kept?.dtype).toBe("int32");
+      expect(toNumbers(out.kept as HostTensor)).toEqual([4, 0, 6]);
+      expect(out.negated?.dtype).toBe("bool");
+      expect(toNumbers(out.negated as HostTensor)).toEqual([0, 1, 0]);
+      await p.release();
+    });
+  }
 });
 
 describe("jit caches one session per shape signature", () => {
