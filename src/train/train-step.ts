@@ -1,9 +1,10 @@
 import { grad } from "../autodiff/index.js";
 import { type DType, Graph, type Shape, ShapeError, type Tensor, formatShape } from "../graph/index.js";
 import { type AbstractModule, BoundContext, type ForwardContext, type Parameter, type StateBuffer, namedParameters, namedState } from "../nn/module.js";
-import { concat, reshape } from "../ops/index.js";
+import { concat, reshape, slice } from "../ops/index.js";
 import { type FlatLayout, flatLayout, pack, segmentList, unpack } from "../optim/layout.js";
-import { type Optimizer, traceUpdate } from "../optim/optimizer.js";
+import { emaUpdate } from "../optim/ema.js";
+import { type LearningRate, type Optimizer, learningRateAt, traceUpdate } from "../optim/optimizer.js";
 import { Rng } from "../random/rng.js";
 import { type CompileOptions, type HostTensor, Program, hostTensor } from "../runtime/index.js";
 
@@ -13,10 +14,31 @@ export interface BatchSpec {
   readonly dtype?: DType;
 }
 
-/** What a loss function returns: the scalar to minimize and any scalars to log. */
+/** What a loss function returns: the scalar to minimize, scalars to log, and the next extra state. */
 export interface LossOutput {
   readonly loss: Tensor;
   readonly metrics?: Readonly<Record<string, Tensor>>;
+  /** The next value of every `extraState` entry (a MoCo queue after enqueueing this batch's keys). */
+  readonly nextState?: Readonly<Record<string, Tensor>>;
+}
+
+/**
+ * A momentum (EMA) copy of online modules, as BYOL's target network or MoCo's key encoder. It is
+ * not trained: after each step, target ← m · target + (1 − m) · online, inside the same graph.
+ */
+export interface TargetNetwork {
+  /** The copy; its parameters, in order, have the shapes of the followed modules' parameters. */
+  readonly module: AbstractModule;
+  /** Names of the online modules it follows, in order. */
+  readonly follows: readonly string[];
+  /** The EMA momentum, constant or a schedule over steps (BYOL's cosine schedule). */
+  readonly momentum: LearningRate;
+}
+
+/** A state tensor that the loss reads and rewrites every step (a queue of negatives). */
+export interface ExtraStateSpec {
+  readonly shape: Shape;
+  readonly initial: Float32Array;
 }
 
 export interface TrainStepOptions<B extends string> {
@@ -24,8 +46,12 @@ export interface TrainStepOptions<B extends string> {
   readonly modules: Readonly<Record<string, AbstractModule>>;
   /** The batch inputs fed every step, by name. */
   readonly batch: Readonly<Record<B, BatchSpec>>;
+  /** EMA copies of online modules, by name; their parameters are keyed `target.<name>.<path>`. */
+  readonly targets?: Readonly<Record<string, TargetNetwork>>;
+  /** State tensors carried between steps besides parameters, by name. */
+  readonly extraState?: Readonly<Record<string, ExtraStateSpec>>;
   /** Traced once: the loss of a batch. Modules read their parameters through `ctx`. */
-  readonly loss: (ctx: ForwardContext, batch: Readonly<Record<B, Tensor>>) => LossOutput;
+  readonly loss: (ctx: ForwardContext, batch: Readonly<Record<B, Tensor>>, extra: Readonly<Record<string, Tensor>>) => LossOutput;
   readonly optimizer: Optimizer;
   /** Seeds the host RNG that draws dropout noise; part of the checkpointed state. */
   readonly seed?: number;
@@ -53,17 +79,28 @@ export class NonFiniteLossError extends Error {
   }
 }
 
+/** The online parameters' flat range that one target network follows. */
+interface TargetPlan {
+  readonly name: string;
+  readonly network: TargetNetwork;
+  readonly layout: FlatLayout;
+  /** [start, end) ranges of the online flat vector, one per followed module, in order. */
+  readonly ranges: readonly (readonly [number, number])[];
+}
+
 /**
- * One training step compiled into ONE ONNX graph: forward, loss, backward, optimizer update and
- * new module state. All parameters travel as one flat vector, the optimizer's state as flat
- * vectors alike, module state (batch norm statistics) as another; the host keeps them and swaps
- * in the fetched ones after each step, so nothing is copied on the host.
+ * One training step compiled into ONE ONNX graph: forward, loss, backward, optimizer update,
+ * EMA target updates and new module state. All parameters travel as one flat vector, the
+ * optimizer's state as flat vectors alike, module state (batch norm statistics) as another; the
+ * host keeps them and swaps in the fetched ones after each step, so nothing is copied on the host.
  */
 export class TrainStep<B extends string> {
-  /** The current flat parameters, state, optimizer slots (replaced after every step). */
+  /** The current flat vectors (replaced after every step). */
   params: Float32Array;
   state: Float32Array;
   optimizerState: Record<string, Float32Array>;
+  targets: Record<string, Float32Array>;
+  extraState: Record<string, Float32Array>;
   /** Steps taken so far; the next step's schedule index. */
   stepCount = 0;
   rng: Rng;
@@ -72,6 +109,7 @@ export class TrainStep<B extends string> {
     readonly options: TrainStepOptions<B>,
     readonly layout: FlatLayout,
     readonly stateLayout: FlatLayout | null,
+    private readonly targetPlans: readonly TargetPlan[],
     private readonly program: Program,
     private readonly noiseShapes: readonly Shape[],
     private readonly metricNames: readonly string[],
@@ -81,6 +119,11 @@ export class TrainStep<B extends string> {
     this.params = pack(layout, new Map([...parameters].map(([k, p]) => [k, p.value])));
     this.state = stateLayout ? pack(stateLayout, new Map([...buffers].map(([k, b]) => [k, b.value]))) : new Float32Array(0);
     this.optimizerState = options.optimizer.init(layout);
+    // A target network starts as an exact copy of what it follows (BYOL, MoCo).
+    this.targets = Object.fromEntries(
+      targetPlans.map((t) => [t.name, concatArrays(t.ranges.map(([a, b]) => this.params.subarray(a, b)))]),
+    );
+    this.extraState = Object.fromEntries(Object.entries(options.extraState ?? {}).map(([k, v]) => [k, Float32Array.from(v.initial)]));
     this.rng = new Rng(options.seed ?? 0);
   }
 
@@ -88,33 +131,54 @@ export class TrainStep<B extends string> {
   static async compile<B extends string>(options: TrainStepOptions<B>): Promise<TrainStep<B>> {
     const parameters = new Map<string, Parameter>();
     const buffers = new Map<string, StateBuffer>();
+    const moduleRanges = new Map<string, [number, number]>();
+    let offset = 0;
     for (const [name, module] of Object.entries(options.modules)) {
-      for (const [k, p] of namedParameters(module, name)) parameters.set(k, p);
+      const start = offset;
+      for (const [k, p] of namedParameters(module, name)) {
+        if ([...parameters.values()].includes(p)) throw new Error(`parameter ${k} is shared with another module; list each module once`);
+        parameters.set(k, p);
+        offset += p.value.length;
+      }
+      moduleRanges.set(name, [start, offset]);
       for (const [k, b] of namedState(module, name)) buffers.set(k, b);
+    }
+    const targetParams = new Map<string, Map<string, Parameter>>();
+    for (const [name, target] of Object.entries(options.targets ?? {})) {
+      targetParams.set(name, namedParameters(target.module, `target.${name}`));
+      for (const [k, b] of namedState(target.module, `target.${name}`)) buffers.set(k, b);
     }
     const layout = flatLayout(new Map([...parameters].map(([k, p]) => [k, { shape: p.shape, decay: p.decay }])));
     const stateLayout = buffers.size > 0 ? flatLayout(new Map([...buffers].map(([k, b]) => [k, { shape: b.shape, decay: false }]))) : null;
+    const targetPlans = Object.entries(options.targets ?? {}).map(([name, network]) =>
+      planTarget(name, network, targetParams.get(name) as Map<string, Parameter>, moduleRanges, layout),
+    );
 
     const graph = new Graph();
     const paramsIn = graph.input("params", [layout.size]);
     const stateIn = stateLayout ? graph.input("state", [stateLayout.size]) : null;
+    const targetIn = targetPlans.map((t) => graph.input(`target.${t.name}`, [t.layout.size]));
+    const momentumIn = targetPlans.map((t) => graph.input(`target.${t.name}.momentum`, []));
+    const extraIn: Record<string, Tensor> = {};
+    for (const [k, spec] of Object.entries(options.extraState ?? {})) extraIn[k] = graph.input(`extra.${k}`, spec.shape);
     const batchIn = {} as Record<B, Tensor>;
     for (const [name, spec] of Object.entries(options.batch) as [B, BatchSpec][]) {
       batchIn[name] = graph.input(`batch.${name}`, spec.shape, spec.dtype ?? "float32");
     }
 
     const bindings = new Map<Parameter | StateBuffer, Tensor>();
-    const paramPieces = segmentList(paramsIn, layout);
-    [...parameters.values()].forEach((p, i) => bindings.set(p, paramPieces[i] as Tensor));
+    const bindAll = (leaves: Iterable<Parameter | StateBuffer>, pieces: readonly Tensor[]) => [...leaves].forEach((p, i) => bindings.set(p, pieces[i] as Tensor));
+    bindAll(parameters.values(), segmentList(paramsIn, layout));
     const statePieces = stateIn && stateLayout ? segmentList(stateIn, stateLayout) : [];
-    [...buffers.values()].forEach((b, i) => bindings.set(b, statePieces[i] as Tensor));
+    bindAll(buffers.values(), statePieces);
+    targetPlans.forEach((t, i) => bindAll((targetParams.get(t.name) as Map<string, Parameter>).values(), segmentList(targetIn[i] as Tensor, t.layout)));
     const noiseShapes: Shape[] = [];
     const ctx = new BoundContext(true, bindings, (shape) => {
       noiseShapes.push(shape);
       return graph.input(`noise.${noiseShapes.length - 1}`, shape);
     });
 
-    const { loss, metrics = {} } = options.loss(ctx, batchIn);
+    const { loss, metrics = {}, nextState = {} } = options.loss(ctx, batchIn, extraIn);
     if (loss.size !== 1) throw new ShapeError("TrainStep", `the loss must be a scalar, got ${formatShape(loss.shape)}`);
     const [grads] = grad(loss, [paramsIn]);
     const update = traceUpdate(options.optimizer, layout, { params: paramsIn, grads: grads as Tensor });
@@ -122,26 +186,51 @@ export class TrainStep<B extends string> {
     const outputs: Record<string, Tensor> = { params: update.params, loss: reshape(loss, []) };
     for (const [k, t] of Object.entries(update.state)) outputs[`opt.state.${k}`] = t;
     if (stateIn) {
-      outputs.state = concat(
-        [...buffers.values()].map((b, i) => reshape(ctx.stateUpdates.get(b) ?? (statePieces[i] as Tensor), [-1])),
-      );
+      outputs.state = concat([...buffers.values()].map((b, i) => reshape(ctx.stateUpdates.get(b) ?? (statePieces[i] as Tensor), [-1])));
+    }
+    targetPlans.forEach((t, i) => {
+      const online = concat(t.ranges.map(([a, b]) => slice(update.params, [a], [b])));
+      outputs[`target.${t.name}`] = emaUpdate(targetIn[i] as Tensor, online, momentumIn[i] as Tensor);
+    });
+    for (const [k, input] of Object.entries(extraIn)) {
+      const next = nextState[k];
+      if (next === undefined) throw new Error(`the loss returned no next value for extra state "${k}"`);
+      if (next.size !== input.size) throw new ShapeError("TrainStep", `next "${k}" is ${formatShape(next.shape)}, the state is ${formatShape(input.shape)}`);
+      outputs[`extra.${k}`] = reshape(next, input.shape);
     }
     const metricNames = Object.keys(metrics);
     for (const k of metricNames) outputs[`metric.${k}`] = reshape(metrics[k] as Tensor, []);
 
-    const inputs = [paramsIn, ...(stateIn ? [stateIn] : []), ...Object.values<Tensor>(update.stateInputs), ...Object.values<Tensor>(update.scalarInputs), ...Object.values<Tensor>(batchIn), ...ctx.noiseInputs];
+    const inputs = [
+      paramsIn,
+      ...(stateIn ? [stateIn] : []),
+      ...targetIn,
+      ...momentumIn,
+      ...Object.values(extraIn),
+      ...Object.values<Tensor>(update.stateInputs),
+      ...Object.values<Tensor>(update.scalarInputs),
+      ...Object.values<Tensor>(batchIn),
+      ...ctx.noiseInputs,
+    ];
     const program = await Program.compile(graph, { inputs, outputs }, options.compile);
-    return new TrainStep(options, layout, stateLayout, program, noiseShapes, metricNames, parameters, buffers);
+    return new TrainStep(options, layout, stateLayout, targetPlans, program, noiseShapes, metricNames, parameters, buffers);
   }
 
-  /** Runs one step on a batch; on a non-finite loss throws `NonFiniteLossError` and keeps the old parameters. */
+  /** Runs one step on a batch; on a non-finite loss throws `NonFiniteLossError` and keeps the old state. */
   async run(batch: Readonly<Record<B, HostTensor>>): Promise<StepResult> {
-    const feeds: Record<string, HostTensor> = { params: hostTensor("float32", [this.layout.size], this.params) };
-    if (this.stateLayout) feeds.state = hostTensor("float32", [this.stateLayout.size], this.state);
-    for (const [k, v] of Object.entries(this.optimizerState)) feeds[`opt.state.${k}`] = hostTensor("float32", [this.layout.size], v);
-    for (const [k, v] of Object.entries(this.options.optimizer.scalars(this.stepCount))) {
-      feeds[`opt.scalar.${k}`] = hostTensor("float32", [], Float32Array.of(v));
+    const flat = (data: Float32Array) => hostTensor("float32", [data.length], data);
+    const scalar = (v: number) => hostTensor("float32", [], Float32Array.of(v));
+    const feeds: Record<string, HostTensor> = { params: flat(this.params) };
+    if (this.stateLayout) feeds.state = flat(this.state);
+    for (const t of this.targetPlans) {
+      feeds[`target.${t.name}`] = flat(this.targets[t.name] as Float32Array);
+      feeds[`target.${t.name}.momentum`] = scalar(learningRateAt(t.network.momentum, this.stepCount));
     }
+    for (const [k, v] of Object.entries(this.extraState)) {
+      feeds[`extra.${k}`] = hostTensor("float32", (this.options.extraState?.[k] as ExtraStateSpec).shape, v);
+    }
+    for (const [k, v] of Object.entries(this.optimizerState)) feeds[`opt.state.${k}`] = flat(v);
+    for (const [k, v] of Object.entries(this.options.optimizer.scalars(this.stepCount))) feeds[`opt.scalar.${k}`] = scalar(v);
     for (const [k, v] of Object.entries(batch) as [B, HostTensor][]) feeds[`batch.${k}`] = v;
     this.noiseShapes.forEach((shape, i) => {
       const n = shape.reduce((a, b) => a * b, 1);
@@ -149,15 +238,18 @@ export class TrainStep<B extends string> {
     });
 
     const out = await this.program.run(feeds);
-    const loss = Number((out.loss as HostTensor).data[0]);
+    const take = (name: string) => (out[name] as HostTensor<"float32">).data;
+    const loss = Number(take("loss")[0]);
     const step = this.stepCount;
     if (!Number.isFinite(loss)) throw new NonFiniteLossError(step, loss);
-    this.params = (out.params as HostTensor<"float32">).data;
-    if (this.stateLayout) this.state = (out.state as HostTensor<"float32">).data;
-    for (const k of Object.keys(this.optimizerState)) this.optimizerState[k] = (out[`opt.state.${k}`] as HostTensor<"float32">).data;
+    this.params = take("params");
+    if (this.stateLayout) this.state = take("state");
+    for (const k of Object.keys(this.optimizerState)) this.optimizerState[k] = take(`opt.state.${k}`);
+    for (const t of this.targetPlans) this.targets[t.name] = take(`target.${t.name}`);
+    for (const k of Object.keys(this.extraState)) this.extraState[k] = take(`extra.${k}`);
     this.stepCount++;
     const metrics: Record<string, number> = {};
-    for (const k of this.metricNames) metrics[k] = Number((out[`metric.${k}`] as HostTensor).data[0]);
+    for (const k of this.metricNames) metrics[k] = Number(take(`metric.${k}`)[0]);
     return { step, loss, metrics };
   }
 
@@ -165,6 +257,10 @@ export class TrainStep<B extends string> {
   syncToModules(): void {
     for (const [k, v] of unpack(this.layout, this.params)) (this.parameters.get(k) as Parameter).value.set(v);
     if (this.stateLayout) for (const [k, v] of unpack(this.stateLayout, this.state)) (this.buffers.get(k) as StateBuffer).value.set(v);
+    for (const t of this.targetPlans) {
+      const params = [...namedParameters(t.network.module).values()];
+      [...unpack(t.layout, this.targets[t.name] as Float32Array).values()].forEach((v, i) => (params[i] as Parameter).value.set(v));
+    }
   }
 
   /** Everything needed to resume exactly: tensors by name, and the step and RNG state. */
@@ -172,6 +268,8 @@ export class TrainStep<B extends string> {
     const tensors = new Map<string, Float32Array>([["params", this.params]]);
     if (this.stateLayout) tensors.set("state", this.state);
     for (const [k, v] of Object.entries(this.optimizerState)) tensors.set(`opt.${k}`, v);
+    for (const [k, v] of Object.entries(this.targets)) tensors.set(`target.${k}`, v);
+    for (const [k, v] of Object.entries(this.extraState)) tensors.set(`extra.${k}`, v);
     return { tensors, step: this.stepCount, rngState: this.rng.state };
   }
 
@@ -186,6 +284,8 @@ export class TrainStep<B extends string> {
     this.params = take("params", this.layout.size);
     if (this.stateLayout) this.state = take("state", this.stateLayout.size);
     for (const k of Object.keys(this.optimizerState)) this.optimizerState[k] = take(`opt.${k}`, this.layout.size);
+    for (const t of this.targetPlans) this.targets[t.name] = take(`target.${t.name}`, t.layout.size);
+    for (const [k, v] of Object.entries(this.extraState)) this.extraState[k] = take(`extra.${k}`, v.length);
     this.stepCount = snapshot.step;
     this.rng = new Rng(snapshot.rngState);
   }
@@ -193,4 +293,35 @@ export class TrainStep<B extends string> {
   release(): Promise<void> {
     return this.program.release();
   }
+}
+
+function planTarget(
+  name: string,
+  network: TargetNetwork,
+  params: ReadonlyMap<string, Parameter>,
+  moduleRanges: ReadonlyMap<string, readonly [number, number]>,
+  online: FlatLayout,
+): TargetPlan {
+  const ranges = network.follows.map((m) => {
+    const r = moduleRanges.get(m);
+    if (r === undefined) throw new Error(`target "${name}" follows "${m}", which is not one of the trained modules (${[...moduleRanges.keys()].join(", ")})`);
+    return r;
+  });
+  const onlineShapes = online.segments.filter((s) => ranges.some(([a, b]) => s.offset >= a && s.offset < b)).map((s) => formatShape(s.shape));
+  const targetShapes = [...params.values()].map((p) => formatShape(p.shape));
+  if (onlineShapes.join() !== targetShapes.join()) {
+    throw new ShapeError("TrainStep", `target "${name}" has parameters ${targetShapes.join(" ")} but follows ${onlineShapes.join(" ")}`);
+  }
+  const layout = flatLayout(new Map([...params].map(([k, p]) => [k, { shape: p.shape, decay: false }])));
+  return { name, network, layout, ranges };
+}
+
+function concatArrays(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }
