@@ -21,7 +21,7 @@ export interface LoaderPosition {
   readonly batchIndex: number;
 }
 
-export interface DataLoaderOptions {
+export interface DataLoaderOptions<T = Batch> {
   batchSize: number;
   /** Reshuffle every epoch; false keeps dataset order (evaluation, embedding export). */
   shuffle?: boolean;
@@ -35,7 +35,7 @@ export interface DataLoaderOptions {
    * Applied to each assembled batch with a generator derived from (seed, epoch, batchIndex), so
    * augmentations replay exactly on resume and do not depend on prefetching.
    */
-  transform?: (batch: Batch, rng: Rng) => Batch;
+  transform?: (batch: Batch, rng: Rng) => T;
 }
 
 // Stream ids keep the shuffle and transform generators of one (seed, epoch) unrelated.
@@ -51,18 +51,18 @@ const TRANSFORM_STREAM = 2;
  * `for (const batch of loader)` yields the rest of the current epoch and leaves the position at
  * the start of the next; `next()` steps through epochs without end.
  */
-export class DataLoader {
+export class DataLoader<T = Batch> {
   readonly dataset: Dataset;
   readonly batchSize: number;
   readonly shuffle: boolean;
   readonly seed: number;
   readonly dropLast: boolean;
-  readonly #transform: ((batch: Batch, rng: Rng) => Batch) | undefined;
+  readonly #transform: ((batch: Batch, rng: Rng) => T) | undefined;
   #position: LoaderPosition = { epoch: 0, batchIndex: 0 };
   /** The permutation of the most recently used epoch (building one is O(N)). */
   #order: { epoch: number; indices: Int32Array } | null = null;
 
-  constructor(dataset: Dataset, options: DataLoaderOptions) {
+  constructor(dataset: Dataset, options: DataLoaderOptions<T>) {
     const { batchSize, shuffle = true, seed = 0, dropLast = true, transform } = options;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`DataLoader: batchSize must be a positive integer, got ${batchSize}`);
     if (!Number.isSafeInteger(seed)) throw new Error(`DataLoader: seed must be an integer, got ${seed}`);
@@ -120,7 +120,7 @@ export class DataLoader {
   }
 
   /** Batch `batchIndex` of epoch `epoch`, built fresh; does not move the position. */
-  batch(epoch: number, batchIndex: number): Batch {
+  batch(epoch: number, batchIndex: number): T {
     if (!Number.isInteger(batchIndex) || batchIndex < 0 || batchIndex >= this.batchesPerEpoch) {
       throw new RangeError(`DataLoader: batchIndex ${batchIndex} outside [0, ${this.batchesPerEpoch})`);
     }
@@ -128,11 +128,12 @@ export class DataLoader {
     const start = batchIndex * this.batchSize;
     const indices = order.slice(start, Math.min(start + this.batchSize, order.length));
     const batch = this.#assemble(indices, epoch, batchIndex);
-    return this.#transform === undefined ? batch : this.#transform(batch, deriveRng(this.seed, TRANSFORM_STREAM, epoch, batchIndex));
+    // Without a transform T is Batch (the default type argument), so the batch is the item.
+    return this.#transform === undefined ? (batch as T) : this.#transform(batch, deriveRng(this.seed, TRANSFORM_STREAM, epoch, batchIndex));
   }
 
   /** The batch at the position, then advances (into the next epoch after the last batch). */
-  next(): Batch {
+  next(): T {
     const { epoch, batchIndex } = this.#position;
     const batch = this.batch(epoch, batchIndex);
     this.#position = this.#normalize(epoch, batchIndex + 1);
@@ -140,7 +141,7 @@ export class DataLoader {
   }
 
   /** The rest of the current epoch. */
-  *[Symbol.iterator](): Generator<Batch, void, undefined> {
+  *[Symbol.iterator](): Generator<T, void, undefined> {
     const { epoch } = this.#position;
     while (this.#position.epoch === epoch) yield this.next();
   }
@@ -150,12 +151,12 @@ export class DataLoader {
    * on batch k. NOTE: the position advances only when a batch is handed out, so breaking out of
    * the loop (or checkpointing inside it) discards the prefetched batch and loses nothing.
    */
-  async *[Symbol.asyncIterator](): AsyncGenerator<Batch, void, undefined> {
+  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
     const { epoch } = this.#position;
-    let pending: Promise<Batch> | null = null;
+    let pending: Promise<T> | null = null;
     while (this.#position.epoch === epoch) {
       const { batchIndex } = this.#position;
-      const batch: Batch = pending === null ? this.batch(epoch, batchIndex) : await pending;
+      const batch: T = pending === null ? this.batch(epoch, batchIndex) : await pending;
       pending = null;
       if (batchIndex + 1 < this.batchesPerEpoch) {
         pending = prepareSoon(() => this.batch(epoch, batchIndex + 1));
@@ -198,7 +199,7 @@ export class DataLoader {
 }
 
 /** Runs `make` on a later turn of the event loop, after the consumer's pending work has started. */
-function prepareSoon(make: () => Batch): Promise<Batch> {
+function prepareSoon<T>(make: () => T): Promise<T> {
   return new Promise((resolve, reject) => {
     const run = (): void => {
       try {

@@ -1,4 +1,4 @@
-import type { Batch, DataLoader } from "../data/loader.js";
+import type { DataLoader } from "../data/loader.js";
 import type { HostTensor } from "../runtime/index.js";
 import { type JsonValue, loadLatestCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import type { StepResult, TrainStep } from "./train-step.js";
@@ -38,11 +38,12 @@ export interface CheckpointOptions {
   readonly metadata?: JsonValue;
 }
 
-export interface FitOptions<B extends string> {
+export interface FitOptions<B extends string, T> {
   readonly step: TrainStep<B>;
-  readonly loader: DataLoader;
-  /** Maps a loader batch to the step's named inputs (views, masks, labels). */
-  readonly feeds: (batch: Batch) => Readonly<Record<B, HostTensor>>;
+  /** Yields items (a batch, or the views a method's transform made of it) that `feeds` turns into step inputs. */
+  readonly loader: DataLoader<T>;
+  /** Maps a loader item to the step's named inputs (views, masks, labels). */
+  readonly feeds: (item: T) => Readonly<Record<B, HostTensor>>;
   readonly epochs: number;
   /** Stop cleanly after this much training wall time (a CPU user's "train for five minutes"). */
   readonly timeBudgetSeconds?: number;
@@ -78,7 +79,7 @@ interface ProgressMetadata {
  * (the parameters, optimizer state, RNG and the loader position all come back, so the next step
  * sees the same batch and computes the same loss as an uninterrupted run would have).
  */
-export async function fit<B extends string>(options: FitOptions<B>): Promise<FitResult> {
+export async function fit<B extends string, T>(options: FitOptions<B, T>): Promise<FitResult> {
   const { step, loader, epochs, callbacks = [], checkpoint } = options;
   let elapsedBefore = 0;
   let epochLosses: number[] = [];
@@ -124,18 +125,19 @@ export async function fit<B extends string>(options: FitOptions<B>): Promise<Fit
     let sum = 0;
     let count = 0;
     let tick = performance.now();
-    for await (const batch of loader) {
-      const result = await step.run(options.feeds(batch));
+    let batchIndex = loader.position.batchIndex;
+    for await (const item of loader) {
+      const result = await step.run(options.feeds(item));
       sum += result.loss;
       count++;
       const now = performance.now();
       const event: StepEvent = {
         ...result,
         epoch,
-        batchIndex: batch.batchIndex,
+        batchIndex: batchIndex++,
         batchesPerEpoch: loader.batchesPerEpoch,
         epochs,
-        samplesPerSecond: batch.shape[0] / ((now - tick) / 1000),
+        samplesPerSecond: loader.batchSize / ((now - tick) / 1000),
         elapsedSeconds: elapsed(),
         scalars: step.options.optimizer.scalars(result.step),
       };

@@ -1,0 +1,112 @@
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { ArrayDataset } from "../../src/data/dataset.js";
+import { type Batch, DataLoader } from "../../src/data/loader.js";
+import { Mlp } from "../../src/nn/mlp.js";
+import { crossEntropyWithLogits, reshape } from "../../src/ops/index.js";
+import { adam, warmupCosine } from "../../src/optim/index.js";
+import { Rng } from "../../src/random/rng.js";
+import { hostTensor } from "../../src/runtime/index.js";
+import { type StepEvent, fit } from "../../src/train/fit.js";
+import { TrainStep } from "../../src/train/train-step.js";
+
+const N = 96;
+const BATCH = 16;
+
+function dataset(): ArrayDataset {
+  const rng = new Rng(7);
+  const images = new Float32Array(N * 4);
+  const labels = new Int32Array(N);
+  for (let i = 0; i < N; i++) {
+    labels[i] = i % 3;
+    for (let d = 0; d < 4; d++) images[i * 4 + d] = rng.normal() + (d === labels[i] ? 2 : 0);
+  }
+  return new ArrayDataset({ images, sampleShape: [1, 2, 2], labels, numClasses: 3 });
+}
+
+async function setup(seed: number) {
+  const model = new Mlp(4, [{ out: 16, act: "relu", dropout: 0.2 }, { out: 3 }], new Rng(seed));
+  const step = await TrainStep.compile({
+    modules: { model },
+    batch: { x: { shape: [BATCH, 1, 2, 2] }, y: { shape: [BATCH], dtype: "int64" } },
+    loss: (ctx, { x, y }) => ({ loss: crossEntropyWithLogits(model.call(ctx, reshape(x, [BATCH, 4])), y) }),
+    optimizer: adam({ lr: warmupCosine({ baseLr: 1e-2, warmupSteps: 3, totalSteps: 18 }) }),
+    seed,
+  });
+  const loader = new DataLoader(dataset(), { batchSize: BATCH, seed });
+  const feeds = (b: Batch) => ({
+    x: hostTensor("float32", b.shape, b.images),
+    y: hostTensor("int64", [BATCH], b.labels as BigInt64Array),
+  });
+  return { step, loader, feeds };
+}
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+describe("fit", () => {
+  it("trains for the given epochs and reports every step", async () => {
+    const { step, loader, feeds } = await setup(1);
+    const events: StepEvent[] = [];
+    const result = await fit({ step, loader, feeds, epochs: 3, callbacks: [{ onStep: (e) => void events.push(e) }] });
+    expect(result.stoppedBy).toBe("epochs");
+    expect(result.steps).toBe(18);
+    expect(events.map((e) => e.batchIndex)).toEqual([0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5]);
+    expect(result.epochLosses[2]).toBeLessThan(result.epochLosses[0] as number);
+    expect(events[3]?.scalars).toBeDefined();
+  });
+
+  it("a run stopped after step k and resumed from its checkpoint matches an uninterrupted run exactly", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "pretext-fit-"));
+    dirs.push(dir);
+
+    const whole = await setup(2);
+    const wholeLosses: number[] = [];
+    await fit({ ...whole, epochs: 3, callbacks: [{ onStep: (e) => void wholeLosses.push(e.loss) }] });
+
+    // First run: stops mid-epoch after 8 steps (as a kill would) and leaves a checkpoint.
+    const first = await setup(2);
+    const firstLosses: number[] = [];
+    const stopped = await fit({ ...first, epochs: 3, maxSteps: 8, checkpoint: { dir }, callbacks: [{ onStep: (e) => void firstLosses.push(e.loss) }] });
+    expect(stopped.stoppedBy).toBe("max-steps");
+    expect((await readdir(dir)).some((f) => f === "checkpoint-8.json")).toBe(true);
+
+    // Second run: a fresh process would rebuild everything from the seed, then resume.
+    const second = await setup(2);
+    const resumedLosses: number[] = [];
+    let resumedFrom = -1;
+    const done = await fit({
+      ...second,
+      epochs: 3,
+      checkpoint: { dir },
+      resume: true,
+      callbacks: [{ onStep: (e) => void resumedLosses.push(e.loss), onResume: (e) => void (resumedFrom = e.step) }],
+    });
+    expect(resumedFrom).toBe(8);
+    expect(done.steps).toBe(18);
+    expect([...firstLosses, ...resumedLosses]).toEqual(wholeLosses);
+  });
+
+  it("stops on an aborted signal and writes a checkpoint", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "pretext-fit-"));
+    dirs.push(dir);
+    const { step, loader, feeds } = await setup(3);
+    const controller = new AbortController();
+    const result = await fit({
+      step,
+      loader,
+      feeds,
+      epochs: 5,
+      checkpoint: { dir },
+      signal: controller.signal,
+      callbacks: [{ onStep: (e) => (e.step === 4 ? controller.abort() : undefined) }],
+    });
+    expect(result.stoppedBy).toBe("signal");
+    expect(result.steps).toBe(5);
+    expect(await readdir(dir)).toContain("checkpoint-5.json");
+  });
+});
