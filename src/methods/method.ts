@@ -1,0 +1,59 @@
+import type { Batch } from "../data/loader.js";
+import type { Tensor } from "../graph/index.js";
+import type { AbstractModule, ForwardContext } from "../nn/module.js";
+import type { Optimizer } from "../optim/optimizer.js";
+import type { Rng } from "../random/rng.js";
+import type { HostTensor } from "../runtime/index.js";
+import type { BatchSpec, ExtraStateSpec, LossOutput, TargetNetwork } from "../train/train-step.js";
+
+/** An encoder a method can pretrain: `x: [N, C, H, W]` (or `[N, T]` tokens) → `[N, outputDim]`. */
+export interface Encoder extends AbstractModule {
+  readonly outputDim: number;
+  call(ctx: ForwardContext, x: Tensor): Tensor;
+}
+
+/** What a method is told about the run it plans. */
+export interface MethodSetup {
+  readonly encoder: Encoder;
+  /** `[C, H, W]` of one sample. */
+  readonly sampleShape: readonly [number, number, number];
+  readonly batchSize: number;
+  /** Optimizer steps planned, for schedules (warmup + cosine, BYOL's target momentum). */
+  readonly totalSteps: number;
+  /** Seeds the heads' initialization. */
+  readonly rng: Rng;
+}
+
+/**
+ * Everything one run of a method needs: its modules (the encoder and the heads it adds), any EMA
+ * targets and extra state, the step's inputs, how the host makes them from a batch (views,
+ * masks, pseudo-labels), the loss graph and the optimizer. `src/methods/pretrain.ts` compiles it.
+ */
+export interface MethodPlan<B extends string = string> {
+  /** Trained modules by name; must include the setup's encoder as `encoder`. */
+  readonly modules: Readonly<Record<string, AbstractModule>>;
+  readonly targets?: Readonly<Record<string, TargetNetwork>>;
+  readonly extraState?: Readonly<Record<string, ExtraStateSpec>>;
+  /** The step inputs, with static shapes. */
+  readonly batch: Readonly<Record<B, BatchSpec>>;
+  /** Host side: the step inputs made from a batch with a seeded generator (reproducible, resumable). */
+  readonly views: (batch: Batch, rng: Rng) => Readonly<Record<B, HostTensor>>;
+  /** Traced: the loss, with the collapse diagnostics among the metrics. */
+  readonly loss: (ctx: ForwardContext, batch: Readonly<Record<B, Tensor>>, extra: Readonly<Record<string, Tensor>>) => LossOutput;
+  readonly optimizer: Optimizer;
+}
+
+export type MethodFamily = "auto-associative" | "contrastive" | "non-contrastive" | "pretext-task" | "sequence";
+
+/**
+ * A self-supervised method as data: its name, family, one-line description, paper, default
+ * hyper-parameters (from the paper, scaled for small images where it says so) and a planner.
+ */
+export interface Method<O extends object = object> {
+  readonly name: string;
+  readonly family: MethodFamily;
+  readonly description: string;
+  readonly paper: string;
+  readonly defaults: O;
+  plan(setup: MethodSetup, options: O): MethodPlan;
+}
