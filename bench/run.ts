@@ -1,0 +1,147 @@
+/**
+ * `npm run bench [-- --json] [--only supervised,lm] [--steps N] [--warmup N] [--no-pytorch]`
+ *
+ * Training-step throughput of the five workloads of bench/workloads.ts, each in its own child
+ * process (so its peak RSS is its own), and, when /usr/bin/python3 can import torch, the same
+ * workloads in PyTorch (bench/pytorch/reference.py) in the same invocation. Ours: median of the
+ * timed steps after warm-up. Prints a table, or with --json one object per line:
+ * {"bench", "unit", "ours", "pytorch", "ratio", "rss_mb", "pytorch_rss_mb"}.
+ */
+import { spawnSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type WorkloadName, buildWorkload, workloadNames } from "./workloads.js";
+
+interface Args {
+  json: boolean;
+  only: WorkloadName[];
+  steps: number;
+  warmup: number;
+  pytorch: boolean;
+  child: WorkloadName | null;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const args: Args = { json: false, only: [...workloadNames], steps: 20, warmup: 5, pytorch: true, child: null };
+  const names = (s: string) => {
+    const list = s.split(",").filter((n) => n !== "");
+    for (const n of list) if (!workloadNames.includes(n as WorkloadName)) throw new Error(`unknown workload "${n}"; known: ${workloadNames.join(", ")}`);
+    return list as WorkloadName[];
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === "--json") args.json = true;
+    else if (a === "--only") args.only = names(value());
+    else if (a === "--steps") args.steps = Math.max(1, Number(value()));
+    else if (a === "--warmup") args.warmup = Math.max(0, Number(value()));
+    else if (a === "--no-pytorch") args.pytorch = false;
+    else if (a === "--child") args.child = (names(value())[0] ?? null) as WorkloadName | null;
+    else throw new Error(`unknown argument ${a}`);
+  }
+  return args;
+}
+
+interface Measured {
+  value: number;
+  median_ms: number;
+  rss_mb: number;
+}
+
+/** In the child: compile, warm up, time `steps` steps, print one JSON line. */
+async function child(name: WorkloadName, steps: number, warmup: number): Promise<void> {
+  const w = await buildWorkload(name);
+  for (let i = 0; i < warmup; i++) await w.step();
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    await w.step();
+    times.push(performance.now() - t0);
+  }
+  await w.release();
+  times.sort((a, b) => a - b);
+  const median = times[times.length >> 1] as number;
+  const out: Measured = { value: w.perStep / (median / 1000), median_ms: median, rss_mb: process.resourceUsage().maxRSS / 1024 };
+  console.log(JSON.stringify(out));
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+function runOurs(name: WorkloadName, args: Args): Measured | null {
+  const p = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--child", name, "--steps", String(args.steps), "--warmup", String(args.warmup)], {
+    encoding: "utf8",
+    maxBuffer: 1 << 24,
+  });
+  if (p.status !== 0) {
+    process.stderr.write(`ours/${name} failed:\n${p.stderr}`);
+    return null;
+  }
+  return JSON.parse((p.stdout.trim().split("\n").pop() ?? "").trim()) as Measured;
+}
+
+function hasTorch(): boolean {
+  const p = spawnSync("/usr/bin/python3", ["-c", "import torch"], { encoding: "utf8" });
+  return p.status === 0;
+}
+
+function runPytorch(names: readonly WorkloadName[], args: Args): Map<string, { value: number; rss_mb: number; setting: string }> {
+  const out = new Map<string, { value: number; rss_mb: number; setting: string }>();
+  const p = spawnSync("/usr/bin/python3", [join(here, "pytorch", "reference.py"), "--only", names.join(","), "--steps", String(args.steps), "--warmup", String(args.warmup)], {
+    encoding: "utf8",
+    maxBuffer: 1 << 24,
+  });
+  if (p.status !== 0) process.stderr.write(`pytorch reference failed:\n${p.stderr}`);
+  for (const line of (p.stdout ?? "").split("\n")) {
+    if (!line.trim().startsWith("{")) continue;
+    const r = JSON.parse(line) as { bench: string; value: number; rss_mb: number; setting: string };
+    out.set(r.bench, r);
+  }
+  return out;
+}
+
+const units: Record<WorkloadName, string> = { supervised: "images/s", simclr: "images/s", ae: "images/s", lm: "tokens/s", infer: "images/s" };
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.child) return child(args.child, args.steps, args.warmup);
+
+  const ours = new Map<WorkloadName, Measured | null>();
+  for (const name of args.only) {
+    ours.set(name, runOurs(name, args));
+    if (!args.json) process.stderr.write(`ours/${name} done\n`);
+  }
+  const torch = args.pytorch && hasTorch() ? runPytorch(args.only, args) : new Map<string, { value: number; rss_mb: number; setting: string }>();
+
+  const round = (x: number | null, digits: number) => (x === null ? null : Number(x.toFixed(digits)));
+  const rows = args.only.map((name) => {
+    const o = ours.get(name) ?? null;
+    const t = torch.get(name) ?? null;
+    return {
+      bench: name,
+      unit: units[name],
+      ours: round(o?.value ?? null, 1),
+      pytorch: round(t?.value ?? null, 1),
+      ratio: o && t ? round(o.value / t.value, 3) : null,
+      rss_mb: round(o?.rss_mb ?? null, 0),
+      pytorch_rss_mb: round(t?.rss_mb ?? null, 0),
+    };
+  });
+  if (args.json) {
+    for (const r of rows) console.log(JSON.stringify(r));
+    return;
+  }
+  const header = ["bench", "unit", "ours", "pytorch", "ratio", "rss MB", "pytorch rss MB"];
+  const cells = rows.map((r) => [r.bench, r.unit, String(r.ours ?? "-"), String(r.pytorch ?? "-"), String(r.ratio ?? "-"), String(r.rss_mb ?? "-"), String(r.pytorch_rss_mb ?? "-")]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] as string).length)));
+  const line = (c: readonly string[]) => c.map((s, i) => (i < 2 ? s.padEnd(widths[i] as number) : s.padStart(widths[i] as number))).join("  ");
+  console.log(line(header));
+  for (const c of cells) console.log(line(c));
+  const settings = [...torch.values()].map((t) => t.setting);
+  if (settings.length > 0) console.log(`\nPyTorch: ${[...new Set(settings)].join("; ")}; steps ${args.steps} after ${args.warmup} warm-up`);
+}
+
+await main();
