@@ -1,0 +1,189 @@
+import type { ConfigValue, EvalRecord, LabelsPerClass, RunData, StepRecord } from "./run.js";
+
+/**
+ * The numbers the report's charts draw, as plain JSON for the page's script. `null` marks a gap
+ * (a step that did not log that metric), which the charts leave as a break in the line.
+ */
+export interface ChartData {
+  readonly training: { readonly step: number[]; readonly loss: (number | null)[]; readonly lr: (number | null)[] };
+  readonly collapse: {
+    readonly step: number[];
+    readonly std: (number | null)[];
+    readonly rank: (number | null)[];
+    /**
+     * 1/√D: the std of L2-normalized embeddings spread evenly over their D dimensions. D is that of
+     * the vectors the diagnostic was computed on (often the projector's output, not the encoder's
+     * embeddings), so it is taken only from the step lines' optional `collapse_dim`; null without it.
+     */
+    readonly healthyStd: number | null;
+    /** D, the upper bound of the effective rank; null when unknown. */
+    readonly dim: number | null;
+  };
+  readonly accuracy: {
+    /** The x-axis: labels per class, ascending, "all" last. */
+    readonly labels: string[];
+    readonly series: { readonly name: string; readonly encoder: string; readonly probe: string; readonly baseline: boolean; readonly accuracy: (number | null)[]; readonly sd: (number | null)[] }[];
+  };
+  readonly map: { readonly method: string; readonly classes: { readonly label: number; readonly xy: number[] }[] } | null;
+}
+
+/** Baseline encoders the evaluation compares against, with their display names. */
+const BASELINES: Readonly<Record<string, string>> = { supervised: "supervised", random: "random encoder", raw_pixels: "raw pixels" };
+const PROBE_ORDER = ["linear", "knn", "kmeans"];
+
+export const encoderName = (encoder: string): string => BASELINES[encoder] ?? encoder;
+export const isBaseline = (encoder: string): boolean => encoder in BASELINES;
+
+/** The first value under any of `keys`, searching nested sections depth-first (configs may group options). */
+export function findConfig(config: ConfigValue, keys: readonly string[]): ConfigValue | undefined {
+  if (typeof config !== "object" || config === null) return undefined;
+  if (!Array.isArray(config)) {
+    for (const k of keys) if (k in config && typeof config[k] !== "object") return config[k];
+  }
+  for (const v of Object.values(config)) {
+    const found = findConfig(v, keys);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/** At most `max` evenly spaced records, always keeping the last, so a long run stays a small file. */
+export function thin<T>(items: readonly T[], max: number): T[] {
+  if (items.length <= max) return [...items];
+  const stride = Math.ceil(items.length / max);
+  const out = items.filter((_, i) => i % stride === 0);
+  const last = items[items.length - 1];
+  if (last !== undefined && out[out.length - 1] !== last) out.push(last);
+  return out;
+}
+
+const series = (steps: readonly StepRecord[], key: string): (number | null)[] => steps.map((s) => s.values[key] ?? null);
+
+function compareLabels(a: LabelsPerClass, b: LabelsPerClass): number {
+  if (a === b) return 0;
+  if (a === "all") return 1;
+  if (b === "all") return -1;
+  return a - b;
+}
+
+function probeRank(probe: string): number {
+  const i = PROBE_ORDER.indexOf(probe);
+  return i < 0 ? PROBE_ORDER.length : i;
+}
+
+/** Evals in reading order: by probe (linear, knn, kmeans, others), the method before baselines, then labels per class. */
+export function sortEvals(evals: readonly EvalRecord[]): EvalRecord[] {
+  return [...evals].sort(
+    (a, b) =>
+      probeRank(a.probe) - probeRank(b.probe) ||
+      a.probe.localeCompare(b.probe) ||
+      Number(isBaseline(a.encoder)) - Number(isBaseline(b.encoder)) ||
+      a.encoder.localeCompare(b.encoder) ||
+      compareLabels(a.labelsPerClass, b.labelsPerClass),
+  );
+}
+
+/** Accuracy against labels per class, one series per (probe, encoder) for the probes that report accuracy. */
+function accuracySeries(evals: readonly EvalRecord[]): ChartData["accuracy"] {
+  const withAccuracy = sortEvals(evals).filter((e) => e.accuracy !== null && e.probe !== "kmeans");
+  const xs = [...new Set(withAccuracy.map((e) => e.labelsPerClass))].sort(compareLabels);
+  const groups = new Map<string, EvalRecord[]>();
+  for (const e of withAccuracy) {
+    const key = `${e.probe}\u0000${e.encoder}`;
+    groups.set(key, [...(groups.get(key) ?? []), e]);
+  }
+  const out: ChartData["accuracy"]["series"] = [];
+  for (const group of groups.values()) {
+    const first = group[0];
+    if (first === undefined) continue;
+    // A repeated (probe, encoder, labels) keeps its last line: a re-run evaluation supersedes the earlier one.
+    const at = (x: LabelsPerClass) => group.filter((e) => e.labelsPerClass === x).pop();
+    out.push({
+      name: `${encoderName(first.encoder)} · ${first.probe}`,
+      encoder: first.encoder,
+      probe: first.probe,
+      baseline: isBaseline(first.encoder),
+      accuracy: xs.map((x) => at(x)?.accuracy ?? null),
+      sd: xs.map((x) => at(x)?.sd ?? null),
+    });
+  }
+  return { labels: xs.map(String), series: out };
+}
+
+/** Options for turning a run into chart data. */
+export interface ChartDataOptions {
+  /** Most points per curve; longer runs are thinned evenly. */
+  readonly maxCurvePoints: number;
+}
+
+/** Chart data for a run, given the embedding map computed separately (it is the slow part). */
+export function chartData(run: RunData, map: ChartData["map"], options: ChartDataOptions = { maxCurvePoints: 2000 }): ChartData {
+  const train = thin(
+    run.steps.filter((s) => s.values.loss !== undefined || s.values.lr !== undefined),
+    options.maxCurvePoints,
+  );
+  const coll = thin(
+    run.steps.filter((s) => s.values.collapse_std !== undefined || s.values.effective_rank !== undefined),
+    options.maxCurvePoints,
+  );
+  const dim = coll.map((s) => s.values.collapse_dim).find((v) => v !== undefined && v > 0) ?? null;
+  return {
+    training: { step: train.map((s) => s.step), loss: series(train, "loss"), lr: series(train, "lr") },
+    collapse: {
+      step: coll.map((s) => s.step),
+      std: series(coll, "collapse_std"),
+      rank: series(coll, "effective_rank"),
+      healthyStd: dim === null ? null : 1 / Math.sqrt(dim),
+      dim,
+    },
+    accuracy: accuracySeries(run.evals),
+    map,
+  };
+}
+
+/** One tile of the summary strip at the top of the report. */
+export interface SummaryItem {
+  readonly label: string;
+  readonly value: string;
+}
+
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const m = Math.floor(seconds / 60);
+  if (m < 60) return `${m} min ${Math.round(seconds - m * 60)} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+const median = (xs: number[]): number | null => {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? null;
+};
+
+/** The headline facts: what was trained, for how long, and how well it did. */
+export function summaryItems(run: RunData): SummaryItem[] {
+  const items: SummaryItem[] = [];
+  const add = (label: string, value: ConfigValue | undefined) => {
+    if (value !== undefined && value !== null) items.push({ label, value: String(value) });
+  };
+  add("method", findConfig(run.config, ["method"]));
+  add("data", findConfig(run.config, ["data", "dataset"]));
+  add("epochs", findConfig(run.config, ["epochs"]));
+  add("batch size", findConfig(run.config, ["batchSize", "batch_size"]));
+  add("seed", findConfig(run.config, ["seed"]));
+  const last = run.steps[run.steps.length - 1];
+  if (last !== undefined) add("steps", last.step + 1);
+  const losses = run.steps.map((s) => s.values.loss).filter((v): v is number => v !== undefined);
+  const lastLoss = losses[losses.length - 1];
+  if (lastLoss !== undefined) add("final loss", lastLoss.toPrecision(4));
+  const elapsed = last?.values.elapsed_s;
+  if (elapsed !== undefined) add("training time", formatDuration(elapsed));
+  const speed = median(run.steps.map((s) => s.values.samples_per_s).filter((v): v is number => v !== undefined));
+  if (speed !== null) add("images / s", Math.round(speed));
+  const methodLinear = sortEvals(run.evals).filter((e) => e.probe === "linear" && !isBaseline(e.encoder) && e.accuracy !== null);
+  const best = methodLinear[methodLinear.length - 1];
+  if (best?.accuracy != null) {
+    add(`linear probe, ${best.labelsPerClass === "all" ? "all labels" : `${best.labelsPerClass} / class`}`, `${(best.accuracy * 100).toFixed(1)}%`);
+  }
+  return items;
+}
