@@ -1,0 +1,102 @@
+import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { extname } from "node:path";
+import { constants, gunzipSync } from "node:zlib";
+import type { ArrayDataset } from "./dataset.js";
+import { type CsvDataset, type CsvDatasetOptions, csvDataset } from "./csv.js";
+import { findIdxLabels, isGzip, isIdxHeader, loadIdx } from "./idx.js";
+import { IMAGE_EXTENSIONS, type ImageFolderDataset, type ImageFolderOptions, imageFolderDataset } from "./image-folder.js";
+import { type MnistSplitOptions, mnistSplit } from "./mnist.js";
+
+export interface DataSpecOptions {
+  /**
+   * For an IDX images file, its labels file (default: the sibling `*-idx1-ubyte[.gz]` if there
+   * is one, else unlabeled); for a CSV, the label column's name. Folders take their labels from
+   * class subfolders, and `mnist` has its own, so there it is an error.
+   */
+  labels?: string;
+  /** For a folder: decoding options. Default 28x28 grayscale, the shape of the default MNIST recipes. */
+  image?: Partial<ImageFolderOptions>;
+  /** For a CSV: encoding options (`labels` sets `labelColumn`). */
+  csv?: Omit<CsvDatasetOptions, "labelColumn">;
+  /** For `mnist`: the split. */
+  mnist?: MnistSplitOptions;
+}
+
+/** What a `--data` spec resolved to. */
+export type ResolvedData =
+  | { readonly kind: "mnist"; readonly train: ArrayDataset; readonly test: ArrayDataset }
+  | { readonly kind: "idx"; readonly dataset: ArrayDataset; readonly file: string; readonly labelsFile: string | null }
+  | { readonly kind: "folder"; readonly dataset: ImageFolderDataset; readonly file: string }
+  | { readonly kind: "csv"; readonly dataset: CsvDataset; readonly file: string };
+
+const USAGE = "--data takes mnist, an IDX file, a folder of images or a .csv";
+/** Enough decompressed bytes to see an IDX magic number inside a gzip stream. */
+const PEEK_BYTES = 4096;
+
+/**
+ * Resolves a `--data` spec: `mnist` (the bundled digits, split into train/test; a folder that
+ * happens to be called mnist is `./mnist`), an IDX images file (plain or gzipped, recognized by
+ * its magic bytes whatever its name), a directory (an image folder, see `imageFolderDataset`),
+ * or a `.csv`/`.tsv` file. Anything else is a one-line error saying what `--data` takes.
+ */
+export async function resolveDataSpec(spec: string, options: DataSpecOptions = {}): Promise<ResolvedData> {
+  const { labels } = options;
+  if (spec === "mnist") {
+    if (labels !== undefined) throw new Error(`--labels does not apply to mnist, which has its own labels`);
+    return { kind: "mnist", ...mnistSplit(options.mnist) };
+  }
+  let info: ReturnType<typeof statSync>;
+  try {
+    info = statSync(spec);
+  } catch {
+    throw new Error(`no such file or directory: ${spec}; ${USAGE}`);
+  }
+  if (info.isDirectory()) {
+    if (labels !== undefined) throw new Error(`--labels does not apply to a folder of images (${spec}): its labels are its class subfolders`);
+    const { size = [28, 28], channels = 1, ...rest } = options.image ?? {};
+    return { kind: "folder", dataset: await imageFolderDataset(spec, { ...rest, size, channels }), file: spec };
+  }
+  const { head, gzipped } = peek(spec);
+  if (isIdxHeader(head)) {
+    if (head[3] === 1) throw new Error(`${spec} is an IDX labels file (1 dimension); pass the images file (*-idx3-ubyte) to --data and this one to --labels`);
+    const labelsFile = labels ?? findIdxLabels(spec) ?? null;
+    if (labelsFile !== null) {
+      try {
+        statSync(labelsFile);
+      } catch {
+        throw new Error(`no such file or directory: ${labelsFile} (the labels for ${spec})`);
+      }
+    }
+    const dataset = loadIdx(spec, labelsFile === null ? {} : { labels: labelsFile });
+    return { kind: "idx", dataset, file: spec, labelsFile };
+  }
+  const ext = extname(spec.replace(/\.gz$/i, "")).toLowerCase();
+  if (ext === ".csv" || ext === ".tsv") {
+    if (gzipped) throw new Error(`${spec}: gzipped CSV is not supported; gunzip it first`);
+    const csv = { ...(ext === ".tsv" ? { delimiter: "\t" } : {}), ...options.csv, ...(labels === undefined ? {} : { labelColumn: labels }) };
+    return { kind: "csv", dataset: csvDataset(spec, csv), file: spec };
+  }
+  if (IMAGE_EXTENSIONS.includes(ext)) throw new Error(`${spec} is a single image; ${USAGE}: pass the folder that holds it`);
+  throw new Error(`${spec}: not an IDX file (no IDX magic number${gzipped ? " inside the gzip" : ""}) nor a .csv; ${USAGE}`);
+}
+
+/** The first bytes of a file, decompressed when it is gzipped. */
+function peek(file: string): { head: Uint8Array; gzipped: boolean } {
+  const fd = openSync(file, "r");
+  const buffer = new Uint8Array(PEEK_BYTES);
+  let n: number;
+  try {
+    n = readSync(fd, buffer, 0, PEEK_BYTES, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const head = buffer.subarray(0, n);
+  if (!isGzip(head)) return { head, gzipped: false };
+  try {
+    // NOTE: Z_SYNC_FLUSH lets zlib return what a partial stream decodes to instead of failing
+    // with "unexpected end of file": only the first bytes are read.
+    return { head: gunzipSync(head, { finishFlush: constants.Z_SYNC_FLUSH }), gzipped: true };
+  } catch (error) {
+    throw new Error(`${file}: corrupt gzip data (${error instanceof Error ? error.message : String(error)})`);
+  }
+}
