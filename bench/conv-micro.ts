@@ -1,0 +1,102 @@
+/**
+ * Micro-benchmark of conv forward/backward formulations on ORT (NCHW, 3x3, pad 1, stride 1):
+ * `npx tsx bench/conv-micro.ts [N] [C] [O] [H] [runs]`. Each variant is its own session; median ms.
+ */
+import { Graph, type Tensor, attr } from "../src/graph/index.js";
+import { Rng } from "../src/random/rng.js";
+import { Program, float32 } from "../src/runtime/index.js";
+
+const [n, c, o, h, runs] = [256, 32, 32, 28, 15].map((d, i) => Number(process.argv[2 + i] ?? d)) as [number, number, number, number, number];
+const w = h;
+const rng = new Rng(0);
+const feeds = {
+  x: float32([n, c, h, w], rng.normalArray(n * c * h * w)),
+  g: float32([n, o, h, w], rng.normalArray(n * o * h * w)),
+  k: float32([o, c, 3, 3], rng.normalArray(o * c * 9, 0, 0.1)),
+};
+const convAttrs = { kernel_shape: attr.ints([3, 3]), pads: attr.ints([1, 1, 1, 1]), strides: attr.ints([1, 1]) };
+
+type Build = (g: Graph, x: Tensor, gy: Tensor, k: Tensor) => Tensor;
+const variants: Record<string, Build> = {
+  "fwd Conv": (g, x, _gy, k) => g.emit1("Conv", [x, k], [n, o, h, w], "float32", convAttrs),
+  "dX ConvTranspose": (g, _x, gy, k) => g.emit1("ConvTranspose", [gy, k], [n, c, h, w], "float32", convAttrs),
+  "dX Conv(flipped W^T)": (g, _x, gy, k) => {
+    const kt = g.emit1("Transpose", [k], [c, o, 3, 3], "float32", { perm: attr.ints([1, 0, 2, 3]) });
+    const flipped = g.emit1("Slice", [kt, g.int64s([-1, -1]), g.int64s([-4, -4]), g.int64s([2, 3]), g.int64s([-1, -1])], [c, o, 3, 3], "float32");
+    return g.emit1("Conv", [gy, flipped], [n, c, h, w], "float32", convAttrs);
+  },
+  "dW Conv(whole map as kernel)": (g, x, gy) => {
+    const xs = g.emit1("Transpose", [x], [c, n, h, w], "float32", { perm: attr.ints([1, 0, 2, 3]) });
+    const gs = g.emit1("Transpose", [gy], [o, n, h, w], "float32", { perm: attr.ints([1, 0, 2, 3]) });
+    const r = g.emit1("Conv", [xs, gs], [c, o, 3, 3], "float32", { kernel_shape: attr.ints([h, w]), pads: attr.ints([1, 1, 1, 1]) });
+    return g.emit1("Transpose", [r], [o, c, 3, 3], "float32", { perm: attr.ints([1, 0, 2, 3]) });
+  },
+  "dW im2col NCHW: 9 slices, concat, batched MatMul + ReduceSum": (g, x, gy) => {
+    const xp = g.emit1("Pad", [x, g.int64s([0, 0, 1, 1, 0, 0, 1, 1])], [n, c, h + 2, w + 2], "float32");
+    const taps: Tensor[] = [];
+    for (let a = 0; a < 3; a++)
+      for (let b = 0; b < 3; b++) {
+        const s = g.emit1("Slice", [xp, g.int64s([a, b]), g.int64s([a + h, b + w]), g.int64s([2, 3])], [n, c, h, w], "float32");
+        taps.push(g.emit1("Reshape", [s, g.int64s([n, c, 1, h * w])], [n, c, 1, h * w], "float32"));
+      }
+    const cols = g.emit1("Concat", taps, [n, c, 9, h * w], "float32", { axis: attr.int(2) });
+    const cols2 = g.emit1("Reshape", [cols, g.int64s([n, c * 9, h * w])], [n, c * 9, h * w], "float32");
+    const g3 = g.emit1("Reshape", [gy, g.int64s([n, o, h * w])], [n, o, h * w], "float32");
+    const colsT = g.emit1("Transpose", [cols2], [n, h * w, c * 9], "float32", { perm: attr.ints([0, 2, 1]) });
+    const per = g.emit1("MatMul", [g3, colsT], [n, o, c * 9], "float32");
+    const s = g.emit1("ReduceSum", [per, g.int64s([0])], [o, c * 9], "float32", { keepdims: attr.int(0) });
+    return g.emit1("Reshape", [s, g.int64s([o, c, 3, 3])], [o, c, 3, 3], "float32");
+  },
+  "dW per tap: Gemm(G'[O,NHW], X_ab'[C,NHW]^T), 9x": (g, x, gy) => {
+    const xp = g.emit1("Pad", [x, g.int64s([0, 0, 1, 1, 0, 0, 1, 1])], [n, c, h + 2, w + 2], "float32");
+    const xpt = g.emit1("Transpose", [xp], [c, n, h + 2, w + 2], "float32", { perm: attr.ints([1, 0, 2, 3]) });
+    const gt = g.emit1("Reshape", [g.emit1("Transpose", [gy], [o, n, h, w], "float32", { perm: attr.ints([1, 0, 2, 3]) }), g.int64s([o, n * h * w])], [o, n * h * w], "float32");
+    const taps: Tensor[] = [];
+    for (let a = 0; a < 3; a++)
+      for (let b = 0; b < 3; b++) {
+        const s = g.emit1("Slice", [xpt, g.int64s([a, b]), g.int64s([a + h, b + w]), g.int64s([2, 3])], [c, n, h, w], "float32");
+        const s2 = g.emit1("Reshape", [s, g.int64s([c, n * h * w])], [c, n * h * w], "float32");
+        const d = g.emit1("Gemm", [gt, s2], [o, c], "float32", { transB: attr.int(1) });
+        taps.push(g.emit1("Reshape", [d, g.int64s([o, c, 1])], [o, c, 1], "float32"));
+      }
+    const all = g.emit1("Concat", taps, [o, c, 9], "float32", { axis: attr.int(2) });
+    return g.emit1("Reshape", [all, g.int64s([o, c, 3, 3])], [o, c, 3, 3], "float32");
+  },
+  "dW NHWC im2col: one Gemm(G[NHW,O]^T, cols[NHW,9C])": (g, x, gy) => {
+    const xl = g.emit1("Transpose", [x], [n, h, w, c], "float32", { perm: attr.ints([0, 2, 3, 1]) });
+    const xp = g.emit1("Pad", [xl, g.int64s([0, 1, 1, 0, 0, 1, 1, 0])], [n, h + 2, w + 2, c], "float32");
+    const taps: Tensor[] = [];
+    for (let a = 0; a < 3; a++)
+      for (let b = 0; b < 3; b++) taps.push(g.emit1("Slice", [xp, g.int64s([a, b]), g.int64s([a + h, b + w]), g.int64s([1, 2])], [n, h, w, c], "float32"));
+    const cols = g.emit1("Reshape", [g.emit1("Concat", taps, [n, h, w, 9 * c], "float32", { axis: attr.int(3) }), g.int64s([n * h * w, 9 * c])], [n * h * w, 9 * c], "float32");
+    const gl = g.emit1("Reshape", [g.emit1("Transpose", [gy], [n, h, w, o], "float32", { perm: attr.ints([0, 2, 3, 1]) }), g.int64s([n * h * w, o])], [n * h * w, o], "float32");
+    const d = g.emit1("Gemm", [gl, cols], [o, 9 * c], "float32", { transA: attr.int(1) }); // [O, (a,b,c)]
+    return g.emit1("Transpose", [g.emit1("Reshape", [d, g.int64s([o, 3, 3, c])], [o, 3, 3, c], "float32")], [o, c, 3, 3], "float32", { perm: attr.ints([0, 3, 1, 2]) });
+  },
+};
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
+let reference: Float32Array | null = null;
+for (const [name, build] of Object.entries(variants)) {
+  const g = new Graph();
+  const x = g.input("x", [n, c, h, w]);
+  const gy = g.input("g", [n, o, h, w]);
+  const k = g.input("k", [o, c, 3, 3]);
+  const out = build(g, x, gy, k);
+  const p = await Program.compile(g, { inputs: [x, gy, k], outputs: { out } });
+  const r = await p.run(feeds);
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await p.run(feeds);
+    times.push(performance.now() - t0);
+  }
+  let check = "";
+  const data = r.out?.data as Float32Array;
+  if (name.startsWith("dW")) {
+    if (reference === null) reference = data;
+    else check = ` maxdiff ${Math.max(...data.map((v, i) => Math.abs(v - (reference as Float32Array)[i] as number))).toExponential(1)}`;
+  }
+  console.log(`${median(times).toFixed(1).padStart(8)} ms  ${name}${check}`);
+  await p.release();
+}
