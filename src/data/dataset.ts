@@ -21,6 +21,12 @@ export interface Dataset {
   readonly labels?: Int32Array;
   /** The sample at `index` (0 ≤ index < length). */
   get(index: number): Sample;
+  /**
+   * The samples at `indices`, in order, for datasets that load asynchronously (images decoded
+   * from disk on demand) and whose `get` serves only what is already loaded. The DataLoader's
+   * async iterator and `batchAsync` use it when present.
+   */
+  loadBatch?(indices: ArrayLike<number>): Promise<Sample[]>;
 }
 
 export interface ArrayDatasetOptions {

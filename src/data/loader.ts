@@ -1,5 +1,5 @@
 import type { Rng } from "../random/rng.js";
-import type { Dataset } from "./dataset.js";
+import type { Dataset, Sample } from "./dataset.js";
 import { deriveRng } from "./seeding.js";
 
 /** A batch in the layout a compiled step is fed. */
@@ -132,6 +132,23 @@ export class DataLoader<T = Batch> {
     return this.#transform === undefined ? (batch as T) : this.#transform(batch, deriveRng(this.seed, TRANSFORM_STREAM, epoch, batchIndex));
   }
 
+  /**
+   * `batch`, with the samples loaded by the dataset's `loadBatch` when it has one (a streamed
+   * image folder); the same batch as `batch` otherwise.
+   */
+  async batchAsync(epoch: number, batchIndex: number): Promise<T> {
+    if (this.dataset.loadBatch === undefined) return this.batch(epoch, batchIndex);
+    if (!Number.isInteger(batchIndex) || batchIndex < 0 || batchIndex >= this.batchesPerEpoch) {
+      throw new RangeError(`DataLoader: batchIndex ${batchIndex} outside [0, ${this.batchesPerEpoch})`);
+    }
+    const order = this.#orderOf(epoch);
+    const start = batchIndex * this.batchSize;
+    const indices = order.slice(start, Math.min(start + this.batchSize, order.length));
+    const samples = await this.dataset.loadBatch(indices);
+    const batch = this.#assemble(indices, epoch, batchIndex, samples);
+    return this.#transform === undefined ? (batch as T) : this.#transform(batch, deriveRng(this.seed, TRANSFORM_STREAM, epoch, batchIndex));
+  }
+
   /** The batch at the position, then advances (into the next epoch after the last batch). */
   next(): T {
     const { epoch, batchIndex } = this.#position;
@@ -156,10 +173,11 @@ export class DataLoader<T = Batch> {
     let pending: Promise<T> | null = null;
     while (this.#position.epoch === epoch) {
       const { batchIndex } = this.#position;
-      const batch: T = pending === null ? this.batch(epoch, batchIndex) : await pending;
+      const streamed = this.dataset.loadBatch !== undefined;
+      const batch: T = pending !== null ? await pending : streamed ? await this.batchAsync(epoch, batchIndex) : this.batch(epoch, batchIndex);
       pending = null;
       if (batchIndex + 1 < this.batchesPerEpoch) {
-        pending = prepareSoon(() => this.batch(epoch, batchIndex + 1));
+        pending = streamed ? this.batchAsync(epoch, batchIndex + 1) : prepareSoon(() => this.batch(epoch, batchIndex + 1));
         // Marks a failure as handled until it is awaited, so an abandoned prefetch does not
         // raise an unhandled rejection; the error still surfaces on the next iteration.
         pending.catch(() => undefined);
@@ -176,7 +194,7 @@ export class DataLoader<T = Batch> {
     return batchIndex >= this.batchesPerEpoch ? { epoch: epoch + 1, batchIndex: 0 } : { epoch, batchIndex };
   }
 
-  #assemble(indices: Int32Array, epoch: number, batchIndex: number): Batch {
+  #assemble(indices: Int32Array, epoch: number, batchIndex: number, loaded?: readonly Sample[]): Batch {
     const [c, h, w] = this.dataset.sampleShape;
     const size = c * h * w;
     const b = indices.length;
@@ -184,7 +202,8 @@ export class DataLoader<T = Batch> {
     let labels: BigInt64Array | null = null;
     for (let r = 0; r < b; r++) {
       const index = indices[r] as number;
-      const sample = this.dataset.get(index);
+      const sample = loaded === undefined ? this.dataset.get(index) : loaded[r];
+      if (sample === undefined) throw new Error(`DataLoader: loadBatch returned ${loaded?.length} samples for ${b} indices`);
       if (sample.image.length !== size) {
         throw new Error(`DataLoader: sample ${index} has ${sample.image.length} values, expected [${c}, ${h}, ${w}]`);
       }

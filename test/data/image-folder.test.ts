@@ -4,6 +4,7 @@ import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { imageFolderDataset } from "../../src/data/image-folder.js";
+import { DataLoader } from "../../src/data/loader.js";
 
 const root = mkdtempSync(join(tmpdir(), "pretext-folder-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -146,5 +147,23 @@ describe("image folders", () => {
     const exact = await imageFolderDataset(dir, { ...gray, skipUnreadable: true, validate: "decode" });
     expect(exact.length).toBe(2);
     expect(exact.summary()).toMatchObject({ images: 2, skipped: 1 });
+  });
+
+  it("feeds the DataLoader's async iterator the same batches as the materialized folder", async () => {
+    const streamed = await imageFolderDataset(join(root, "labeled"), { size: [4, 4], channels: 3, cacheSize: 1 });
+    const inMemory = await (await imageFolderDataset(join(root, "labeled"), { size: [4, 4], channels: 3 })).materialize();
+    const options = { batchSize: 2, seed: 7 };
+    const expected = [...new DataLoader(inMemory, options)];
+    const got = [];
+    for await (const batch of new DataLoader(streamed, options)) got.push(batch);
+    expect(got.length).toBe(2);
+    got.forEach((batch, k) => {
+      expect(Array.from(batch.indices)).toEqual(Array.from(expected[k]?.indices ?? []));
+      expect(Array.from(batch.images)).toEqual(Array.from(expected[k]?.images ?? []));
+      expect(batch.labels).toEqual(expected[k]?.labels);
+    });
+    // The synchronous path cannot decode, and says what to use instead.
+    const fresh = await imageFolderDataset(join(root, "labeled"), { size: [4, 4], channels: 3 });
+    expect(() => new DataLoader(fresh, options).next()).toThrow("use getAsync/loadBatch, the DataLoader's async iterator");
   });
 });
