@@ -1,0 +1,160 @@
+import { Graph, ShapeError, type Tensor, formatShape } from "../graph/index.js";
+import { type AbstractModule, type BindMode, BoundContext, type Parameter, type StateBuffer, bindModule, namedParameters, namedState } from "../nn/index.js";
+import type { UnaryModule } from "../nn/index.js";
+import { reshape } from "../ops/index.js";
+import type { Dataset, SampleShape } from "../data/index.js";
+import { type CompileOptions, type HostTensor, Program, hostTensor } from "../runtime/index.js";
+
+/** Embeddings of a dataset: `[length, dim]` row-major. */
+export interface Embeddings {
+  readonly data: Float32Array;
+  readonly length: number;
+  readonly dim: number;
+}
+
+export interface EmbedOptions {
+  /**
+   * Images per inference run. The PyTorch anchor embeds in batches of 1024. A dataset smaller than
+   * half of it runs as one batch of its own size; otherwise the last partial batch is padded with
+   * zeros and trimmed, so a 1,000-image and a 9,000-image set share one session.
+   */
+  readonly batchSize?: number;
+  /**
+   * "input" (default): parameters and state are graph inputs, read at each call, and the session
+   * is cached per encoder and batch shape — for embedding after every epoch of training.
+   * "constant": the current values are baked into a session used for this call only and then
+   * released. ONNX Runtime can then fold eval-mode batch norm into the convolutions: measured
+   * with SmallCnn, batch 256, ~1.7x less CPU per batch (115 vs 198 ms) — worth a compile
+   * (~0.1–0.3 s) when embedding thousands of images of a frozen encoder once.
+   */
+  readonly bind?: "input" | "constant";
+  readonly compile?: CompileOptions;
+}
+
+/** A compiled eval-mode forward pass whose parameters and state are fed on every run. */
+interface Embedder {
+  readonly program: Program;
+  readonly batch: number;
+  readonly dim: number;
+  /** Graph input name → the leaf whose current host value is fed. */
+  readonly leaves: ReadonlyMap<string, Parameter | StateBuffer>;
+}
+
+// Per module, per input signature. A WeakMap so a dropped encoder's cache entries go with it;
+// `releaseEmbeddings` frees the native sessions at once.
+const cache = new WeakMap<AbstractModule, Map<string, Promise<Embedder>>>();
+
+/**
+ * Runs `encoder` in eval mode (batch norm with running statistics, no dropout) over every sample
+ * of `dataset`, in index order. The encoder's parameters and state are graph inputs read from
+ * its `Parameter`/`StateBuffer` values at each call, so one compiled session embeds after every
+ * epoch of training without recompiling (a `TrainStep` user calls `syncToModules()` first).
+ * An output of rank > 2 is flattened to `[N, ·]`.
+ */
+export async function embedDataset(encoder: UnaryModule, dataset: Dataset, options: EmbedOptions = {}): Promise<Embeddings> {
+  const n = dataset.length;
+  if (n === 0) throw new Error("embedDataset: the dataset is empty");
+  const [c, h, w] = dataset.sampleShape;
+  const batch = embedBatchSize(n, options.batchSize ?? 1024);
+  const shape = [batch, c, h, w] as const;
+  const frozen = options.bind === "constant";
+  const embedder = frozen ? await compileEmbedder(encoder, shape, options.compile ?? {}, "constant") : await compiledEmbedder(encoder, shape, options.compile ?? {});
+  try {
+    return await runEmbedder(embedder, dataset);
+  } finally {
+    if (frozen) await embedder.program.release();
+  }
+}
+
+async function runEmbedder(embedder: Embedder, dataset: Dataset): Promise<Embeddings> {
+  const n = dataset.length;
+  const { batch } = embedder;
+  const [c, h, w] = dataset.sampleShape;
+  const sampleSize = c * h * w;
+  const feeds: Record<string, HostTensor> = {};
+  for (const [name, leaf] of embedder.leaves) feeds[name] = hostTensor("float32", leaf.shape, leaf.value);
+  const out = new Float32Array(n * embedder.dim);
+  const images = new Float32Array(batch * sampleSize);
+  for (let start = 0; start < n; start += batch) {
+    const rows = Math.min(batch, n - start);
+    for (let r = 0; r < rows; r++) images.set(dataset.get(start + r).image, r * sampleSize);
+    // NOTE: padding rows are zeros; in eval mode rows do not interact, so they change nothing.
+    if (rows < batch) images.fill(0, rows * sampleSize);
+    feeds["input.images"] = hostTensor("float32", [batch, c, h, w], images);
+    const result = await embedder.program.run(feeds);
+    const z = (result.z as HostTensor<"float32">).data;
+    out.set(z.subarray(0, rows * embedder.dim), start * embedder.dim);
+  }
+  return { data: out, length: n, dim: embedder.dim };
+}
+
+/** The batch a dataset of `n` samples is embedded in (see `EmbedOptions.batchSize`). */
+export function embedBatchSize(n: number, batchSize: number): number {
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`embedDataset: batchSize must be a positive integer, got ${batchSize}`);
+  return n < batchSize / 2 ? n : batchSize;
+}
+
+/** The width of `encoder`'s (flattened) output for one sample of `sampleShape`, found by tracing only. */
+export function embeddingDim(encoder: UnaryModule, sampleShape: SampleShape): number {
+  const graph = new Graph();
+  const { bindings } = bindModule(graph, encoder);
+  const y = encoder.call(new BoundContext(false, bindings), graph.input("x", [1, ...sampleShape]));
+  return y.size;
+}
+
+/** Frees the sessions `embedDataset` compiled for `encoder`. */
+export async function releaseEmbeddings(encoder: AbstractModule): Promise<void> {
+  const entries = cache.get(encoder);
+  if (entries === undefined) return;
+  cache.delete(encoder);
+  await Promise.all([...entries.values()].map(async (e) => (await e).program.release()));
+}
+
+/**
+ * `[N, C·H·W]` pixels of every sample, in index order: the raw-pixel baseline's "embedding".
+ */
+export function rawPixels(dataset: Dataset): Embeddings {
+  const [c, h, w] = dataset.sampleShape;
+  const dim = c * h * w;
+  const data = new Float32Array(dataset.length * dim);
+  for (let i = 0; i < dataset.length; i++) data.set(dataset.get(i).image, i * dim);
+  return { data, length: dataset.length, dim };
+}
+
+function compiledEmbedder(encoder: UnaryModule, shape: readonly [number, number, number, number], compile: CompileOptions): Promise<Embedder> {
+  let entries = cache.get(encoder);
+  if (entries === undefined) {
+    entries = new Map();
+    cache.set(encoder, entries);
+  }
+  const key = formatShape(shape);
+  let embedder = entries.get(key);
+  if (embedder === undefined) {
+    embedder = compileEmbedder(encoder, shape, compile);
+    entries.set(key, embedder);
+    const owner = entries;
+    // A failed compile is not kept: the next call retries.
+    embedder.catch(() => owner.delete(key));
+  }
+  return embedder;
+}
+
+async function compileEmbedder(
+  encoder: UnaryModule,
+  shape: readonly [number, number, number, number],
+  compile: CompileOptions,
+  bind: BindMode = "input",
+): Promise<Embedder> {
+  const graph = new Graph();
+  const { bindings, inputs } = bindModule(graph, encoder, { parameters: bind, state: bind });
+  const x = graph.input("input.images", shape);
+  const y: Tensor = encoder.call(new BoundContext(false, bindings), x);
+  if (y.rank < 1 || y.shape[0] !== shape[0]) throw new ShapeError("embedDataset", `the encoder maps ${formatShape(shape)} to ${formatShape(y.shape)}; expected [${shape[0]}, ...]`);
+  const dim = y.size / shape[0];
+  const z = reshape(y, [shape[0], dim]);
+  const byPath = new Map<string, Parameter | StateBuffer>([...namedParameters(encoder), ...namedState(encoder)]);
+  const leaves = new Map<string, Parameter | StateBuffer>();
+  for (const name of inputs.keys()) leaves.set(name, byPath.get(name) as Parameter | StateBuffer);
+  const program = await Program.compile(graph, { inputs: [...inputs.values(), x], outputs: { z } }, compile);
+  return { program, batch: shape[0], dim, leaves };
+}

@@ -1,0 +1,103 @@
+import type { Dataset, Sample, SampleShape } from "../data/index.js";
+import { Rng } from "../random/rng.js";
+
+/**
+ * Indices of `perClass` examples of every class, drawn without replacement from `Rng(seed)`:
+ * classes in ascending order, each taking the first `perClass` entries of a permutation of its
+ * members. Returned grouped by class, members in draw order. The draw is a pure function of
+ * (labels, perClass, seed), so "10 labels per class, draw 3" means the same examples in every run.
+ *
+ * @param labels `[N]` class ids in [0, numClasses)
+ * @throws when a class has fewer than `perClass` examples
+ */
+export function drawPerClass(labels: Int32Array, perClass: number, seed: number, numClasses = maxLabel(labels) + 1): Int32Array {
+  if (!Number.isInteger(perClass) || perClass < 1) throw new Error(`drawPerClass: perClass must be a positive integer, got ${perClass}`);
+  const members = classMembers(labels, numClasses);
+  const rng = new Rng(seed);
+  const out = new Int32Array(perClass * numClasses);
+  members.forEach((m, c) => {
+    if (m.length < perClass) throw new Error(`drawPerClass: class ${c} has ${m.length} examples, fewer than ${perClass}`);
+    const perm = rng.permutation(m.length);
+    for (let j = 0; j < perClass; j++) out[c * perClass + j] = m[perm[j] as number] as number;
+  });
+  return out;
+}
+
+/** `draws` seeded draws of `perClass` labels per class (seeds `seed`, `seed + 1`, …). */
+export function labelSubsets(labels: Int32Array, perClass: number, draws: number, seed = 0, numClasses?: number): Int32Array[] {
+  return Array.from({ length: draws }, (_, d) => drawPerClass(labels, perClass, seed + d, numClasses));
+}
+
+/** A mean with its spread over draws. */
+export interface MeanSd {
+  readonly mean: number;
+  /** Population standard deviation (ddof 0), as numpy's `np.std` the PyTorch anchor reports. */
+  readonly sd: number;
+  readonly values: readonly number[];
+}
+
+export function meanSd(values: readonly number[]): MeanSd {
+  if (values.length === 0) throw new Error("meanSd: no values");
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length;
+  return { mean, sd: Math.sqrt(variance), values: [...values] };
+}
+
+/** Rows `indices` of a `[N, dim]` matrix, copied into a new `[indices.length, dim]` one. */
+export function takeRows(data: Float32Array, dim: number, indices: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(indices.length * dim);
+  for (let i = 0; i < indices.length; i++) {
+    const r = indices[i] as number;
+    out.set(data.subarray(r * dim, (r + 1) * dim), i * dim);
+  }
+  return out;
+}
+
+/** Entries `indices` of `labels`. */
+export function takeLabels(labels: Int32Array, indices: ArrayLike<number>): Int32Array {
+  return Int32Array.from({ length: indices.length }, (_, i) => labels[indices[i] as number] as number);
+}
+
+function classMembers(labels: Int32Array, numClasses: number): number[][] {
+  const members: number[][] = Array.from({ length: numClasses }, () => []);
+  labels.forEach((y, i) => {
+    if (!(y >= 0 && y < numClasses)) throw new Error(`label ${y} at index ${i} is outside [0, ${numClasses})`);
+    (members[y] as number[]).push(i);
+  });
+  return members;
+}
+
+function maxLabel(labels: Int32Array): number {
+  let m = -1;
+  for (const y of labels) if (y > m) m = y;
+  return m;
+}
+
+/** The samples of `dataset` at `indices`, in that order, without copying pixels. */
+export function subsetDataset(dataset: Dataset, indices: Int32Array): Dataset {
+  return new IndexedSubset(dataset, indices);
+}
+
+class IndexedSubset implements Dataset {
+  readonly sampleShape: SampleShape;
+  readonly numClasses?: number;
+  readonly labels?: Int32Array;
+
+  constructor(
+    private readonly parent: Dataset,
+    private readonly indices: Int32Array,
+  ) {
+    this.sampleShape = parent.sampleShape;
+    if (parent.numClasses !== undefined) this.numClasses = parent.numClasses;
+    if (parent.labels !== undefined) this.labels = takeLabels(parent.labels, indices);
+  }
+
+  get length(): number {
+    return this.indices.length;
+  }
+
+  get(index: number): Sample {
+    if (!Number.isInteger(index) || index < 0 || index >= this.indices.length) throw new RangeError(`subset index ${index} out of range [0, ${this.indices.length})`);
+    return this.parent.get(this.indices[index] as number);
+  }
+}
