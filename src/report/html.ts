@@ -90,7 +90,7 @@ function evalTable(evals: readonly EvalRecord[]): string {
     const baseline = ["random", "raw_pixels", "supervised"].includes(e.encoder);
     return (
       `<tr class="${baseline ? "baseline" : "method"}"><td>${escapeHtml(e.probe)}</td><td>${escapeHtml(encoderName(e.encoder))}</td>` +
-      `<td class="num">${e.labelsPerClass}</td><td class="num">${pct(e.accuracy)}</td>` +
+      `<td class="num">${e.labelsPerClass ?? "—"}</td><td class="num">${pct(e.accuracy)}</td>` +
       `<td class="num">${e.sd === null ? "" : `± ${(e.sd * 100).toFixed(1)}`}</td><td class="num">${fixed(e.nmi)}</td><td class="num">${fixed(e.ari)}</td></tr>`
     );
   });

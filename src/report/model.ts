@@ -59,12 +59,14 @@ export function thin<T>(items: readonly T[], max: number): T[] {
 
 const series = (steps: readonly StepRecord[], key: string): (number | null)[] => steps.map((s) => s.values[key] ?? null);
 
+/** Ascending counts, then "all", then not applicable. */
 function compareLabels(a: LabelsPerClass, b: LabelsPerClass): number {
-  if (a === b) return 0;
-  if (a === "all") return 1;
-  if (b === "all") return -1;
-  return a - b;
+  const rank = (x: LabelsPerClass) => (x === null ? Infinity : x === "all" ? Number.MAX_VALUE : x);
+  return a === b ? 0 : rank(a) - rank(b);
 }
+
+/** On the accuracy chart a probe without a label budget (e.g. k-NN logged with null) used every label. */
+const budget = (e: EvalRecord): number | "all" => e.labelsPerClass ?? "all";
 
 function probeRank(probe: string): number {
   const i = PROBE_ORDER.indexOf(probe);
@@ -86,7 +88,7 @@ export function sortEvals(evals: readonly EvalRecord[]): EvalRecord[] {
 /** Accuracy against labels per class, one series per (probe, encoder) for the probes that report accuracy. */
 function accuracySeries(evals: readonly EvalRecord[]): ChartData["accuracy"] {
   const withAccuracy = sortEvals(evals).filter((e) => e.accuracy !== null && e.probe !== "kmeans");
-  const xs = [...new Set(withAccuracy.map((e) => e.labelsPerClass))].sort(compareLabels);
+  const xs = [...new Set(withAccuracy.map(budget))].sort(compareLabels);
   const groups = new Map<string, EvalRecord[]>();
   for (const e of withAccuracy) {
     const key = `${e.probe}\u0000${e.encoder}`;
@@ -97,7 +99,7 @@ function accuracySeries(evals: readonly EvalRecord[]): ChartData["accuracy"] {
     const first = group[0];
     if (first === undefined) continue;
     // A repeated (probe, encoder, labels) keeps its last line: a re-run evaluation supersedes the earlier one.
-    const at = (x: LabelsPerClass) => group.filter((e) => e.labelsPerClass === x).pop();
+    const at = (x: LabelsPerClass) => group.filter((e) => budget(e) === x).pop();
     out.push({
       name: `${encoderName(first.encoder)} · ${first.probe}`,
       encoder: first.encoder,
@@ -183,7 +185,8 @@ export function summaryItems(run: RunData): SummaryItem[] {
   const methodLinear = sortEvals(run.evals).filter((e) => e.probe === "linear" && !isBaseline(e.encoder) && e.accuracy !== null);
   const best = methodLinear[methodLinear.length - 1];
   if (best?.accuracy != null) {
-    add(`linear probe, ${best.labelsPerClass === "all" ? "all labels" : `${best.labelsPerClass} / class`}`, `${(best.accuracy * 100).toFixed(1)}%`);
+    const labels = typeof best.labelsPerClass === "number" ? `${best.labelsPerClass} / class` : "all labels";
+    add(`linear probe, ${labels}`, `${(best.accuracy * 100).toFixed(1)}%`);
   }
   return items;
 }

@@ -16,8 +16,8 @@ export interface StepRecord {
   readonly values: Readonly<Record<string, number>>;
 }
 
-/** Labels per class of a probe: a count, or "all" for the full labelled training set. */
-export type LabelsPerClass = number | "all";
+/** Labels per class of a probe: a count, "all" for the full labelled training set, null where it does not apply (k-means). */
+export type LabelsPerClass = number | "all" | null;
 
 /** One evaluation line. */
 export interface EvalRecord {
@@ -66,8 +66,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 const finite = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
 
 function parseLabelsPerClass(v: unknown): LabelsPerClass {
-  // The full labelled set may be logged as "all", null or left out; a count is a positive integer.
-  return typeof v === "number" && Number.isFinite(v) && v > 0 ? v : "all";
+  if (typeof v === "number" && Number.isFinite(v) && v > 0) return v;
+  return v === "all" ? "all" : null;
 }
 
 /**

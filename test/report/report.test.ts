@@ -8,6 +8,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Rng } from "../../src/random/rng.js";
 import { embeddingMap, nearestNeighbours, parseMetrics, pickQueries, writeReport } from "../../src/report/index.js";
+import { findConfig } from "../../src/report/model.js";
 import type { EmbeddingSet } from "../../src/report/index.js";
 import { encodeSafetensors } from "../../src/train/safetensors.js";
 
@@ -81,7 +82,7 @@ function syntheticMetrics(): string {
   lines.push({ type: "eval", probe: "knn", labels_per_class: 10, accuracy: 0.78, sd: 0.02, encoder: "simclr" });
   lines.push({ type: "eval", probe: "knn", labels_per_class: 100, accuracy: 0.88, sd: 0.01, encoder: "simclr" });
   lines.push({ type: "eval", probe: "knn", labels_per_class: "all", accuracy: 0.93, encoder: "simclr" });
-  lines.push({ type: "eval", probe: "kmeans", nmi: 0.71, ari: 0.6, encoder: "simclr" });
+  lines.push({ type: "eval", probe: "kmeans", labels_per_class: null, accuracy: null, nmi: 0.71, ari: 0.6, encoder: "simclr" });
   return lines.map((l) => JSON.stringify(l)).join("\n") + "\n";
 }
 
@@ -115,9 +116,17 @@ describe("report data", () => {
     const good = '{"type":"step","step":0,"loss":3}\n{"type":"eval","probe":"linear","labels_per_class":null,"accuracy":0.5}\n';
     const { steps, evals, warnings } = parseMetrics(`${good}{"type":"st`);
     expect(steps).toEqual([{ step: 0, epoch: null, values: { loss: 3 } }]);
-    expect(evals[0]).toMatchObject({ probe: "linear", labelsPerClass: "all", accuracy: 0.5, encoder: "method" });
+    expect(evals[0]).toMatchObject({ probe: "linear", labelsPerClass: null, accuracy: 0.5, encoder: "method" });
     expect(warnings).toHaveLength(1);
     expect(() => parseMetrics(`{"type":"st\n${good}`, "m.jsonl")).toThrow(/m\.jsonl:1: not valid JSON/);
+  });
+
+  it("reads the headline settings from a config with sections (the CLI's { pretrain, method, eval })", () => {
+    const config = { pretrain: { method: "byol", data: "mnist", batchSize: 128, seed: 7 }, method: { temperature: 0.5 }, eval: { seed: 1 } };
+    expect(findConfig(config, ["method"])).toBe("byol");
+    expect(findConfig(config, ["batchSize", "batch_size"])).toBe(128);
+    expect(findConfig(config, ["seed"])).toBe(7);
+    expect(findConfig(config, ["epochs"])).toBeUndefined();
   });
 
   it("finds cosine nearest neighbours, excluding the query, and picks one query per class", () => {
