@@ -1,0 +1,60 @@
+import type { AugmentationPreset } from "../data/augment/index.js";
+import { ntXentLoss, positiveCosine } from "../losses/nt-xent.js";
+import type { MlpBlockSpec } from "../nn/index.js";
+import { type LearningRate, adam } from "../optim/index.js";
+import { collapseMetrics } from "./collapse.js";
+import { EncoderWithHead, type PresetName, type TwoViews, forwardBoth, head, twoViewInputs } from "./heads.js";
+import type { Method, MethodPlan, MethodSetup } from "./method.js";
+
+export interface SimclrOptions {
+  /**
+   * NT-Xent's τ. SimCLR found 0.5 best for batch 256–512 at short schedules and 0.1 for long,
+   * large-batch runs (Chen et al. 2020, Table 5, App. B.9); 0.5 as the PyTorch anchor on MNIST.
+   */
+  readonly temperature: number;
+  /**
+   * The projection head g(·) after the encoder. SimCLR: a 2-layer MLP (2048 → ReLU → 128 on
+   * ResNet-50); here 128 → ReLU → 64 on a 128-d encoder, as the anchor.
+   */
+  readonly projector: readonly MlpBlockSpec[];
+  /**
+   * Adam's learning rate, constant, as the anchor (1e-3). SimCLR itself uses LARS with
+   * lr = 0.3 × batch/256, warmup and cosine decay, for batches of 256–8192.
+   */
+  readonly learningRate: LearningRate;
+  /** Both views from the anchor's MNIST pipeline (crop, rotation/shear, intensity jitter, noise). */
+  readonly augmentation: PresetName | AugmentationPreset;
+}
+
+export const simclrDefaults: SimclrOptions = {
+  temperature: 0.5,
+  projector: [{ out: 128, act: "relu" }, { out: 64 }],
+  learningRate: 1e-3,
+  augmentation: "simclr",
+};
+
+/** Plans SimCLR: encoder + projector on both views in one batch, NT-Xent over the 2N projections. */
+export function planSimclr(setup: MethodSetup, options: SimclrOptions): MethodPlan<TwoViews> {
+  const net = new EncoderWithHead(setup.encoder, head(setup.encoder.outputDim, options.projector, setup.rng));
+  return {
+    modules: { encoder: net.encoder, projector: net.projector },
+    ...twoViewInputs(setup, options.augmentation),
+    loss: (ctx, { view0, view1 }) => {
+      const { h, z0, z1 } = forwardBoth(ctx, net, view0, view1); // [2N, D], [N, P], [N, P]
+      return {
+        loss: ntXentLoss(z0, z1, { temperature: options.temperature }),
+        metrics: { ...collapseMetrics(h, z0), positive_cosine: positiveCosine(z0, z1) },
+      };
+    },
+    optimizer: adam({ lr: options.learningRate }),
+  };
+}
+
+export const simclr: Method<SimclrOptions> = {
+  name: "simclr",
+  family: "contrastive",
+  description: "contrastive: two augmented views of each image attract, the other 2N−2 views of the batch repel (NT-Xent)",
+  paper: "Chen, Kornblith, Norouzi, Hinton 2020, A Simple Framework for Contrastive Learning of Visual Representations (arXiv:2002.05709)",
+  defaults: simclrDefaults,
+  plan: planSimclr,
+};
