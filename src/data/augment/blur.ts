@@ -36,6 +36,7 @@ export function gaussianBlur(options: GaussianBlurOptions = {}): PixelTransform 
   return {
     kind: "pixel",
     name: where,
+    options: { kernelSizeFraction, sigma, probability },
     applyInPlace(images: Float32Array, shape: ImageShape, rng: Rng): void {
       checkBatch(where, images, shape);
       const [n, channels, h, w] = shape;

@@ -32,6 +32,7 @@ export function randomErasing(options: RandomErasingOptions = {}): PixelTransfor
   return {
     kind: "pixel",
     name: where,
+    options: { probability, scale, ratio, value },
     applyInPlace(images: Float32Array, shape: ImageShape, rng: Rng): void {
       checkBatch(where, images, shape);
       const [n, , h, w] = shape;
@@ -72,6 +73,7 @@ export function cutout(options: CutoutOptions = {}): PixelTransform {
   return {
     kind: "pixel",
     name: where,
+    options: { size, probability, value },
     applyInPlace(images: Float32Array, shape: ImageShape, rng: Rng): void {
       checkBatch(where, images, shape);
       const [n, , h, w] = shape;

@@ -55,6 +55,7 @@ export function randomResizedCrop(options: RandomResizedCropOptions = {}): Geome
   return {
     kind: "geometric",
     name: where,
+    options: { scale, ratio, rotationDegrees: rotation, shearDegrees: shear },
     sampleMaps([n, , h, w]: ImageShape, rng: Rng): Float64Array {
       const maps = new Float64Array(6 * n);
       for (let s = 0; s < n; s++) {
@@ -87,6 +88,7 @@ export function randomHorizontalFlip(options: RandomHorizontalFlipOptions = {}):
   return {
     kind: "geometric",
     name: "randomHorizontalFlip",
+    options: { probability },
     sampleMaps([n]: ImageShape, rng: Rng): Float64Array {
       const maps = new Float64Array(6 * n);
       for (let s = 0; s < n; s++) maps.set([rng.uniform() < probability ? -1 : 1, 0, 0, 0, 1, 0], 6 * s);
@@ -133,6 +135,7 @@ export function randomAffine(options: RandomAffineOptions = {}): GeometricTransf
   return {
     kind: "geometric",
     name: where,
+    options: { degrees, translate: [maxTx, maxTy], scale, shearDegrees: shearX, shearYDegrees: shearY, probability },
     sampleMaps([n, , h, w]: ImageShape, rng: Rng): Float64Array {
       const maps = new Float64Array(6 * n);
       for (let s = 0; s < n; s++) {

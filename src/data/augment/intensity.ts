@@ -44,6 +44,7 @@ export function colorJitter(options: ColorJitterOptions = {}): PixelTransform {
   return {
     kind: "pixel",
     name: where,
+    options: { brightness, contrast, saturation, hue, probability, randomOrder },
     applyInPlace(images: Float32Array, shape: ImageShape, rng: Rng): void {
       checkBatch(where, images, shape);
       const [n, channels, h, w] = shape;
@@ -142,6 +143,7 @@ export function randomGrayscale(options: RandomGrayscaleOptions = {}): PixelTran
   return {
     kind: "pixel",
     name: "randomGrayscale",
+    options: { probability },
     applyInPlace(images: Float32Array, shape: ImageShape, rng: Rng): void {
       checkBatch("randomGrayscale", images, shape);
       const [n, channels, h, w] = shape;
@@ -173,6 +175,7 @@ export function solarize(options: SolarizeOptions = {}): PixelTransform {
   return {
     kind: "pixel",
     name: "solarize",
+    options: { threshold, probability },
     applyInPlace(images: Float32Array, shape: ImageShape, rng: Rng): void {
       checkBatch("solarize", images, shape);
       const [n, c, h, w] = shape;
@@ -203,6 +206,7 @@ export function gaussianNoise(options: GaussianNoiseOptions = {}): PixelTransfor
   return {
     kind: "pixel",
     name: "gaussianNoise",
+    options: { std, probability },
     applyInPlace(images: Float32Array, shape: ImageShape, rng: Rng): void {
       checkBatch("gaussianNoise", images, shape);
       const [n, c, h, w] = shape;

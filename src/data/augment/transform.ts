@@ -17,6 +17,8 @@ export type Range = readonly [number, number];
 export interface GeometricTransform {
   readonly kind: "geometric";
   readonly name: string;
+  /** The options in effect, defaults filled in (for logs, reports and tests). */
+  readonly options: Readonly<Record<string, unknown>>;
   /** Draws the maps of a batch: `Float64Array(6·N)`. */
   sampleMaps(shape: ImageShape, rng: Rng): Float64Array;
 }
@@ -25,6 +27,7 @@ export interface GeometricTransform {
 export interface PixelTransform {
   readonly kind: "pixel";
   readonly name: string;
+  readonly options: Readonly<Record<string, unknown>>;
   applyInPlace(images: Float32Array, shape: ImageShape, rng: Rng): void;
 }
 
