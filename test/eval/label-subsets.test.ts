@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { drawPerClass, labelSubsets, meanSd, subsetDataset } from "../../src/eval/index.js";
+import { ArrayDataset } from "../../src/data/index.js";
+
+const labels = Int32Array.from({ length: 300 }, (_, i) => (i * 7) % 3); // 100 of each of 3 classes
+
+describe("label draws", () => {
+  it("take exactly k distinct examples of every class", () => {
+    const idx = drawPerClass(labels, 10, 0);
+    expect(idx.length).toBe(30);
+    expect(new Set(idx).size).toBe(30);
+    for (let c = 0; c < 3; c++) expect(Array.from(idx.subarray(c * 10, (c + 1) * 10)).every((i) => labels[i] === c)).toBe(true);
+  });
+
+  it("are a pure function of the seed, and differ between seeds", () => {
+    expect(Array.from(drawPerClass(labels, 5, 3))).toEqual(Array.from(drawPerClass(labels, 5, 3)));
+    const draws = labelSubsets(labels, 5, 4, 0);
+    expect(draws).toHaveLength(4);
+    expect(Array.from(draws[1] as Int32Array)).toEqual(Array.from(drawPerClass(labels, 5, 1)));
+    const keys = new Set(draws.map((d) => Array.from(d).join()));
+    expect(keys.size).toBe(4);
+  });
+
+  it("reject a class with too few examples", () => {
+    expect(() => drawPerClass(Int32Array.of(0, 0, 1), 2, 0)).toThrow(/class 1 has 1 examples/);
+    expect(() => drawPerClass(labels, 0, 0)).toThrow(/positive integer/);
+  });
+
+  it("subsetDataset views the drawn samples with their labels", () => {
+    const images = Float32Array.from({ length: 300 * 4 }, (_, i) => Math.floor(i / 4));
+    const ds = new ArrayDataset({ images, sampleShape: [1, 2, 2], labels, numClasses: 3 });
+    const idx = drawPerClass(labels, 2, 1);
+    const sub = subsetDataset(ds, idx);
+    expect(sub.length).toBe(6);
+    expect(sub.numClasses).toBe(3);
+    expect(Array.from(sub.labels as Int32Array)).toEqual([0, 0, 1, 1, 2, 2]);
+    expect(sub.get(3).image[0]).toBe(idx[3]);
+  });
+
+  it("meanSd is numpy's mean and std (ddof 0)", () => {
+    const r = meanSd([0.7, 0.72, 0.74]);
+    expect(r.mean).toBeCloseTo(0.72, 12);
+    expect(r.sd).toBeCloseTo(Math.sqrt(0.0008 / 3), 12);
+  });
+});
