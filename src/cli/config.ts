@@ -1,0 +1,284 @@
+import { readFile } from "node:fs/promises";
+import { extname } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { CliError, suggest } from "./errors.js";
+
+/** A value a config file can hold (what JSON and the YAML we accept can both say). */
+export type ConfigValue = null | boolean | number | string | ConfigValue[] | { [key: string]: ConfigValue };
+export type ConfigObject = { [key: string]: ConfigValue };
+
+export const ENCODERS = ["small-cnn", "resnet18", "mlp"] as const;
+export type EncoderName = (typeof ENCODERS)[number];
+
+export const PROBES = ["linear", "knn", "kmeans"] as const;
+export type ProbeName = (typeof PROBES)[number];
+
+export const BASELINES = ["random", "raw_pixels", "supervised"] as const;
+export type BaselineName = (typeof BASELINES)[number];
+
+/** The `pretrain` section: what `pretrain()` is called with, plus where the data comes from. */
+export interface PretrainConfig {
+  readonly method: string;
+  /** A data spec: `mnist`, an IDX file, an image folder, a CSV file. */
+  readonly data: string;
+  readonly labels: string | null;
+  readonly encoder: EncoderName;
+  readonly epochs: number;
+  /** Ends pretraining cleanly after this much wall time; null for no limit. */
+  readonly timeBudgetSeconds: number | null;
+  readonly batchSize: number;
+  readonly seed: number;
+  /** Train on the first N images only (quick checks, tests); null for all. */
+  readonly limit: number | null;
+  /** A checkpoint every N steps, besides epoch ends and stops; a SIGKILL loses at most N steps. */
+  readonly checkpointEverySteps: number;
+  /** Write one `metrics.jsonl` line every N steps. */
+  readonly logEverySteps: number;
+}
+
+/** The `eval` section: the downstream protocol. */
+export interface EvalConfig {
+  /** Labelled training data for the probes; null means the run's pretraining data. */
+  readonly data: string | null;
+  readonly labels: string | null;
+  /** Held-out test data; null means the fixed split of the bundled `mnist`. */
+  readonly testData: string | null;
+  readonly testLabels: string | null;
+  /** Label budgets of the label-efficiency curve; 0 means every label. */
+  readonly labelsPerClass: readonly number[];
+  readonly probes: readonly ProbeName[];
+  /** Random label subsets per budget (mean and sd are reported over them). */
+  readonly draws: number;
+  readonly baselines: readonly BaselineName[];
+  readonly seed: number;
+}
+
+/** Everything a run did, saved as `config.json`; the sections map one-to-one onto options objects. */
+export interface RunConfig {
+  readonly pretrain: PretrainConfig;
+  /** The method's options, its defaults merged with the file and flags. */
+  readonly method: ConfigObject;
+  readonly eval: EvalConfig;
+}
+
+// Defaults, with why.
+export const PRETRAIN_DEFAULTS: Omit<PretrainConfig, "method" | "data"> = {
+  labels: null,
+  // The anchor's encoder for 28x28 digits; resnet18 is for 32x32 colour images.
+  encoder: "small-cnn",
+  epochs: 10,
+  timeBudgetSeconds: null,
+  // The PyTorch anchor's batch; contrastive losses want many negatives, 2 cores want small steps.
+  batchSize: 256,
+  seed: 0,
+  limit: null,
+  // ~0.1–0.3 s a step on 2 cores: a checkpoint every ~10–30 s (it costs a few ms).
+  checkpointEverySteps: 100,
+  logEverySteps: 1,
+};
+
+export const EVAL_DEFAULTS: EvalConfig = {
+  data: null,
+  labels: null,
+  testData: null,
+  testLabels: null,
+  labelsPerClass: [1, 10, 100],
+  probes: ["linear", "knn", "kmeans"],
+  // Few-label accuracy varies a lot with the draw; 3 draws give a usable sd in seconds.
+  draws: 3,
+  baselines: ["random", "raw_pixels"],
+  seed: 0,
+};
+
+/** The sections a config file may have. */
+export interface ConfigFile {
+  readonly pretrain?: ConfigObject;
+  readonly method?: ConfigObject;
+  readonly eval?: ConfigObject;
+}
+
+const SECTIONS = ["pretrain", "method", "eval"] as const;
+
+function isObject(v: unknown): v is ConfigObject {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Reads a `.json`, `.yaml` or `.yml` config file and checks its top level. */
+export async function readConfigFile(path: string): Promise<ConfigFile> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CliError(`${path}: ${code === "ENOENT" ? "no such config file" : (e as Error).message}; give --config a .json or .yaml file`);
+  }
+  const ext = extname(path).toLowerCase();
+  let parsed: unknown;
+  try {
+    parsed = ext === ".yaml" || ext === ".yml" ? parseYaml(text) : JSON.parse(text);
+  } catch (e) {
+    throw new CliError(`${path}: not valid ${ext === ".yaml" || ext === ".yml" ? "YAML" : "JSON"}: ${(e as Error).message.split("\n")[0]}`);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (!isObject(parsed)) throw new CliError(`${path}: expected an object with sections ${SECTIONS.join(", ")}`);
+  const out: { [K in (typeof SECTIONS)[number]]?: ConfigObject } = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!(SECTIONS as readonly string[]).includes(key)) {
+      throw new CliError(`${path}: unknown section "${key}"${suggest(key, SECTIONS)}; sections are ${SECTIONS.join(", ")}`);
+    }
+    if (!isObject(value)) throw new CliError(`${path}: section "${key}" must be an object of options`);
+    out[key as (typeof SECTIONS)[number]] = value;
+  }
+  return out;
+}
+
+/** Parses "5m", "90s", "1h30m", "2.5m" or a bare number of seconds. */
+export function parseDuration(text: string): number {
+  const s = text.trim();
+  if (/^\d+(\.\d+)?$/.test(s)) return Number(s);
+  const re = /(\d+(?:\.\d+)?)\s*(h|m|s|ms)/gy;
+  let total = 0;
+  let end = 0;
+  for (let m = re.exec(s); m !== null; m = re.exec(s)) {
+    const v = Number(m[1]);
+    total += m[2] === "h" ? v * 3600 : m[2] === "m" ? v * 60 : m[2] === "s" ? v : v / 1000;
+    end = re.lastIndex;
+  }
+  if (end === 0 || end !== s.length || !(total > 0)) throw new CliError(`"${text}" is not a duration; write e.g. 90s, 5m or 1h30m`);
+  return total;
+}
+
+/** A field checker: the config value (already present) → the typed value, or a CliError. */
+type Field<T> = (value: ConfigValue, where: string) => T;
+
+const positiveInt: Field<number> = (v, where) => {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) throw new CliError(`${where} must be a positive integer, got ${JSON.stringify(v)}`);
+  return v;
+};
+const nonNegativeInt: Field<number> = (v, where) => {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw new CliError(`${where} must be a non-negative integer, got ${JSON.stringify(v)}`);
+  return v;
+};
+const text: Field<string> = (v, where) => {
+  if (typeof v !== "string" || v === "") throw new CliError(`${where} must be a non-empty string, got ${JSON.stringify(v)}`);
+  return v;
+};
+const optional =
+  <T>(f: Field<T>): Field<T | null> =>
+  (v, where) =>
+    v === null ? null : f(v, where);
+const duration: Field<number> = (v, where) => {
+  if (typeof v === "number" && v > 0) return v;
+  if (typeof v === "string") {
+    try {
+      return parseDuration(v);
+    } catch {
+      // fall through to the message that names the field
+    }
+  }
+  throw new CliError(`${where} must be seconds or a duration like "5m", got ${JSON.stringify(v)}`);
+};
+const oneOf =
+  <T extends string>(names: readonly T[]): Field<T> =>
+  (v, where) => {
+    if (typeof v === "string" && (names as readonly string[]).includes(v)) return v as T;
+    throw new CliError(`${where} must be one of ${names.join(", ")}, got ${JSON.stringify(v)}${typeof v === "string" ? suggest(v, names) : ""}`);
+  };
+const listOf =
+  <T>(item: Field<T>): Field<T[]> =>
+  (v, where) => {
+    if (!Array.isArray(v) || v.length === 0) throw new CliError(`${where} must be a non-empty list, got ${JSON.stringify(v)}`);
+    return v.map((x, i) => item(x, `${where}[${i}]`));
+  };
+
+const PRETRAIN_FIELDS: { [K in keyof PretrainConfig]: Field<PretrainConfig[K]> } = {
+  method: text,
+  data: text,
+  labels: optional(text),
+  encoder: oneOf(ENCODERS),
+  epochs: positiveInt,
+  timeBudgetSeconds: optional(duration),
+  batchSize: positiveInt,
+  seed: nonNegativeInt,
+  limit: optional(positiveInt),
+  checkpointEverySteps: positiveInt,
+  logEverySteps: positiveInt,
+};
+
+const EVAL_FIELDS: { [K in keyof EvalConfig]: Field<EvalConfig[K]> } = {
+  data: optional(text),
+  labels: optional(text),
+  testData: optional(text),
+  testLabels: optional(text),
+  labelsPerClass: listOf(nonNegativeInt),
+  probes: listOf(oneOf(PROBES)),
+  draws: positiveInt,
+  baselines: (v, where) => (Array.isArray(v) && v.length === 0 ? [] : listOf(oneOf(BASELINES))(v, where)),
+  seed: nonNegativeInt,
+};
+
+/** Checks one section against its fields: unknown keys are named with the closest known one. */
+function checkSection<T extends object>(
+  section: string,
+  fields: { [K in keyof T]: Field<T[K]> },
+  values: ConfigObject,
+  source: string,
+): Partial<T> {
+  const out: Partial<T> = {};
+  const names = Object.keys(fields);
+  for (const [key, value] of Object.entries(values)) {
+    if (!names.includes(key)) {
+      throw new CliError(`${source}: ${section}.${key} is not an option${suggest(key, names)}; ${section} options are ${names.join(", ")}`);
+    }
+    const field = fields[key as keyof T];
+    out[key as keyof T] = field(value, `${source}: ${section}.${key}`);
+  }
+  return out;
+}
+
+/** The pretrain section from layers (defaults < file < flags), validated. */
+export function resolvePretrain(file: ConfigObject | undefined, flags: ConfigObject, source: string): PretrainConfig {
+  const fromFile = file ? checkSection<PretrainConfig>("pretrain", PRETRAIN_FIELDS, file, source) : {};
+  const fromFlags = checkSection<PretrainConfig>("pretrain", PRETRAIN_FIELDS, flags, "flags");
+  const merged = { ...PRETRAIN_DEFAULTS, ...fromFile, ...fromFlags };
+  if (merged.method === undefined) throw new CliError("no method given: pass --method <name> (see `pretext methods`) or set pretrain.method in --config");
+  if (merged.data === undefined) throw new CliError("no data given: pass --data <spec> (e.g. --data mnist, an IDX file or an image folder) or set pretrain.data in --config");
+  return { ...merged, method: merged.method, data: merged.data };
+}
+
+/** The eval section from layers (defaults < file < flags), validated. */
+export function resolveEval(file: ConfigObject | undefined, flags: ConfigObject, source: string): EvalConfig {
+  const fromFile = file ? checkSection<EvalConfig>("eval", EVAL_FIELDS, file, source) : {};
+  const fromFlags = checkSection<EvalConfig>("eval", EVAL_FIELDS, flags, "flags");
+  return { ...EVAL_DEFAULTS, ...fromFile, ...fromFlags };
+}
+
+/**
+ * A method's options: its defaults overridden by the config's `method` section. Every key must
+ * be one of the defaults' and keep its type (a number stays a number), so a typo or a wrong type
+ * is caught before anything is compiled.
+ */
+export function resolveMethodOptions(methodName: string, defaults: object, overrides: ConfigObject | undefined, source: string): ConfigObject {
+  const base = toConfigObject(defaults, `${methodName} defaults`);
+  const out: ConfigObject = { ...base };
+  for (const [key, value] of Object.entries(overrides ?? {})) {
+    if (!(key in base)) {
+      const names = Object.keys(base);
+      throw new CliError(`${source}: method.${key} is not an option of ${methodName}${suggest(key, names)}; its options are ${names.join(", ") || "(none)"}`);
+    }
+    const want = base[key] as ConfigValue;
+    const kind = (v: ConfigValue) => (v === null ? "null" : Array.isArray(v) ? "list" : typeof v);
+    if (want !== null && kind(want) !== kind(value)) {
+      throw new CliError(`${source}: method.${key} must be a ${kind(want)} like ${JSON.stringify(want)}, got ${JSON.stringify(value)}`);
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+/** Checks that a plain object holds only config values (defaults are plain data by contract). */
+export function toConfigObject(value: object, where: string): ConfigObject {
+  const json = JSON.parse(JSON.stringify(value)) as unknown;
+  if (!isObject(json)) throw new Error(`${where}: not a plain object`);
+  return json;
+}

@@ -1,0 +1,51 @@
+import { existsSync } from "node:fs";
+import type { ArrayDataset, Dataset } from "../data/dataset.js";
+import { resolveDataSpec } from "../data/spec.js";
+import { CliError, ExitCode } from "./errors.js";
+
+/** The bundled digits' name as a data spec. */
+export const BUNDLED_MNIST = "mnist";
+
+/** Datasets of a run: what pretraining sees, and (when known) the held-out split for evaluation. */
+export interface LoadedData {
+  /** The pretraining set (for `mnist`: the 9,000-image train split; the test split is never trained on). */
+  readonly train: Dataset;
+  /** The fixed held-out split that goes with this spec, or null when the user must give one. */
+  readonly test: Dataset | null;
+}
+
+/**
+ * Loads a data spec with `resolveDataSpec`: `mnist` (the bundled digits, fixed stratified
+ * 9,000/1,000 split), an IDX images file, a folder of images or a CSV file. Errors become one
+ * line naming the flag.
+ */
+export async function loadData(spec: string, labels: string | null, flag = "--data"): Promise<LoadedData> {
+  if (spec !== BUNDLED_MNIST && !existsSync(spec)) {
+    throw new CliError(`${flag} ${spec}: no such file or folder; give mnist (bundled digits), an IDX file, a folder of images or a .csv`);
+  }
+  if (labels !== null && spec !== BUNDLED_MNIST && !spec.toLowerCase().endsWith(".csv") && !existsSync(labels)) {
+    throw new CliError(`labels ${labels}: no such file; give the labels file of ${spec}`);
+  }
+  let resolved: Awaited<ReturnType<typeof resolveDataSpec>>;
+  try {
+    resolved = await resolveDataSpec(spec, labels === null ? {} : { labels });
+  } catch (e) {
+    throw new CliError(`${flag} ${spec}: ${(e as Error).message}`, ExitCode.failure);
+  }
+  if (resolved.kind === "mnist") return { train: resolved.train, test: resolved.test };
+  return { train: resolved.dataset, test: null };
+}
+
+/**
+ * `n` evenly spaced samples of a dataset (`--limit`), or the dataset itself. Evenly spaced rather
+ * than the first n, because a file (and the bundled split) may be sorted by class.
+ */
+export function limitDataset(dataset: Dataset, n: number | null): Dataset {
+  if (n === null || n >= dataset.length) return dataset;
+  if (!isArrayDataset(dataset)) throw new CliError("--limit works on in-memory datasets (mnist, IDX, CSV) only");
+  return dataset.subset(Int32Array.from({ length: n }, (_, i) => Math.floor((i * dataset.length) / n)));
+}
+
+function isArrayDataset(d: Dataset): d is ArrayDataset {
+  return typeof (d as Partial<ArrayDataset>).subset === "function";
+}

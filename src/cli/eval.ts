@@ -1,0 +1,184 @@
+import { Command } from "commander";
+import type { Dataset } from "../data/dataset.js";
+import { releaseEmbeddings } from "../eval/embed.js";
+import { type EvaluationResult, type ProtocolOptions, baselines, evaluateEncoder } from "../eval/protocol.js";
+import { Rng } from "../random/rng.js";
+import { countListArg, nameListArg, nonNegativeIntArg, positiveIntArg } from "./args.js";
+import { BASELINES, type ConfigObject, type ConfigValue, type EvalConfig, PROBES, readConfigFile, resolveEval } from "./config.js";
+import { BUNDLED_MNIST, loadData } from "./data.js";
+import { writeEmbeddings } from "./embed.js";
+import { encoderForRun } from "./encoder.js";
+import { CliError, ExitCode, type ExitCodeValue } from "./errors.js";
+import type { Io } from "./progress.js";
+import { loadRunEncoder, savedSection } from "./run-encoder.js";
+import type { RunFolder } from "./run-folder.js";
+
+/** One `metrics.jsonl` evaluation line (and one `eval --json` line). */
+export interface EvalLine {
+  readonly type: "eval";
+  /** The method's name, or a baseline: "random", "raw_pixels", "supervised". */
+  readonly encoder: string;
+  readonly probe: string;
+  /** A count, or "all" for every train label. */
+  readonly labels_per_class: number | "all" | null;
+  readonly accuracy: number | null;
+  readonly sd: number | null;
+  readonly nmi?: number;
+  readonly ari?: number;
+}
+
+interface EvalFlags {
+  readonly data?: string;
+  readonly labels?: string;
+  readonly testData?: string;
+  readonly testLabels?: string;
+  readonly labelsPerClass?: number[];
+  readonly probes?: string[];
+  readonly draws?: number;
+  readonly baselines?: string[];
+  readonly seed?: number;
+  readonly config?: string;
+  readonly json?: boolean;
+  readonly quiet?: boolean;
+}
+
+export function evalCommand(io: Io, done: (code: ExitCodeValue) => void): Command {
+  return new Command("eval")
+    .description("evaluate a run's encoder: linear probe with few labels, kNN, k-means; beside the baselines")
+    .argument("<run-dir>", "a run folder written by `pretext pretrain`")
+    .option("--data <spec>", "labelled training data for the probes (default: the run's data)")
+    .option("--labels <file>", "labels of --data")
+    .option("--test-data <spec>", "held-out test data (required unless the data is the bundled mnist)")
+    .option("--test-labels <file>", "labels of --test-data")
+    .option("--labels-per-class <list>", "label budgets of the linear probe, e.g. 1,10,100 (all = every label)", countListArg)
+    .option("--probes <list>", `probes to run: ${PROBES.join(",")}`, nameListArg(PROBES))
+    .option("--draws <n>", "random label subsets per budget (default 3)", positiveIntArg)
+    .option("--baselines <list>", `baselines: ${BASELINES.join(",")} or none (default random,raw_pixels)`, (v: string) => (v === "none" ? [] : nameListArg(BASELINES)(v)))
+    .option("--seed <n>", "seeds the label draws (default 0)", nonNegativeIntArg)
+    .option("--config <file>", "a .json or .yaml file whose eval section sets these options")
+    .option("--json", "print one JSON object per result line")
+    .option("--quiet", "print nothing but errors")
+    .addHelpText("after", "\nExamples:\n  pretext eval runs/simclr\n  pretext eval runs/simclr --labels-per-class 1,10 --probes linear,knn --json")
+    .action(async (dir: string, flags: EvalFlags) => {
+      const { run, config, encoder } = await loadRunEncoder(dir);
+      const layer: ConfigObject = {};
+      const set = (k: string, v: ConfigValue | undefined) => {
+        if (v !== undefined) layer[k] = v;
+      };
+      set("data", flags.data);
+      set("labels", flags.labels);
+      set("testData", flags.testData);
+      set("testLabels", flags.testLabels);
+      set("labelsPerClass", flags.labelsPerClass);
+      set("probes", flags.probes);
+      set("draws", flags.draws);
+      set("baselines", flags.baselines);
+      set("seed", flags.seed);
+      const file = flags.config === undefined ? savedSection(run, "eval") : (await readConfigFile(flags.config)).eval;
+      const evalConfig = resolveEval(file, layer, flags.config ?? run.configPath);
+      const lines = await evaluateRun({
+        run,
+        methodName: config.pretrain.method,
+        encoder,
+        evalConfig,
+        dataSpec: evalConfig.data ?? config.pretrain.data,
+        labels: evalConfig.data === null ? config.pretrain.labels : evalConfig.labels,
+        encoderName: config.pretrain.encoder,
+        seed: config.pretrain.seed,
+        log: flags.quiet || flags.json ? () => {} : (s) => io.stderr.write(`${s}\n`),
+      });
+      if (flags.json) for (const l of lines) io.stdout.write(`${JSON.stringify(l)}\n`);
+      else if (!flags.quiet) io.stdout.write(formatEvalTable(lines));
+      done(ExitCode.ok);
+    });
+}
+
+export interface EvaluateRunOptions {
+  readonly run: RunFolder;
+  readonly methodName: string;
+  readonly encoder: import("../methods/method.js").Encoder;
+  readonly evalConfig: EvalConfig;
+  readonly dataSpec: string;
+  readonly labels: string | null;
+  readonly encoderName: import("./config.js").EncoderName;
+  readonly seed: number;
+  readonly log: (line: string) => void;
+}
+
+/** The labelled train pool and the test set of an evaluation. */
+async function evalData(spec: string, labels: string | null, c: EvalConfig): Promise<{ train: Dataset; test: Dataset }> {
+  const data = await loadData(spec, labels);
+  let test: Dataset | null = data.test;
+  if (c.testData !== null) test = (await loadData(c.testData, c.testLabels, "--test-data")).train;
+  if (test === null) throw new CliError(`${spec} has no fixed test split (only the bundled ${BUNDLED_MNIST} does); give --test-data <spec> --test-labels <file>`);
+  if (data.train.labels === undefined) throw new CliError(`${spec} has no labels; give --labels <file> (the probes need labels)`);
+  if (test.labels === undefined) throw new CliError(`${c.testData ?? spec} has no labels; give --test-labels <file>`);
+  const [a, b] = [data.train.sampleShape.join("x"), test.sampleShape.join("x")];
+  if (a !== b) throw new CliError(`train samples are ${a} but test samples are ${b}; give test data of the same shape`);
+  return { train: data.train, test };
+}
+
+/**
+ * Runs the protocol on a run's encoder and the chosen baselines, writes the results to
+ * metrics.jsonl (replacing an earlier evaluation's) and the test embeddings to
+ * embeddings.safetensors, and returns the result lines.
+ */
+export async function evaluateRun(o: EvaluateRunOptions): Promise<EvalLine[]> {
+  const c = o.evalConfig;
+  const data = await evalData(o.dataSpec, o.labels, c);
+  const linear = c.probes.includes("linear");
+  const protocol: ProtocolOptions = {
+    perClass: linear ? c.labelsPerClass.filter((k) => k > 0) : [],
+    draws: c.draws,
+    seed: c.seed,
+    linearAll: linear && c.labelsPerClass.includes(0),
+  };
+  const lines: EvalLine[] = [];
+  o.log(`evaluating ${o.methodName} on ${data.train.length} labelled / ${data.test.length} test images…`);
+  lines.push(...resultLines(o.methodName, await evaluateEncoder(o.encoder, data, protocol), c));
+  const wanted = c.baselines;
+  if (wanted.includes("random") || wanted.includes("raw_pixels") || wanted.includes("supervised")) {
+    o.log(`baselines: ${wanted.join(", ")}…`);
+    const shape = data.train.sampleShape;
+    const b = await baselines(data, {
+      ...protocol,
+      makeEncoder: (rng: Rng) => encoderForRun(o.encoderName, shape, rng.nextUint32()),
+      encoderSeed: o.seed + 1,
+      supervised: wanted.includes("supervised") ? { perClass: c.labelsPerClass.filter((k) => k > 0), draws: c.draws } : false,
+    });
+    if (wanted.includes("random")) lines.push(...resultLines("random", b.randomEncoder, c));
+    if (wanted.includes("raw_pixels")) lines.push(...resultLines("raw_pixels", b.rawPixels, c));
+    for (const s of b.supervised) {
+      lines.push({ type: "eval", encoder: "supervised", probe: "finetune", labels_per_class: s.perClass, accuracy: s.accuracy.mean, sd: s.accuracy.sd });
+    }
+  }
+  await writeEmbeddings(o.run.embeddingsPath, o.encoder, data.test, { images: true });
+  await releaseEmbeddings(o.encoder);
+  o.run.dropEvalMetrics();
+  o.run.appendMetrics(lines);
+  return lines;
+}
+
+function resultLines(encoder: string, r: EvaluationResult, c: EvalConfig): EvalLine[] {
+  const out: EvalLine[] = [];
+  for (const p of r.linearPerClass) out.push({ type: "eval", encoder, probe: "linear", labels_per_class: p.perClass, accuracy: p.accuracy.mean, sd: p.accuracy.sd });
+  if (r.linearAll !== null) out.push({ type: "eval", encoder, probe: "linear", labels_per_class: "all", accuracy: r.linearAll.accuracy, sd: null });
+  if (c.probes.includes("knn")) out.push({ type: "eval", encoder, probe: "knn", labels_per_class: "all", accuracy: r.knn, sd: null });
+  if (c.probes.includes("kmeans")) out.push({ type: "eval", encoder, probe: "kmeans", labels_per_class: null, accuracy: null, sd: null, nmi: r.clustering.nmi, ari: r.clustering.ari });
+  return out;
+}
+
+/** The results as an aligned table, one row per (encoder, probe, labels). */
+export function formatEvalTable(lines: readonly EvalLine[]): string {
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const rows = lines.map((l) => [
+    l.encoder,
+    l.probe,
+    l.labels_per_class === null ? "-" : String(l.labels_per_class),
+    l.probe === "kmeans" ? `NMI ${(l.nmi ?? 0).toFixed(3)}  ARI ${(l.ari ?? 0).toFixed(3)}` : l.accuracy === null ? "-" : l.sd === null ? pct(l.accuracy) : `${pct(l.accuracy)} ± ${(100 * l.sd).toFixed(1)}`,
+  ]);
+  const header = ["encoder", "probe", "labels/class", "result"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
+  const fmt = (r: readonly string[]) => `${r.map((v, i) => v.padEnd(widths[i] as number)).join("  ").trimEnd()}\n`;
+  return fmt(header) + fmt(widths.map((w) => "-".repeat(w))) + rows.map(fmt).join("");
+}

@@ -1,0 +1,29 @@
+import { Command } from "commander";
+import { exportOnnx, saveOnnx } from "../train/export.js";
+import { positiveIntArg } from "./args.js";
+import { CliError, ExitCode, type ExitCodeValue } from "./errors.js";
+import type { Io } from "./progress.js";
+import { loadRunEncoder } from "./run-encoder.js";
+
+interface ExportFlags {
+  readonly out?: string;
+  readonly batchSize: number;
+}
+
+export function exportCommand(io: Io, done: (code: ExitCodeValue) => void): Command {
+  return new Command("export")
+    .description("export a run's trained encoder as a standalone ONNX model (weights as initializers)")
+    .argument("<run-dir>", "a run folder written by `pretext pretrain`")
+    .option("--out <file>", "the .onnx file (default <run-dir>/encoder.onnx)")
+    .option("--batch-size <n>", "the model's static batch size", positiveIntArg, 1)
+    .addHelpText("after", "\nThe model takes `input` [batch, C, H, W] float32 and returns `embedding` [batch, D].")
+    .action(async (dir: string, flags: ExportFlags) => {
+      const { run, config, encoder, sampleShape } = await loadRunEncoder(dir);
+      const out = flags.out ?? run.encoderOnnxPath;
+      if (!out.toLowerCase().endsWith(".onnx")) throw new CliError(`--out ${out}: name the file *.onnx`);
+      const bytes = exportOnnx(encoder, { inputShape: [flags.batchSize, ...sampleShape], description: `pretext ${config.pretrain.method} encoder (${config.pretrain.encoder})` });
+      await saveOnnx(out, bytes);
+      io.stderr.write(`${out}: input [${[flags.batchSize, ...sampleShape].join(", ")}] → embedding [${flags.batchSize}, ${encoder.outputDim}] (${(bytes.length / 1e6).toFixed(2)} MB)\n`);
+      done(ExitCode.ok);
+    });
+}

@@ -1,0 +1,36 @@
+import { Command } from "commander";
+import type { Method } from "../methods/method.js";
+import { methods } from "../methods/registry.js";
+import { CliError, type ExitCodeValue, ExitCode, suggest } from "./errors.js";
+import type { Io } from "./progress.js";
+
+/** The method called `name`, or a one-line error listing the names there are. */
+export function findMethod(name: string): Method {
+  const method = methods[name];
+  if (method !== undefined) return method;
+  const names = Object.keys(methods);
+  throw new CliError(`unknown method "${name}"${suggest(name, names)}; choose one of: ${names.join(", ")} (see \`pretext methods\`)`);
+}
+
+export function methodsCommand(io: Io, done: (code: ExitCodeValue) => void): Command {
+  return new Command("methods")
+    .description("list the self-supervised methods with a one-line description and their paper")
+    .option("--json", "one JSON object per method (name, family, description, paper, defaults)")
+    .action((flags: { json?: boolean }) => {
+      const all = Object.values(methods);
+      if (flags.json) {
+        for (const m of all) io.stdout.write(`${JSON.stringify({ name: m.name, family: m.family, description: m.description, paper: m.paper, defaults: m.defaults })}\n`);
+      } else {
+        const width = Math.max(...all.map((m) => m.name.length));
+        const families = [...new Set(all.map((m) => m.family))];
+        for (const family of families) {
+          io.stdout.write(`${family}\n`);
+          for (const m of all.filter((x) => x.family === family)) {
+            io.stdout.write(`  ${m.name.padEnd(width)}  ${m.description}\n  ${" ".repeat(width)}  ${m.paper}\n`);
+          }
+        }
+        io.stdout.write("\nOptions of a method go in the `method` section of --config (defaults: pretext methods --json).\n");
+      }
+      done(ExitCode.ok);
+    });
+}

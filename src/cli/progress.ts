@@ -1,0 +1,150 @@
+import { SingleBar } from "cli-progress";
+import type { FitResult, StepEvent, TrainCallback } from "../train/fit.js";
+
+/** Where a command writes: the process's streams, or buffers in a test. */
+export interface Io {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream & { readonly isTTY?: boolean; readonly columns?: number };
+}
+
+/**
+ * How training reports progress:
+ * - "bar": a progress bar per epoch on stderr (a terminal);
+ * - "lines": one line per epoch on stderr (stderr is a file or a CI log);
+ * - "json": JSON lines on stdout, one per step and per event, for scripts;
+ * - "quiet": nothing but errors.
+ */
+export type ProgressMode = "bar" | "lines" | "json" | "quiet";
+
+export function progressMode(options: { quiet?: boolean; json?: boolean }, io: Io): ProgressMode {
+  if (options.json) return "json";
+  if (options.quiet) return "quiet";
+  return io.stderr.isTTY ? "bar" : "lines";
+}
+
+/** A training step as a `metrics.jsonl` line (snake_case keys, as the report and scripts read them). */
+export function stepRecord(e: StepEvent): Record<string, number | string | null> {
+  const record: Record<string, number | string | null> = {
+    type: "step",
+    step: e.step,
+    epoch: e.epoch,
+    batch: e.batchIndex,
+    loss: finiteOrNull(e.loss),
+    lr: e.scalars.lr ?? null,
+    samples_per_s: round(e.samplesPerSecond, 1),
+    elapsed_s: round(e.elapsedSeconds, 3),
+  };
+  for (const [k, v] of Object.entries(e.metrics)) if (!(k in record)) record[k] = finiteOrNull(v);
+  return record;
+}
+
+const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
+const round = (v: number, digits: number): number => (Number.isFinite(v) ? Number(v.toFixed(digits)) : 0);
+
+/** Formats seconds as `4m05s` / `1h02m` / `12s`. */
+export function formatSeconds(s: number): string {
+  if (!Number.isFinite(s) || s < 0) return "?";
+  const t = Math.round(s);
+  if (t < 60) return `${t}s`;
+  if (t < 3600) return `${Math.floor(t / 60)}m${String(t % 60).padStart(2, "0")}s`;
+  return `${Math.floor(t / 3600)}h${String(Math.floor((t % 3600) / 60)).padStart(2, "0")}m`;
+}
+
+const fmt = (v: number | undefined, digits = 4): string => (v === undefined || !Number.isFinite(v) ? "-" : Number(v.toPrecision(digits)).toString());
+
+export interface ProgressOptions {
+  readonly timeBudgetSeconds: number | null;
+}
+
+/**
+ * The progress display as a training callback. The bar is cli-progress (it handles terminal
+ * width, redraw throttling and the ETA over a moving window); ETA is for the epoch, and with a
+ * time budget the time left of the budget is shown too, since that usually ends the run first.
+ */
+export class TrainingProgress implements TrainCallback {
+  readonly #mode: ProgressMode;
+  readonly #io: Io;
+  readonly #budget: number | null;
+  #bar: SingleBar | null = null;
+  #barEpoch = -1;
+  #last: StepEvent | null = null;
+
+  constructor(mode: ProgressMode, io: Io, options: ProgressOptions) {
+    this.#mode = mode;
+    this.#io = io;
+    this.#budget = options.timeBudgetSeconds;
+  }
+
+  get mode(): ProgressMode {
+    return this.#mode;
+  }
+
+  onStep(e: StepEvent): void {
+    this.#last = e;
+    if (this.#mode === "json") {
+      this.#io.stdout.write(`${JSON.stringify(stepRecord(e))}\n`);
+      return;
+    }
+    if (this.#mode !== "bar") return;
+    const payload = {
+      epochLabel: `epoch ${e.epoch + 1}/${e.epochs}`,
+      ips: fmt(e.samplesPerSecond, 3),
+      loss: fmt(e.loss),
+      lr: fmt(e.scalars.lr, 3),
+      collapse: fmt(e.metrics.collapse_std, 3),
+      budget: this.#budget === null ? "" : ` | budget left ${formatSeconds(this.#budget - e.elapsedSeconds)}`,
+    };
+    if (this.#bar === null || this.#barEpoch !== e.epoch) {
+      this.#bar?.stop();
+      this.#bar = new SingleBar({
+        stream: this.#io.stderr,
+        format: "{epochLabel} [{bar}] {value}/{total} | ETA {eta_formatted} | {ips} img/s | loss {loss} | lr {lr} | collapse_std {collapse}{budget}",
+        barsize: 24,
+        hideCursor: true,
+        etaBuffer: 20,
+        fps: 5,
+      });
+      this.#barEpoch = e.epoch;
+      this.#bar.start(e.batchesPerEpoch, e.batchIndex + 1, payload);
+    } else {
+      this.#bar.update(e.batchIndex + 1, payload);
+    }
+  }
+
+  onEpochEnd(e: { epoch: number; meanLoss: number; elapsedSeconds: number }): void {
+    this.#stopBar();
+    if (this.#mode === "json") this.#io.stdout.write(`${JSON.stringify({ type: "epoch", epoch: e.epoch, mean_loss: finiteOrNull(e.meanLoss), elapsed_s: round(e.elapsedSeconds, 3) })}\n`);
+    else if (this.#mode === "lines") {
+      const l = this.#last;
+      const extra = l ? ` | ${fmt(l.samplesPerSecond, 3)} img/s | lr ${fmt(l.scalars.lr, 3)} | collapse_std ${fmt(l.metrics.collapse_std, 3)}` : "";
+      this.#io.stderr.write(`epoch ${e.epoch + 1}${l ? `/${l.epochs}` : ""} | mean loss ${fmt(e.meanLoss)}${extra} | ${formatSeconds(e.elapsedSeconds)}\n`);
+    }
+  }
+
+  onResume(e: { path: string; step: number; warnings: readonly string[] }): void {
+    if (this.#mode === "json") this.#io.stdout.write(`${JSON.stringify({ type: "resume", step: e.step, checkpoint: e.path, warnings: e.warnings })}\n`);
+    else if (this.#mode !== "quiet") {
+      this.#io.stderr.write(`resuming from step ${e.step} (${e.path})\n`);
+      for (const w of e.warnings) this.#io.stderr.write(`warning: ${w}\n`);
+    }
+  }
+
+  onEnd(result: FitResult): void {
+    this.#stopBar();
+    if (this.#mode === "json") {
+      this.#io.stdout.write(`${JSON.stringify({ type: "end", steps: result.steps, epochs_completed: result.epochsCompleted, stopped_by: result.stoppedBy, elapsed_s: round(result.elapsedSeconds, 3) })}\n`);
+    }
+  }
+
+  /** Stops the bar without a trailing partial line (call before printing anything else). */
+  close(): void {
+    this.#stopBar();
+  }
+
+  #stopBar(): void {
+    if (this.#bar !== null) {
+      this.#bar.stop();
+      this.#bar = null;
+    }
+  }
+}

@@ -1,0 +1,137 @@
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, extname, join, resolve } from "node:path";
+import type { ConfigValue, RunConfig } from "./config.js";
+import { CliError } from "./errors.js";
+
+/**
+ * A run folder, `runs/<date>-<method>-<data>/`:
+ * - `config.json`: the resolved configuration (every default filled in);
+ * - `metrics.jsonl`: one JSON object per line, `{"type":"step",...}` per logged step and
+ *   `{"type":"eval",...}` per evaluation result;
+ * - `checkpoints/`: resumable training state; `encoder.safetensors`: the trained encoder's weights
+ *   by dotted path; `encoder.onnx`: the exported encoder;
+ * - `embeddings.safetensors` (test-set `embeddings` [N, D], `labels` [N], `images` [N, C, H, W]),
+ *   `views.png` (the augmentation grid) and `report.html`.
+ */
+export class RunFolder {
+  readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = resolve(dir);
+  }
+
+  get configPath(): string {
+    return join(this.dir, "config.json");
+  }
+  get metricsPath(): string {
+    return join(this.dir, "metrics.jsonl");
+  }
+  get checkpointDir(): string {
+    return join(this.dir, "checkpoints");
+  }
+  get encoderWeightsPath(): string {
+    return join(this.dir, "encoder.safetensors");
+  }
+  get encoderOnnxPath(): string {
+    return join(this.dir, "encoder.onnx");
+  }
+  get embeddingsPath(): string {
+    return join(this.dir, "embeddings.safetensors");
+  }
+  get viewsPath(): string {
+    return join(this.dir, "views.png");
+  }
+  get reportPath(): string {
+    return join(this.dir, "report.html");
+  }
+
+  /** Opens an existing run folder (for eval, embed, export, report, resume). */
+  static open(dir: string): RunFolder {
+    const run = new RunFolder(dir);
+    if (!existsSync(run.dir)) throw new CliError(`${dir}: no such run folder; give the --out folder of a \`pretext pretrain\` run`);
+    if (!existsSync(run.configPath)) throw new CliError(`${dir}: no config.json, so not a run folder written by \`pretext pretrain\``);
+    return run;
+  }
+
+  /** Creates the folder (and checkpoints/) and writes config.json. */
+  create(config: RunConfig): void {
+    mkdirSync(this.checkpointDir, { recursive: true });
+    this.writeConfig(config);
+  }
+
+  writeConfig(config: RunConfig): void {
+    writeFileSync(this.configPath, `${JSON.stringify(config, null, 2)}\n`);
+  }
+
+  /** The saved config.json, unchecked (the caller validates the sections it uses). */
+  readConfig(): { [key: string]: ConfigValue } {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(this.configPath, "utf8"));
+    } catch (e) {
+      throw new CliError(`${this.configPath}: unreadable (${(e as Error).message}); the run folder is damaged`, 1);
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new CliError(`${this.configPath}: expected a JSON object`, 1);
+    return parsed as { [key: string]: ConfigValue };
+  }
+
+  /** Appends JSON lines to metrics.jsonl; each is written whole so a kill leaves at most one torn line. */
+  appendMetrics(records: readonly object[]): void {
+    if (records.length === 0) return;
+    appendFileSync(this.metricsPath, records.map((r) => `${JSON.stringify(r)}\n`).join(""));
+  }
+
+  /**
+   * Before resuming from a checkpoint of `completedSteps` steps: drops the step lines logged after
+   * it (a killed run logged them, the resumed run logs them again), the evaluation lines (they
+   * described an encoder that is about to change) and a torn last line.
+   */
+  truncateMetricsTo(completedSteps: number): void {
+    if (!existsSync(this.metricsPath)) return;
+    const kept: string[] = [];
+    for (const line of readFileSync(this.metricsPath, "utf8").split("\n")) {
+      if (line.trim() === "") continue;
+      let record: unknown;
+      try {
+        record = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      if (typeof record !== "object" || record === null) continue;
+      const r = record as { type?: unknown; step?: unknown };
+      if (r.type === "step" && typeof r.step === "number" && r.step < completedSteps) kept.push(line);
+    }
+    writeFileSync(this.metricsPath, kept.map((l) => `${l}\n`).join(""));
+  }
+
+  /** Removes the evaluation lines (a new `eval` replaces the previous one's results). */
+  dropEvalMetrics(): void {
+    if (!existsSync(this.metricsPath)) return;
+    const lines = readFileSync(this.metricsPath, "utf8")
+      .split("\n")
+      .filter((l) => l.trim() !== "" && !l.includes('"type":"eval"'));
+    writeFileSync(this.metricsPath, lines.map((l) => `${l}\n`).join(""));
+  }
+}
+
+/** A short, path-safe name for a data spec: `mnist`, `train-images-idx3-ubyte`, `photos`. */
+export function dataSlug(spec: string): string {
+  const base = basename(spec.replace(/[\\/]+$/, ""));
+  const unzipped = base.replace(/\.gz$/i, "");
+  const stem = unzipped.slice(0, unzipped.length - extname(unzipped).length) || unzipped;
+  const slug = stem
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+  return slug.slice(0, 40) || "data";
+}
+
+/** `runs/2025-01-31-142501-simclr-mnist` (local time); a suffix keeps two runs in one second apart. */
+export function defaultRunDir(method: string, dataSpec: string, now = new Date(), root = "runs"): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  const date = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}-${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;
+  const base = join(root, `${date}-${method}-${dataSlug(dataSpec)}`);
+  let dir = base;
+  for (let i = 2; existsSync(dir); i++) dir = `${base}-${i}`;
+  return dir;
+}

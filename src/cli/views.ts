@@ -1,0 +1,87 @@
+import { Command } from "commander";
+import type { Dataset } from "../data/dataset.js";
+import type { Batch } from "../data/loader.js";
+import { writeViewsGrid } from "../data/views-grid.js";
+import type { Method } from "../methods/method.js";
+import { Rng } from "../random/rng.js";
+import { nonNegativeIntArg, positiveIntArg } from "./args.js";
+import { type ConfigObject, ENCODERS, type EncoderName, readConfigFile, resolveMethodOptions } from "./config.js";
+import { loadData } from "./data.js";
+import { encoderForRun } from "./encoder.js";
+import { CliError, ExitCode, type ExitCodeValue } from "./errors.js";
+import { findMethod } from "./methods.js";
+import type { Io } from "./progress.js";
+
+/**
+ * Draws what a method's step is fed for `count` samples: each original, then every step input
+ * of the same shape as the images (the views; for masked methods, the masked images). The
+ * views come from the method's own `views` with a seeded generator, so this is exactly what
+ * training sees.
+ */
+export async function writeMethodViews(
+  path: string,
+  method: Method,
+  methodOptions: ConfigObject,
+  encoderName: EncoderName,
+  dataset: Dataset,
+  options: { count: number; seed: number },
+): Promise<{ views: number }> {
+  const count = Math.min(options.count, dataset.length);
+  const [c, h, w] = dataset.sampleShape;
+  const size = c * h * w;
+  const indices = Int32Array.from({ length: count }, (_, i) => Math.floor((i * dataset.length) / count));
+  const images = new Float32Array(count * size);
+  indices.forEach((index, i) => images.set(dataset.get(index).image, i * size));
+  const shape = [count, c, h, w] as const;
+  const batch: Batch = { images: images.slice(), shape, labels: null, indices, epoch: 0, batchIndex: 0 };
+  const encoder = encoderForRun(encoderName, dataset.sampleShape, options.seed);
+  let inputs: ReturnType<ReturnType<Method["plan"]>["views"]>;
+  try {
+    const plan = method.plan({ encoder, sampleShape: [c, h, w], batchSize: count, totalSteps: 1, rng: new Rng(options.seed).split() }, { ...method.defaults, ...methodOptions });
+    inputs = plan.views(batch, new Rng(options.seed));
+  } catch (e) {
+    throw new CliError(`${method.name} could not make views of ${count} samples: ${(e as Error).message}`, ExitCode.failure);
+  }
+  const views: Float32Array[] = [];
+  for (const t of Object.values(inputs)) {
+    if (t.dtype === "float32" && t.data instanceof Float32Array && t.data.length === images.length && t.shape.join() === shape.join()) views.push(t.data);
+  }
+  await writeViewsGrid(path, images, shape, { views, columns: count > 8 ? 2 : 1 });
+  return { views: views.length };
+}
+
+interface ViewsFlags {
+  readonly method: string;
+  readonly data: string;
+  readonly labels?: string;
+  readonly out: string;
+  readonly count: number;
+  readonly seed: number;
+  readonly config?: string;
+  readonly encoder: string;
+}
+
+export function viewsCommand(io: Io, done: (code: ExitCodeValue) => void): Command {
+  return new Command("views")
+    .description("draw a grid of a method's augmented views of some samples (PNG), to check the augmentations")
+    .requiredOption("--method <name>", "the method whose views to draw (see `pretext methods`)")
+    .option("--data <spec>", "data to draw from", "mnist")
+    .option("--labels <file>", "labels file of --data (unused; accepted for symmetry)")
+    .option("--out <file>", "the PNG to write", "views.png")
+    .option("--count <n>", "samples to draw", positiveIntArg, 8)
+    .option("--seed <n>", "seeds the augmentations", nonNegativeIntArg, 0)
+    .option("--config <file>", "a config file whose method section sets the method's options")
+    .option("--encoder <name>", `encoder the method plans for: ${ENCODERS.join(", ")}`, "small-cnn")
+    .action(async (flags: ViewsFlags) => {
+      const method = findMethod(flags.method);
+      const encoder = ENCODERS.find((e) => e === flags.encoder);
+      if (encoder === undefined) throw new CliError(`--encoder ${flags.encoder}: choose one of ${ENCODERS.join(", ")}`);
+      if (!flags.out.toLowerCase().endsWith(".png")) throw new CliError(`--out ${flags.out}: name the file *.png`);
+      const file = flags.config === undefined ? {} : await readConfigFile(flags.config);
+      const options = resolveMethodOptions(method.name, method.defaults, file.method, flags.config ?? "config");
+      const { train } = await loadData(flags.data, flags.labels ?? null);
+      const { views } = await writeMethodViews(flags.out, method, options, encoder, train, { count: flags.count, seed: flags.seed });
+      io.stderr.write(`${flags.out}: ${Math.min(flags.count, train.length)} samples of ${flags.data}, each with ${views} view${views === 1 ? "" : "s"} of ${method.name}\n`);
+      done(ExitCode.ok);
+    });
+}
