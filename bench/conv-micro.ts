@@ -6,7 +6,7 @@ import { Graph, type Tensor, attr } from "../src/graph/index.js";
 import { Rng } from "../src/random/rng.js";
 import { Program, float32 } from "../src/runtime/index.js";
 
-const [n, c, o, h, runs] = [256, 32, 32, 28, 15].map((d, i) => Number(process.argv[2 + i] ?? d)) as [number, number, number, number, number];
+const [n, c, o, h, runs, threads] = [256, 32, 32, 28, 15, 0].map((d, i) => Number(process.argv[2 + i] ?? d)) as [number, number, number, number, number, number];
 const w = h;
 const rng = new Rng(0);
 const feeds = {
@@ -47,6 +47,33 @@ const variants: Record<string, Build> = {
     const s = g.emit1("ReduceSum", [per, g.int64s([0])], [o, c * 9], "float32", { keepdims: attr.int(0) });
     return g.emit1("Reshape", [s, g.int64s([o, c, 3, 3])], [o, c, 3, 3], "float32");
   },
+  "dW im2col NCHW, MatMul(cols[N,9C,HW], G^T[N,HW,O]) + ReduceSum": (g, x, gy) => {
+    const xp = g.emit1("Pad", [x, g.int64s([0, 0, 1, 1, 0, 0, 1, 1])], [n, c, h + 2, w + 2], "float32");
+    const taps: Tensor[] = [];
+    for (let a = 0; a < 3; a++)
+      for (let b = 0; b < 3; b++) {
+        const s = g.emit1("Slice", [xp, g.int64s([a, b]), g.int64s([a + h, b + w]), g.int64s([2, 3])], [n, c, h, w], "float32");
+        taps.push(g.emit1("Reshape", [s, g.int64s([n, c, 1, h * w])], [n, c, 1, h * w], "float32"));
+      }
+    const cols = g.emit1("Reshape", [g.emit1("Concat", taps, [n, c, 9, h * w], "float32", { axis: attr.int(2) }), g.int64s([n, c * 9, h * w])], [n, c * 9, h * w], "float32");
+    const gt = g.emit1("Transpose", [g.emit1("Reshape", [gy, g.int64s([n, o, h * w])], [n, o, h * w], "float32")], [n, h * w, o], "float32", { perm: attr.ints([0, 2, 1]) });
+    const per = g.emit1("MatMul", [cols, gt], [n, c * 9, o], "float32");
+    const s = g.emit1("ReduceSum", [per, g.int64s([0])], [c * 9, o], "float32", { keepdims: attr.int(0) });
+    return g.emit1("Transpose", [g.emit1("Reshape", [s, g.int64s([c, 3, 3, o])], [c, 3, 3, o], "float32")], [o, c, 3, 3], "float32", { perm: attr.ints([3, 0, 1, 2]) });
+  },
+  "dW per tap: MatMul(X_ab[N,C,HW], G^T[N,HW,O]) + ReduceSum, 9x": (g, x, gy) => {
+    const xp = g.emit1("Pad", [x, g.int64s([0, 0, 1, 1, 0, 0, 1, 1])], [n, c, h + 2, w + 2], "float32");
+    const gt = g.emit1("Transpose", [g.emit1("Reshape", [gy, g.int64s([n, o, h * w])], [n, o, h * w], "float32")], [n, h * w, o], "float32", { perm: attr.ints([0, 2, 1]) });
+    const taps: Tensor[] = [];
+    for (let a = 0; a < 3; a++)
+      for (let b = 0; b < 3; b++) {
+        const s = g.emit1("Slice", [xp, g.int64s([a, b]), g.int64s([a + h, b + w]), g.int64s([2, 3])], [n, c, h, w], "float32");
+        const m = g.emit1("MatMul", [g.emit1("Reshape", [s, g.int64s([n, c, h * w])], [n, c, h * w], "float32"), gt], [n, c, o], "float32");
+        taps.push(g.emit1("ReduceSum", [m, g.int64s([0])], [c, 1, o], "float32", { keepdims: attr.int(0) }));
+      }
+    const all = g.emit1("Concat", taps.map((t) => g.emit1("Reshape", [t, g.int64s([c, 1, o])], [c, 1, o], "float32")), [c, 9, o], "float32", { axis: attr.int(1) });
+    return g.emit1("Reshape", [g.emit1("Transpose", [all], [o, c, 9], "float32", { perm: attr.ints([2, 0, 1]) }), g.int64s([o, c, 3, 3])], [o, c, 3, 3], "float32");
+  },
   "dW per tap: Gemm(G'[O,NHW], X_ab'[C,NHW]^T), 9x": (g, x, gy) => {
     const xp = g.emit1("Pad", [x, g.int64s([0, 0, 1, 1, 0, 0, 1, 1])], [n, c, h + 2, w + 2], "float32");
     const xpt = g.emit1("Transpose", [xp], [c, n, h + 2, w + 2], "float32", { perm: attr.ints([1, 0, 2, 3]) });
@@ -83,7 +110,7 @@ for (const [name, build] of Object.entries(variants)) {
   const gy = g.input("g", [n, o, h, w]);
   const k = g.input("k", [o, c, 3, 3]);
   const out = build(g, x, gy, k);
-  const p = await Program.compile(g, { inputs: [x, gy, k], outputs: { out } });
+  const p = await Program.compile(g, { inputs: [x, gy, k], outputs: { out } }, { threads });
   const r = await p.run(feeds);
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -95,7 +122,7 @@ for (const [name, build] of Object.entries(variants)) {
   const data = r.out?.data as Float32Array;
   if (name.startsWith("dW")) {
     if (reference === null) reference = data;
-    else check = ` maxdiff ${Math.max(...data.map((v, i) => Math.abs(v - (reference as Float32Array)[i] as number))).toExponential(1)}`;
+    else check = ` maxdiff ${Math.max(...data.map((v, i) => Math.abs(v - ((reference as Float32Array)[i] as number)))).toExponential(1)}`;
   }
   console.log(`${median(times).toFixed(1).padStart(8)} ms  ${name}${check}`);
   await p.release();
