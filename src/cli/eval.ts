@@ -1,11 +1,12 @@
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import type { Dataset } from "../data/dataset.js";
 import { releaseEmbeddings } from "../eval/embed.js";
 import { type EvaluationResult, type ProtocolOptions, baselines, evaluateEncoder } from "../eval/protocol.js";
-import { Rng } from "../random/rng.js";
+import type { Encoder } from "../methods/method.js";
+import type { Rng } from "../random/rng.js";
 import { countListArg, nameListArg, nonNegativeIntArg, positiveIntArg } from "./args.js";
-import { BASELINES, type ConfigObject, type ConfigValue, type EvalConfig, PROBES, readConfigFile, resolveEval } from "./config.js";
-import { BUNDLED_MNIST, loadData } from "./data.js";
+import { BASELINES, type ConfigObject, type ConfigValue, type EncoderName, type EvalConfig, PROBES, readConfigFile, resolveEval } from "./config.js";
+import { BUNDLED_MNIST, limitDataset, loadData } from "./data.js";
 import { writeEmbeddings } from "./embed.js";
 import { encoderForRun } from "./encoder.js";
 import { CliError, ExitCode, type ExitCodeValue } from "./errors.js";
@@ -40,6 +41,7 @@ interface EvalFlags {
   readonly config?: string;
   readonly json?: boolean;
   readonly quiet?: boolean;
+  readonly limit?: number;
 }
 
 export function evalCommand(io: Io, done: (code: ExitCodeValue) => void): Command {
@@ -58,6 +60,7 @@ export function evalCommand(io: Io, done: (code: ExitCodeValue) => void): Comman
     .option("--config <file>", "a .json or .yaml file whose eval section sets these options")
     .option("--json", "print one JSON object per result line")
     .option("--quiet", "print nothing but errors")
+    .addOption(new Option("--limit <n>", "use N evenly spaced labelled train images (quick checks)").argParser(positiveIntArg).hideHelp())
     .addHelpText("after", "\nExamples:\n  pretext eval runs/simclr\n  pretext eval runs/simclr --labels-per-class 1,10 --probes linear,knn --json")
     .action(async (dir: string, flags: EvalFlags) => {
       const { run, config, encoder } = await loadRunEncoder(dir);
@@ -85,6 +88,7 @@ export function evalCommand(io: Io, done: (code: ExitCodeValue) => void): Comman
         labels: evalConfig.data === null ? config.pretrain.labels : evalConfig.labels,
         encoderName: config.pretrain.encoder,
         seed: config.pretrain.seed,
+        limit: flags.limit ?? null,
         log: flags.quiet || flags.json ? () => {} : (s) => io.stderr.write(`${s}\n`),
       });
       if (flags.json) for (const l of lines) io.stdout.write(`${JSON.stringify(l)}\n`);
@@ -96,18 +100,21 @@ export function evalCommand(io: Io, done: (code: ExitCodeValue) => void): Comman
 export interface EvaluateRunOptions {
   readonly run: RunFolder;
   readonly methodName: string;
-  readonly encoder: import("../methods/method.js").Encoder;
+  readonly encoder: Encoder;
   readonly evalConfig: EvalConfig;
   readonly dataSpec: string;
   readonly labels: string | null;
-  readonly encoderName: import("./config.js").EncoderName;
+  readonly encoderName: EncoderName;
   readonly seed: number;
+  /** Use this many evenly spaced labelled train images (null: all). */
+  readonly limit?: number | null;
   readonly log: (line: string) => void;
 }
 
 /** The labelled train pool and the test set of an evaluation. */
-async function evalData(spec: string, labels: string | null, c: EvalConfig): Promise<{ train: Dataset; test: Dataset }> {
-  const data = await loadData(spec, labels);
+async function evalData(spec: string, labels: string | null, c: EvalConfig, limit: number | null): Promise<{ train: Dataset; test: Dataset }> {
+  const loaded = await loadData(spec, labels);
+  const data = { train: limitDataset(loaded.train, limit), test: loaded.test };
   let test: Dataset | null = data.test;
   if (c.testData !== null) test = (await loadData(c.testData, c.testLabels, "--test-data")).train;
   if (test === null) throw new CliError(`${spec} has no fixed test split (only the bundled ${BUNDLED_MNIST} does); give --test-data <spec> --test-labels <file>`);
@@ -125,7 +132,7 @@ async function evalData(spec: string, labels: string | null, c: EvalConfig): Pro
  */
 export async function evaluateRun(o: EvaluateRunOptions): Promise<EvalLine[]> {
   const c = o.evalConfig;
-  const data = await evalData(o.dataSpec, o.labels, c);
+  const data = await evalData(o.dataSpec, o.labels, c, o.limit ?? null);
   const linear = c.probes.includes("linear");
   const protocol: ProtocolOptions = {
     perClass: linear ? c.labelsPerClass.filter((k) => k > 0) : [],

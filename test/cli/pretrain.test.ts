@@ -1,0 +1,145 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { readSafetensors } from "../../src/train/safetensors.js";
+import { exited, runCli, spawnCli, waitFor } from "./run-cli.js";
+
+// A tiny run: 256 digits in batches of 32 is 8 steps an epoch; 2 epochs take seconds on 2 cores.
+const TINY = ["--method", "simclr", "--data", "mnist", "--limit", "256", "--batch-size", "32", "--epochs", "2", "--seed", "3", "--checkpoint-every", "2"];
+const STEPS = 16;
+
+interface StepLine {
+  type: "step";
+  step: number;
+  epoch: number;
+  loss: number;
+  [key: string]: unknown;
+}
+
+function stepLines(runDir: string): StepLine[] {
+  const path = join(runDir, "metrics.jsonl");
+  if (!existsSync(path)) return [];
+  const out: StepLine[] = [];
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    try {
+      const r = JSON.parse(line) as { type?: string };
+      if (r.type === "step") out.push(r as StepLine);
+    } catch {
+      // a torn last line of a killed run
+    }
+  }
+  return out;
+}
+
+const checkpoints = (runDir: string) => (existsSync(join(runDir, "checkpoints")) ? readdirSync(join(runDir, "checkpoints")).filter((f) => f.endsWith(".safetensors")) : []);
+
+describe("pretext pretrain", () => {
+  const root = mkdtempSync(join(tmpdir(), "pretext-pretrain-"));
+  const full = join(root, "full");
+
+  it("writes config.json, metrics.jsonl, checkpoints, the encoder and views.png; a SIGKILLed run resumes to the same final metrics", async () => {
+    const killed = join(root, "killed");
+    // The uninterrupted run and the one to kill run side by side.
+    const reference = runCli(["pretrain", ...TINY, "--out", full, "--quiet"]);
+    const victim = spawnCli(["pretrain", ...TINY, "--out", killed, "--json"]);
+    // Kill mid-way through epoch 2, after at least one checkpoint in it.
+    await waitFor(() => stepLines(killed).some((s) => s.step >= 11) || victim.exitCode !== null, 50_000, "step 11 of the run to kill");
+    victim.kill("SIGKILL");
+    expect((await exited(victim)).signal).toBe("SIGKILL");
+    expect(existsSync(join(killed, "encoder.safetensors"))).toBe(false);
+    expect(checkpoints(killed).length).toBeGreaterThan(0);
+
+    const ref = await reference;
+    expect(ref.code, ref.stderr).toBe(0);
+    expect(ref.stdout.trim()).toBe(full);
+    const config = JSON.parse(readFileSync(join(full, "config.json"), "utf8")) as { pretrain: Record<string, unknown>; method: Record<string, unknown> };
+    expect(config.pretrain).toMatchObject({ method: "simclr", data: "mnist", epochs: 2, batchSize: 32, seed: 3, limit: 256 });
+    expect(config.method.temperature).toBeTypeOf("number");
+    const refSteps = stepLines(full);
+    expect(refSteps.map((s) => s.step)).toEqual([...Array(STEPS).keys()]);
+    for (const s of refSteps) {
+      expect(Number.isFinite(s.loss)).toBe(true);
+      for (const key of ["epoch", "samples_per_s", "elapsed_s", "collapse_std"]) expect(s[key], key).toBeTypeOf("number");
+      expect(s).toHaveProperty("lr");
+    }
+    expect(checkpoints(full).length).toBeGreaterThan(0);
+    for (const f of ["encoder.safetensors", "encoder.onnx", "views.png"]) expect(existsSync(join(full, f)), f).toBe(true);
+
+    const resumed = await runCli(["pretrain", "--resume", killed, "--json"]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(/"type":"resume","step":\d+/);
+    const got = stepLines(killed);
+    expect(got.map((s) => s.step)).toEqual(refSteps.map((s) => s.step));
+    // Same seed, same batches, same augmentations, same weights: the same losses step for step.
+    for (let i = 0; i < STEPS; i++) {
+      const [a, b] = [got[i] as StepLine, refSteps[i] as StepLine];
+      expect(a.loss, `step ${i}`).toBeCloseTo(b.loss, 5);
+      expect(a.collapse_std as number, `step ${i}`).toBeCloseTo(b.collapse_std as number, 5);
+    }
+    const [wa, wb] = [(await readSafetensors(join(killed, "encoder.safetensors"))).tensors, (await readSafetensors(join(full, "encoder.safetensors"))).tensors];
+    expect([...wa.keys()]).toEqual([...wb.keys()]);
+    let maxDiff = 0;
+    for (const [k, t] of wa) {
+      const u = wb.get(k)?.data as Float32Array;
+      t.data.forEach((v, i) => (maxDiff = Math.max(maxDiff, Math.abs(Number(v) - (u[i] as number)))));
+    }
+    expect(maxDiff).toBeLessThan(1e-5);
+  }, 120_000);
+
+  it("eval --json, embed, export and report work on the finished run", async () => {
+    const ev = await runCli(["eval", full, "--labels-per-class", "1,all", "--draws", "2", "--baselines", "random", "--limit", "1000", "--json"]);
+    expect(ev.code, ev.stderr).toBe(0);
+    const lines = ev.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const linear1 = lines.find((l) => l.encoder === "simclr" && l.probe === "linear" && l.labels_per_class === 1);
+    expect(linear1).toMatchObject({ type: "eval", probe: "linear", labels_per_class: 1 });
+    expect(linear1?.accuracy).toBeGreaterThan(0.15);
+    expect(linear1?.sd).toBeTypeOf("number");
+    expect(lines.map((l) => `${l.encoder}/${l.probe}/${l.labels_per_class}`)).toEqual([
+      "simclr/linear/1", "simclr/linear/all", "simclr/knn/all", "simclr/kmeans/null",
+      "random/linear/1", "random/linear/all", "random/knn/all", "random/kmeans/null",
+    ]);
+    const metrics = readFileSync(join(full, "metrics.jsonl"), "utf8");
+    expect(metrics.match(/"type":"eval"/g)).toHaveLength(lines.length);
+    const emb = await readSafetensors(join(full, "embeddings.safetensors"));
+    expect(emb.tensors.get("embeddings")?.shape).toEqual([1000, 128]);
+    expect(emb.tensors.get("labels")?.dtype).toBe("I64");
+    expect(emb.tensors.get("images")?.shape).toEqual([1000, 1, 28, 28]);
+
+    const rep = await runCli(["report", full]);
+    expect(rep.code, rep.stderr).toBe(0);
+    expect(rep.stdout.trim()).toBe(join(full, "report.html"));
+    expect(readFileSync(join(full, "report.html"), "utf8")).toContain("<canvas");
+
+    const onnx = join(root, "encoder-b4.onnx");
+    const ex = await runCli(["export", full, "--out", onnx, "--batch-size", "4"]);
+    expect(ex.code, ex.stderr).toBe(0);
+    expect(ex.stderr).toContain("input [4, 1, 28, 28]");
+    expect(existsSync(onnx)).toBe(true);
+
+    const out = join(root, "some.safetensors");
+    const em = await runCli(["embed", full, "--out", out, "--limit", "50"]);
+    expect(em.code, em.stderr).toBe(0);
+    expect((await readSafetensors(out)).tensors.get("embeddings")?.shape).toEqual([50, 128]);
+  }, 120_000);
+
+  it("Ctrl-C writes a checkpoint, exits 130 and says how to resume", async () => {
+    const dir = join(root, "interrupted");
+    const child = spawnCli(["pretrain", ...TINY, "--epochs", "50", "--out", dir]);
+    await waitFor(() => stepLines(dir).length >= 3 || child.exitCode !== null, 50_000, "step 3");
+    child.kill("SIGINT");
+    const { code } = await exited(child);
+    expect(code, child.output.stderr).toBe(130);
+    expect(child.output.stderr).toContain(`pretext pretrain --resume ${dir}`);
+    expect(checkpoints(dir).length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it("--resume refuses to change what the run fixed", async () => {
+    const r = await runCli(["pretrain", "--resume", full, "--method", "autoencoder"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^pretext pretrain: error: --resume keeps the run's method; only --epochs and --time-budget may change$/);
+  });
+});
