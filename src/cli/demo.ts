@@ -47,7 +47,7 @@ async function runDemo(flags: DemoFlags, io: Io): Promise<ExitCodeValue> {
     if (mode !== "quiet") io.stderr.write(`${s}\n`);
   };
   log(`pretext demo: ${method.name} (${method.paper}) on the bundled MNIST digits for ${formatSeconds(flags.timeBudget)}, then evaluation and a report`);
-  const trained = await pretrainRun({ config, run, method, resume: false, mode, io });
+  const trained = await pretrainRun({ config, run, method, resume: false, mode, io, hints: false });
   if (trained.exitCode !== ExitCode.ok) return trained.exitCode;
 
   const lines = await evaluateRun({

@@ -131,6 +131,8 @@ export interface PretrainRunOptions {
   readonly resume: boolean;
   readonly mode: ProgressMode;
   readonly io: Io;
+  /** Print what to run next (`pretext eval …`); the demo runs it itself. */
+  readonly hints?: boolean;
 }
 
 export interface PretrainOutcome {
@@ -263,7 +265,7 @@ export async function pretrainRun(options: PretrainRunOptions): Promise<Pretrain
   else {
     const why = fit.stoppedBy === "time-budget" ? "time budget reached" : fit.stoppedBy === "epochs" ? `${fit.epochsCompleted} epochs` : fit.stoppedBy;
     say(`done: ${fit.steps} steps in ${formatSeconds(fit.elapsedSeconds)} (${why}); encoder saved as ${run.encoderOnnxPath}`);
-    say(`next: pretext eval ${run.dir}`);
+    if (options.hints !== false) say(`next: pretext eval ${run.dir}`);
     if (mode === "quiet") io.stdout.write(`${run.dir}\n`);
   }
   return { exitCode: ExitCode.ok, fit, encoder, train };

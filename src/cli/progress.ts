@@ -52,6 +52,8 @@ export function formatSeconds(s: number): string {
 
 const fmt = (v: number | undefined, digits = 4): string => (v === undefined || !Number.isFinite(v) ? "-" : Number(v.toPrecision(digits)).toString());
 
+const LINES_EVERY_MS = 30_000;
+
 export interface ProgressOptions {
   readonly timeBudgetSeconds: number | null;
 }
@@ -68,6 +70,10 @@ export class TrainingProgress implements TrainCallback {
   #bar: SingleBar | null = null;
   #barEpoch = -1;
   #last: StepEvent | null = null;
+  /** Wall time (ms) of the last "lines" output. */
+  #lastLine = performance.now();
+  /** Moving average of the wall time of a step, for the "lines" ETA. */
+  #secondsPerStep: number | null = null;
 
   constructor(mode: ProgressMode, io: Io, options: ProgressOptions) {
     this.#mode = mode;
@@ -80,9 +86,26 @@ export class TrainingProgress implements TrainCallback {
   }
 
   onStep(e: StepEvent): void {
+    if (this.#last !== null && e.step === this.#last.step + 1) {
+      const dt = e.elapsedSeconds - this.#last.elapsedSeconds;
+      this.#secondsPerStep = this.#secondsPerStep === null ? dt : 0.9 * this.#secondsPerStep + 0.1 * dt;
+    }
     this.#last = e;
     if (this.#mode === "json") {
       this.#io.stdout.write(`${JSON.stringify(stepRecord(e))}\n`);
+      return;
+    }
+    if (this.#mode === "lines") {
+      // NOTE: a line per epoch alone can leave a CI log silent for minutes on a slow machine.
+      const now = performance.now();
+      if (now - this.#lastLine >= LINES_EVERY_MS) {
+        this.#lastLine = now;
+        const stepsLeft = e.batchesPerEpoch - e.batchIndex - 1;
+        const eta = stepsLeft > 0 && this.#secondsPerStep !== null ? ` | epoch ETA ${formatSeconds(stepsLeft * this.#secondsPerStep)}` : "";
+        this.#io.stderr.write(
+          `epoch ${e.epoch + 1}/${e.epochs} step ${e.batchIndex + 1}/${e.batchesPerEpoch} | loss ${fmt(e.loss)} | ${fmt(e.samplesPerSecond, 3)} img/s${eta} | ${formatSeconds(e.elapsedSeconds)}\n`,
+        );
+      }
       return;
     }
     if (this.#mode !== "bar") return;
@@ -90,15 +113,15 @@ export class TrainingProgress implements TrainCallback {
       epochLabel: `epoch ${e.epoch + 1}/${e.epochs}`,
       ips: fmt(e.samplesPerSecond, 3),
       loss: fmt(e.loss),
-      lr: fmt(e.scalars.lr, 3),
-      collapse: fmt(e.metrics.collapse_std, 3),
+      lr: e.scalars.lr === undefined ? "" : ` | lr ${fmt(e.scalars.lr, 3)}`,
+      collapse: e.metrics.collapse_std === undefined ? "" : ` | collapse_std ${fmt(e.metrics.collapse_std, 3)}`,
       budget: this.#budget === null ? "" : ` | budget left ${formatSeconds(this.#budget - e.elapsedSeconds)}`,
     };
     if (this.#bar === null || this.#barEpoch !== e.epoch) {
       this.#bar?.stop();
       this.#bar = new SingleBar({
         stream: this.#io.stderr,
-        format: "{epochLabel} [{bar}] {value}/{total} | ETA {eta_formatted} | {ips} img/s | loss {loss} | lr {lr} | collapse_std {collapse}{budget}",
+        format: "{epochLabel} [{bar}] {value}/{total} | ETA {eta_formatted} | {ips} img/s | loss {loss}{lr}{collapse}{budget}",
         barsize: 24,
         hideCursor: true,
         etaBuffer: 20,
@@ -116,7 +139,9 @@ export class TrainingProgress implements TrainCallback {
     if (this.#mode === "json") this.#io.stdout.write(`${JSON.stringify({ type: "epoch", epoch: e.epoch, mean_loss: finiteOrNull(e.meanLoss), elapsed_s: round(e.elapsedSeconds, 3) })}\n`);
     else if (this.#mode === "lines") {
       const l = this.#last;
-      const extra = l ? ` | ${fmt(l.samplesPerSecond, 3)} img/s | lr ${fmt(l.scalars.lr, 3)} | collapse_std ${fmt(l.metrics.collapse_std, 3)}` : "";
+      const lr = l?.scalars.lr === undefined ? "" : ` | lr ${fmt(l.scalars.lr, 3)}`;
+      const collapse = l?.metrics.collapse_std === undefined ? "" : ` | collapse_std ${fmt(l.metrics.collapse_std, 3)}`;
+      const extra = l ? ` | ${fmt(l.samplesPerSecond, 3)} img/s${lr}${collapse}` : "";
       this.#io.stderr.write(`epoch ${e.epoch + 1}${l ? `/${l.epochs}` : ""} | mean loss ${fmt(e.meanLoss)}${extra} | ${formatSeconds(e.elapsedSeconds)}\n`);
     }
   }
@@ -144,6 +169,8 @@ export class TrainingProgress implements TrainCallback {
   #stopBar(): void {
     if (this.#bar !== null) {
       this.#bar.stop();
+      // cli-progress leaves the cursor on the bar's line; the next epoch's bar goes below it.
+      this.#io.stderr.write("\n");
       this.#bar = null;
     }
   }
