@@ -1,11 +1,9 @@
+import type { SampleShape } from "../data/dataset.js";
 import { ShapeError, type Tensor, formatShape } from "../graph/index.js";
 import { BatchNorm2d, ConvTranspose2d, Linear, Mlp } from "../nn/index.js";
 import { AbstractModule, type ForwardContext } from "../nn/module.js";
 import { abs, add, mul, relu, reshape, softplus, sub } from "../ops/index.js";
 import type { Rng } from "../random/rng.js";
-
-/** `[C, H, W]` of the images a decoder reconstructs. */
-export type ImageShape = readonly [number, number, number];
 
 export interface ConvDecoderOptions {
   /** Channels of the 1/4- and 1/2-resolution feature maps, mirroring SmallCnn's 64 and 32. */
@@ -24,12 +22,12 @@ export class ConvDecoder extends AbstractModule {
   readonly up1: ConvTranspose2d;
   readonly bn1: BatchNorm2d;
   readonly up2: ConvTranspose2d;
-  readonly outputShape: ImageShape;
+  readonly outputShape: SampleShape;
   readonly channels: readonly [number, number];
 
   constructor(
     readonly inFeatures: number,
-    outputShape: ImageShape,
+    outputShape: SampleShape,
     rng: Rng,
     { channels = [64, 32] }: ConvDecoderOptions = {},
   ) {
@@ -63,9 +61,9 @@ export interface MlpDecoderOptions {
 /** An MLP decoder: `z: [N, inFeatures]` → hidden ReLU layers → `[N, C, H, W]` logits. */
 export class MlpDecoder extends AbstractModule {
   readonly mlp: Mlp;
-  readonly outputShape: ImageShape;
+  readonly outputShape: SampleShape;
 
-  constructor(inFeatures: number, outputShape: ImageShape, rng: Rng, { hidden = [512] }: MlpDecoderOptions = {}) {
+  constructor(inFeatures: number, outputShape: SampleShape, rng: Rng, { hidden = [512] }: MlpDecoderOptions = {}) {
     super();
     const [c, h, w] = outputShape;
     this.outputShape = [c, h, w];
@@ -81,7 +79,7 @@ export class MlpDecoder extends AbstractModule {
 export type DecoderKind = "conv" | "mlp";
 
 /** The decoder of a reconstruction method from its name. */
-export function makeDecoder(kind: DecoderKind, inFeatures: number, outputShape: ImageShape, rng: Rng): ConvDecoder | MlpDecoder {
+export function makeDecoder(kind: DecoderKind, inFeatures: number, outputShape: SampleShape, rng: Rng): ConvDecoder | MlpDecoder {
   return kind === "conv" ? new ConvDecoder(inFeatures, outputShape, rng) : new MlpDecoder(inFeatures, outputShape, rng);
 }
 
