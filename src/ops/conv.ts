@@ -486,10 +486,32 @@ export function avgPool2d(x: Tensor, options: AvgPool2dOptions): Tensor {
   return apply1(avgPool2dOp, [x], { ...poolAttrs("avgPool2d", options), countIncludePad: options.countIncludePad ?? true });
 }
 
-/** The mean over H and W, as PyTorch's `AdaptiveAvgPool2d(1)` then `flatten(1)`: `[N, C, H, W]` → `[N, C]`. */
+const globalAvgPool2dOp = defineOp<object>({
+  name: "globalAvgPool2d",
+  lower: (graph, [input]) => {
+    const x = input as Tensor;
+    const [n, c] = x.shape as [number, number, number, number];
+    const pooled = graph.emit1("GlobalAveragePool", [x], [n, c, 1, 1], x.dtype);
+    return [graph.emit1("Reshape", [pooled, graph.int64s([n, c])], [n, c], x.dtype)];
+  },
+  // y[n, c] = Σ_{h,w} x[n, c, h, w] / (H·W), so dx = g / (H·W) broadcast over H and W
+  vjp: ({ inputs: [x] }, [g]) => {
+    if (!g) return [null];
+    const [n, c, h, w] = (x as Tensor).shape as [number, number, number, number];
+    return [reshape(mul(g, 1 / (h * w)), [n, c, 1, 1])];
+  },
+});
+
+/**
+ * The mean over H and W, as PyTorch's `AdaptiveAvgPool2d(1)` then `flatten(1)`: `[N, C, H, W]` → `[N, C]`.
+ * ONNX GlobalAveragePool rather than ReduceMean: ORT runs it in its blocked NCHWc layout after the
+ * convs of an inference graph, saving the reorder of the whole last feature map.
+ */
 export function globalAvgPool2d(x: Tensor): Tensor {
   requireRank("globalAvgPool2d", "input", x, 4, "[N, C, H, W]");
-  return mean(x, [2, 3]);
+  requireFloat("globalAvgPool2d", x);
+  // NOTE: ORT's GlobalAveragePool has no double kernel; other dtypes take ReduceMean.
+  return x.dtype === "float32" ? apply1(globalAvgPool2dOp, [x], {}) : mean(x, [2, 3]);
 }
 
 // ---------------------------------------------------------------------------------------------
