@@ -94,3 +94,9 @@ export function forwardBoth(ctx: ForwardContext, net: EncoderWithHead, view0: Te
   const [z0, z1] = split(z, [n, n], 0) as [Tensor, Tensor];
   return { h, z0, z1 };
 }
+
+/** A predictor on both views' projections as one batch of 2N: `[N, P]` × 2 → `[N, Q]` × 2. */
+export function predictBoth(ctx: ForwardContext, predictor: Mlp, z0: Tensor, z1: Tensor): [Tensor, Tensor] {
+  const n = z0.shape[0] as number;
+  return split(predictor.call(ctx, concat([z0, z1], 0)), [n, n], 0) as [Tensor, Tensor];
+}

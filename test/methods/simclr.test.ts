@@ -7,7 +7,6 @@ describe("simclr", () => {
     const run = await runMethod(simclr, {}, { steps: 40, batchSize: 128 });
     const loss = ends(run.losses);
     const std = run.metrics.at(-1)?.collapse_std ?? 0;
-    console.log(JSON.stringify({ method: "simclr", loss, std, seconds: run.seconds, trained: run.trained, random: run.random }));
     expect(loss.last).toBeLessThan(loss.first - 0.3);
     expectNoCollapse(run);
     expect(run.trained.linear10).toBeGreaterThan(run.random.linear10);

@@ -105,7 +105,10 @@ export async function runMethod<O extends object>(method: Method<O>, options: Pa
   });
   await result.step.release();
   const seconds = (performance.now() - start) / 1000;
-  return { losses, metrics, seconds, trained: await score(encoder), random: await score(random) };
+  const run = { losses, metrics, seconds, trained: await score(encoder), random: await score(random) };
+  // One line per run, for reading the numbers behind a pass or a failure.
+  console.log(JSON.stringify({ method: method.name, options, steps, loss: ends(losses), collapse: ends(metrics.map((m) => m.collapse_std ?? 0)), seconds, trained: run.trained, random: run.random }));
+  return run;
 }
 
 /** Mean of the first and last `k` values. */

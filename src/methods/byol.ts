@@ -1,0 +1,68 @@
+import type { AugmentationPreset } from "../data/augment/index.js";
+import { byolLoss } from "../losses/byol.js";
+import type { MlpBlockSpec } from "../nn/index.js";
+import { type LearningRate, adam, cosineMomentum } from "../optim/index.js";
+import { collapseMetrics } from "./collapse.js";
+import { EncoderWithHead, type PresetName, type TwoViews, cloneModule, forwardBoth, head, predictBoth, twoViewInputs } from "./heads.js";
+import type { Method, MethodPlan, MethodSetup } from "./method.js";
+
+export interface ByolOptions {
+  /**
+   * τ_base of the target's EMA, raised to 1 by BYOL's cosine schedule over the run (Grill et al.
+   * 2020, §3.2: "τ_base = 0.996"). With a few hundred steps instead of ~300k, 0.99 lets the target
+   * follow the online network fast enough (solo-learn's CIFAR configs use 0.99 too).
+   */
+  readonly baseMomentum: number;
+  /** BYOL's projector: Linear(4096)-BN-ReLU-Linear(256) on ResNet-50; 256-BN-ReLU-64 here. */
+  readonly projector: readonly MlpBlockSpec[];
+  /** The predictor q_θ, the same shape as the projector (BYOL: 4096-BN-ReLU-256). */
+  readonly predictor: readonly MlpBlockSpec[];
+  /**
+   * Adam's learning rate (1e-3, constant). BYOL uses LARS, lr 0.2 × batch/256, weight decay
+   * 1.5e-6, warmup and cosine decay.
+   */
+  readonly learningRate: LearningRate;
+  /** BYOL's asymmetric views (blur 1.0/0.1, solarization 0/0.2). */
+  readonly augmentation: PresetName | AugmentationPreset;
+}
+
+export const byolDefaults: ByolOptions = {
+  baseMomentum: 0.99,
+  projector: [{ out: 256, norm: "batch", act: "relu" }, { out: 64 }],
+  predictor: [{ out: 256, norm: "batch", act: "relu" }, { out: 64 }],
+  learningRate: 1e-3,
+  augmentation: "byol",
+};
+
+/**
+ * Plans BYOL: online encoder + projector + predictor on both views (one 2N batch); the EMA target
+ * encoder + projector on both views; each view's prediction regresses the other view's target.
+ */
+export function planByol(setup: MethodSetup, options: ByolOptions): MethodPlan<TwoViews> {
+  const online = new EncoderWithHead(setup.encoder, head(setup.encoder.outputDim, options.projector, setup.rng));
+  const predictor = head(online.projector.outFeatures, options.predictor, setup.rng);
+  const target = cloneModule(online);
+  return {
+    modules: { encoder: online.encoder, projector: online.projector, predictor },
+    targets: {
+      target: { module: target, follows: ["encoder", "projector"], momentum: cosineMomentum({ baseMomentum: options.baseMomentum, totalSteps: setup.totalSteps }) },
+    },
+    ...twoViewInputs(setup, options.augmentation),
+    loss: (ctx, { view0, view1 }) => {
+      const { h, z0, z1 } = forwardBoth(ctx, online, view0, view1); // [2N, D], [N, P], [N, P]
+      const [p0, p1] = predictBoth(ctx, predictor, z0, z1); // [N, P] each
+      const t = forwardBoth(ctx, target, view0, view1); // the EMA network: no gradient reaches it
+      return { loss: byolLoss(p0, p1, t.z0, t.z1), metrics: collapseMetrics(h, p0) };
+    },
+    optimizer: adam({ lr: options.learningRate }),
+  };
+}
+
+export const byol: Method<ByolOptions> = {
+  name: "byol",
+  family: "non-contrastive",
+  description: "non-contrastive: an online network predicts a momentum (EMA) target network's projection of the other view, no negatives",
+  paper: "Grill et al. 2020, Bootstrap Your Own Latent: A New Approach to Self-Supervised Learning (arXiv:2006.07733)",
+  defaults: byolDefaults,
+  plan: planByol,
+};

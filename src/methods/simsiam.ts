@@ -1,0 +1,64 @@
+import type { AugmentationPreset } from "../data/augment/index.js";
+import { negativeCosineLoss } from "../losses/negative-cosine.js";
+import type { MlpBlockSpec } from "../nn/index.js";
+import { type LearningRate, adam } from "../optim/index.js";
+import { collapseMetrics } from "./collapse.js";
+import { EncoderWithHead, type PresetName, type TwoViews, forwardBoth, head, predictBoth, twoViewInputs } from "./heads.js";
+import type { Method, MethodPlan, MethodSetup } from "./method.js";
+
+export interface SimsiamOptions {
+  /**
+   * SimSiam's projector: 3 layers of 2048, BN on each, ReLU on the first two (Chen & He 2021,
+   * §4.1 "the projection MLP has BN applied to each fully-connected layer, including its output").
+   * Here 128-BN-ReLU, 128-BN-ReLU, 64-BN.
+   */
+  readonly projector: readonly MlpBlockSpec[];
+  /** The bottleneck predictor: 2048 → 512-BN-ReLU → 2048 (ratio 4); here 64 → 16-BN-ReLU → 64. */
+  readonly predictor: readonly MlpBlockSpec[];
+  /**
+   * Adam's learning rate (1e-3, constant). SimSiam uses SGD lr 0.05 × batch/256, weight decay
+   * 1e-4, cosine decay (the predictor's lr fixed).
+   */
+  readonly learningRate: LearningRate;
+  /** SimSiam uses BYOL's first view for both views; on MNIST, the SimCLR pipeline's crop and jitter. */
+  readonly augmentation: PresetName | AugmentationPreset;
+}
+
+export const simsiamDefaults: SimsiamOptions = {
+  projector: [
+    { out: 128, norm: "batch", act: "relu" },
+    { out: 128, norm: "batch", act: "relu" },
+    { out: 64, norm: "batch" },
+  ],
+  predictor: [{ out: 16, norm: "batch", act: "relu" }, { out: 64 }],
+  learningRate: 1e-3,
+  augmentation: "simclr",
+};
+
+/**
+ * Plans SimSiam: encoder + projector on both views, the predictor on both projections, and each
+ * prediction is pulled towards the other view's projection under a stop-gradient.
+ */
+export function planSimsiam(setup: MethodSetup, options: SimsiamOptions): MethodPlan<TwoViews> {
+  const net = new EncoderWithHead(setup.encoder, head(setup.encoder.outputDim, options.projector, setup.rng));
+  const predictor = head(net.projector.outFeatures, options.predictor, setup.rng);
+  return {
+    modules: { encoder: net.encoder, projector: net.projector, predictor },
+    ...twoViewInputs(setup, options.augmentation),
+    loss: (ctx, { view0, view1 }) => {
+      const { h, z0, z1 } = forwardBoth(ctx, net, view0, view1); // [2N, D], [N, P], [N, P]
+      const [p0, p1] = predictBoth(ctx, predictor, z0, z1); // [N, P] each
+      return { loss: negativeCosineLoss(p0, p1, z0, z1), metrics: collapseMetrics(h, z0) };
+    },
+    optimizer: adam({ lr: options.learningRate }),
+  };
+}
+
+export const simsiam: Method<SimsiamOptions> = {
+  name: "simsiam",
+  family: "non-contrastive",
+  description: "non-contrastive: a predictor maps one view's projection to the other's, with a stop-gradient on the target and no momentum encoder",
+  paper: "Chen, He 2021, Exploring Simple Siamese Representation Learning (arXiv:2011.10566)",
+  defaults: simsiamDefaults,
+  plan: planSimsiam,
+};

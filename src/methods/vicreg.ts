@@ -1,0 +1,68 @@
+import type { AugmentationPreset } from "../data/augment/index.js";
+import { vicregLoss, vicregTerms } from "../losses/vicreg.js";
+import type { MlpBlockSpec } from "../nn/index.js";
+import { type LearningRate, adam } from "../optim/index.js";
+import { collapseMetrics } from "./collapse.js";
+import { EncoderWithHead, type PresetName, type TwoViews, forwardBoth, head, twoViewInputs } from "./heads.js";
+import type { Method, MethodPlan, MethodSetup } from "./method.js";
+
+export interface VicregMethodOptions {
+  /** λ, μ, ν: "λ = μ = 25 and ν = 1" (Bardes et al. 2022, §4.2). */
+  readonly invarianceWeight: number;
+  readonly varianceWeight: number;
+  readonly covarianceWeight: number;
+  /**
+   * The expander: 3 linear layers of 8192, BN-ReLU after the first two (§4.2). Here 256-BN-ReLU
+   * ×2, 256.
+   */
+  readonly projector: readonly MlpBlockSpec[];
+  /**
+   * Adam's learning rate (1e-3, constant). VICReg uses LARS, base lr 0.2 × batch/256, weight
+   * decay 1e-6, warmup and cosine decay.
+   */
+  readonly learningRate: LearningRate;
+  /** VICReg uses BYOL's asymmetric views. */
+  readonly augmentation: PresetName | AugmentationPreset;
+}
+
+export const vicregDefaults: VicregMethodOptions = {
+  invarianceWeight: 25,
+  varianceWeight: 25,
+  covarianceWeight: 1,
+  projector: [
+    { out: 256, norm: "batch", act: "relu" },
+    { out: 256, norm: "batch", act: "relu" },
+    { out: 256 },
+  ],
+  learningRate: 1e-3,
+  augmentation: "byol",
+};
+
+/** Plans VICReg: encoder + expander on both views; invariance, variance and covariance terms. */
+export function planVicreg(setup: MethodSetup, options: VicregMethodOptions): MethodPlan<TwoViews> {
+  const net = new EncoderWithHead(setup.encoder, head(setup.encoder.outputDim, options.projector, setup.rng));
+  return {
+    modules: { encoder: net.encoder, projector: net.projector },
+    ...twoViewInputs(setup, options.augmentation),
+    loss: (ctx, { view0, view1 }) => {
+      const { h, z0, z1 } = forwardBoth(ctx, net, view0, view1); // [2N, D], [N, P], [N, P]
+      const terms = vicregTerms(z0, z1);
+      const loss = vicregLoss(z0, z1, {
+        invarianceWeight: options.invarianceWeight,
+        varianceWeight: options.varianceWeight,
+        covarianceWeight: options.covarianceWeight,
+      });
+      return { loss, metrics: { ...collapseMetrics(h, z0), invariance: terms.invariance, variance: terms.variance, covariance: terms.covariance } };
+    },
+    optimizer: adam({ lr: options.learningRate }),
+  };
+}
+
+export const vicreg: Method<VicregMethodOptions> = {
+  name: "vicreg",
+  family: "non-contrastive",
+  description: "non-contrastive: the two views' embeddings agree (invariance) while each dimension keeps its variance and dimensions decorrelate",
+  paper: "Bardes, Ponce, LeCun 2022, VICReg: Variance-Invariance-Covariance Regularization for Self-Supervised Learning (arXiv:2105.04906)",
+  defaults: vicregDefaults,
+  plan: planVicreg,
+};
