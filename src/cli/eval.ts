@@ -1,14 +1,14 @@
 import { Command, Option } from "commander";
 import type { Dataset } from "../data/dataset.js";
-import { releaseEmbeddings } from "../eval/embed.js";
-import { type EvaluationResult, type ProtocolOptions, baselines, evaluateEncoder } from "../eval/protocol.js";
+import { rawPixels, releaseEmbeddings } from "../eval/embed.js";
+import { type EvaluationResult, type ProtocolOptions, baselines, evaluateEmbeddings, evaluateEncoder } from "../eval/protocol.js";
 import type { Encoder } from "../methods/method.js";
-import type { Rng } from "../random/rng.js";
+import { Rng } from "../random/rng.js";
 import { countListArg, nameListArg, nonNegativeIntArg, positiveIntArg } from "./args.js";
 import { BASELINES, type ConfigObject, type ConfigValue, type EncoderName, type EvalConfig, PROBES, readConfigFile, resolveEval } from "./config.js";
 import { BUNDLED_MNIST, limitDataset, loadData } from "./data.js";
 import { writeEmbeddings } from "./embed.js";
-import { encoderForRun } from "./encoder.js";
+import { makeEncoder } from "./encoder.js";
 import { CliError, ExitCode, type ExitCodeValue } from "./errors.js";
 import type { Io } from "./progress.js";
 import { loadRunEncoder, savedSection } from "./run-encoder.js";
@@ -112,17 +112,25 @@ export interface EvaluateRunOptions {
 }
 
 /** The labelled train pool and the test set of an evaluation. */
-async function evalData(spec: string, labels: string | null, c: EvalConfig, limit: number | null): Promise<{ train: Dataset; test: Dataset }> {
+async function evalData(
+  spec: string,
+  labels: string | null,
+  c: EvalConfig,
+  limit: number | null,
+): Promise<{ train: Dataset; test: Dataset; trainLabels: Int32Array; testLabels: Int32Array; numClasses: number }> {
   const loaded = await loadData(spec, labels);
   const data = { train: limitDataset(loaded.train, limit), test: loaded.test };
   let test: Dataset | null = data.test;
   if (c.testData !== null) test = (await loadData(c.testData, c.testLabels, "--test-data")).train;
   if (test === null) throw new CliError(`${spec} has no fixed test split (only the bundled ${BUNDLED_MNIST} does); give --test-data <spec> --test-labels <file>`);
-  if (data.train.labels === undefined) throw new CliError(`${spec} has no labels; give --labels <file> (the probes need labels)`);
-  if (test.labels === undefined) throw new CliError(`${c.testData ?? spec} has no labels; give --test-labels <file>`);
+  const trainLabels = data.train.labels;
+  const testLabels = test.labels;
+  if (trainLabels === undefined) throw new CliError(`${spec} has no labels; give --labels <file> (the probes need labels)`);
+  if (testLabels === undefined) throw new CliError(`${c.testData ?? spec} has no labels; give --test-labels <file>`);
   const [a, b] = [data.train.sampleShape.join("x"), test.sampleShape.join("x")];
   if (a !== b) throw new CliError(`train samples are ${a} but test samples are ${b}; give test data of the same shape`);
-  return { train: data.train, test };
+  const numClasses = Math.max(data.train.numClasses ?? 0, test.numClasses ?? 0);
+  return { train: data.train, test, trainLabels, testLabels, numClasses };
 }
 
 /**
@@ -144,19 +152,32 @@ export async function evaluateRun(o: EvaluateRunOptions): Promise<EvalLine[]> {
   o.log(`evaluating ${o.methodName} on ${data.train.length} labelled / ${data.test.length} test images…`);
   lines.push(...resultLines(o.methodName, await evaluateEncoder(o.encoder, data, protocol), c));
   const wanted = c.baselines;
-  if (wanted.includes("random") || wanted.includes("raw_pixels") || wanted.includes("supervised")) {
-    o.log(`baselines: ${wanted.join(", ")}…`);
-    const shape = data.train.sampleShape;
+  if (wanted.length > 0) o.log(`baselines: ${wanted.join(", ")}…`);
+  const shape = data.train.sampleShape;
+  // The random encoder gets its own seed, so it is not the pretrained encoder's starting point.
+  const randomSeed = o.seed + 1;
+  if (wanted.includes("supervised")) {
+    // `baselines` trains the supervised networks; it evaluates raw pixels and the random encoder on the way.
     const b = await baselines(data, {
       ...protocol,
-      makeEncoder: (rng: Rng) => encoderForRun(o.encoderName, shape, rng.nextUint32()),
-      encoderSeed: o.seed + 1,
-      supervised: wanted.includes("supervised") ? { perClass: c.labelsPerClass.filter((k) => k > 0), draws: c.draws } : false,
+      makeEncoder: (rng: Rng) => makeEncoder(o.encoderName, shape, rng),
+      encoderSeed: randomSeed,
+      supervised: { perClass: c.labelsPerClass.filter((k) => k > 0), draws: c.draws },
     });
     if (wanted.includes("random")) lines.push(...resultLines("random", b.randomEncoder, c));
     if (wanted.includes("raw_pixels")) lines.push(...resultLines("raw_pixels", b.rawPixels, c));
     for (const s of b.supervised) {
       lines.push({ type: "eval", encoder: "supervised", probe: "finetune", labels_per_class: s.perClass, accuracy: s.accuracy.mean, sd: s.accuracy.sd });
+    }
+  } else {
+    if (wanted.includes("random")) {
+      const random = makeEncoder(o.encoderName, shape, new Rng(randomSeed));
+      lines.push(...resultLines("random", await evaluateEncoder(random, data, protocol), c));
+      await releaseEmbeddings(random);
+    }
+    if (wanted.includes("raw_pixels")) {
+      const [train, test] = [rawPixels(data.train), rawPixels(data.test)];
+      lines.push(...resultLines("raw_pixels", await evaluateEmbeddings(train, test, data.trainLabels, data.testLabels, data.numClasses, protocol), c));
     }
   }
   await writeEmbeddings(o.run.embeddingsPath, o.encoder, data.test, { images: true });

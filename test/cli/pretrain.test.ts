@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readSafetensors } from "../../src/train/safetensors.js";
-import { exited, runCli, spawnCli, waitFor } from "./run-cli.js";
+import { exited, runCli, runInProcess, spawnCli, waitFor } from "./run-cli.js";
 
 // A tiny run: 256 digits in batches of 32 is 8 steps an epoch; 2 epochs take seconds on 2 cores.
 const TINY = ["--method", "simclr", "--data", "mnist", "--limit", "256", "--batch-size", "32", "--epochs", "2", "--seed", "3", "--checkpoint-every", "2"];
@@ -136,6 +136,25 @@ describe("pretext pretrain", () => {
     expect(child.output.stderr).toContain(`pretext pretrain --resume ${dir}`);
     expect(checkpoints(dir).length).toBeGreaterThan(0);
   }, 60_000);
+
+  it("--time-budget ends pretraining cleanly", async () => {
+    const r = await runCli(["pretrain", "--method", "rotation", "--data", "mnist", "--limit", "256", "--batch-size", "32", "--epochs", "100", "--time-budget", "4s", "--json", "--out", join(root, "budget")]);
+    expect(r.code, r.stderr).toBe(0);
+    const done = JSON.parse(r.stdout.trim().split("\n").pop() as string) as { type: string; stopped_by: string; elapsed_s: number };
+    expect(done).toMatchObject({ type: "done", stopped_by: "time-budget" });
+    expect(done.elapsed_s).toBeGreaterThanOrEqual(4);
+    expect(existsSync(join(root, "budget", "encoder.onnx"))).toBe(true);
+  }, 60_000);
+
+  it("eval on data without a fixed split asks for --test-data", async () => {
+    // A 64-image IDX file: magic 0x00000803 (uint8, 3 dims), then [64, 28, 28] big-endian.
+    const header = Buffer.from([0, 0, 8, 3, 0, 0, 0, 64, 0, 0, 0, 28, 0, 0, 0, 28]);
+    const file = join(root, "digits-idx3-ubyte");
+    writeFileSync(file, Buffer.concat([header, Buffer.alloc(64 * 28 * 28)]));
+    const r = await runInProcess(["eval", full, "--data", file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^pretext eval: error: .*digits-idx3-ubyte has no fixed test split .*; give --test-data <spec> --test-labels <file>$/);
+  });
 
   it("--resume refuses to change what the run fixed", async () => {
     const r = await runCli(["pretrain", "--resume", full, "--method", "autoencoder"]);
