@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [--only supervised,lm] [--steps N] [--warmup N] [--no-pytorch]`
+ * `npm run bench [-- --json] [--only supervised,lm] [--steps N] [--warmup N] [--rounds R] [--no-pytorch]`
  *
  * Training-step throughput of the five workloads of bench/workloads.ts, each in its own child
  * process (so its peak RSS is its own), and, when /usr/bin/python3 can import torch, the same
@@ -18,11 +18,12 @@ interface Args {
   steps: number;
   warmup: number;
   pytorch: boolean;
+  rounds: number;
   child: WorkloadName | null;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { json: false, only: [...workloadNames], steps: 20, warmup: 5, pytorch: true, child: null };
+  const args: Args = { json: false, only: [...workloadNames], steps: 20, warmup: 5, pytorch: true, rounds: 1, child: null };
   const names = (s: string) => {
     const list = s.split(",").filter((n) => n !== "");
     for (const n of list) if (!workloadNames.includes(n as WorkloadName)) throw new Error(`unknown workload "${n}"; known: ${workloadNames.join(", ")}`);
@@ -39,6 +40,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === "--only") args.only = names(value());
     else if (a === "--steps") args.steps = Math.max(1, Number(value()));
     else if (a === "--warmup") args.warmup = Math.max(0, Number(value()));
+    else if (a === "--rounds") args.rounds = Math.max(1, Number(value()));
     else if (a === "--no-pytorch") args.pytorch = false;
     else if (a === "--child") args.child = (names(value())[0] ?? null) as WorkloadName | null;
     else throw new Error(`unknown argument ${a}`);
@@ -103,18 +105,40 @@ function runPytorch(names: readonly WorkloadName[], args: Args): Map<string, { v
   return out;
 }
 
+/** The entry with the median value (RSS: the largest of the runs). */
+function medianBy<T extends { value: number; rss_mb: number }>(xs: readonly T[]): T | null {
+  if (xs.length === 0) return null;
+  const sorted = [...xs].sort((a, b) => a.value - b.value);
+  return { ...(sorted[sorted.length >> 1] as T), rss_mb: Math.max(...xs.map((x) => x.rss_mb)) };
+}
+
 const units: Record<WorkloadName, string> = { supervised: "images/s", simclr: "images/s", ae: "images/s", lm: "tokens/s", infer: "images/s" };
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.child) return child(args.child, args.steps, args.warmup);
 
+  // Ours and PyTorch's run back to back per workload (and per round), so both see the same load
+  // on a shared machine; with --rounds R each side's figure is the median of R child runs.
+  const withTorch = args.pytorch && hasTorch();
   const ours = new Map<WorkloadName, Measured | null>();
+  const torch = new Map<string, { value: number; rss_mb: number; setting: string }>();
   for (const name of args.only) {
-    ours.set(name, runOurs(name, args));
-    if (!args.json) process.stderr.write(`ours/${name} done\n`);
+    const mine: Measured[] = [];
+    const theirs: { value: number; rss_mb: number; setting: string }[] = [];
+    for (let r = 0; r < args.rounds; r++) {
+      const m = runOurs(name, args);
+      if (m) mine.push(m);
+      const t = withTorch ? runPytorch([name], args).get(name) : undefined;
+      if (t) theirs.push(t);
+      if (!args.json) {
+        process.stderr.write(`${name} round ${r + 1}: ours ${m?.value.toFixed(1) ?? "failed"}${t ? `, pytorch ${t.value.toFixed(1)}` : ""}\n`);
+      }
+    }
+    ours.set(name, medianBy(mine));
+    const t = medianBy(theirs);
+    if (t) torch.set(name, t);
   }
-  const torch = args.pytorch && hasTorch() ? runPytorch(args.only, args) : new Map<string, { value: number; rss_mb: number; setting: string }>();
 
   const round = (x: number | null, digits: number) => (x === null ? null : Number(x.toFixed(digits)));
   const rows = args.only.map((name) => {
@@ -141,7 +165,8 @@ async function main(): Promise<void> {
   console.log(line(header));
   for (const c of cells) console.log(line(c));
   const settings = [...torch.values()].map((t) => t.setting);
-  if (settings.length > 0) console.log(`\nPyTorch: ${[...new Set(settings)].join("; ")}; steps ${args.steps} after ${args.warmup} warm-up`);
+  if (settings.length > 0) console.log(`\nPyTorch: ${[...new Set(settings)].join("; ")}`);
+  console.log(`median step of ${args.steps} after ${args.warmup} warm-up; median of ${args.rounds} round(s), ours and PyTorch back to back`);
 }
 
 await main();
