@@ -1,14 +1,23 @@
 import { autoencoder, denoisingAutoencoder } from "./autoencoder.js";
+import { barlowTwins } from "./barlow-twins.js";
+import { byol } from "./byol.js";
 import { jigsaw } from "./jigsaw.js";
 import { maskedAutoencoder } from "./mae.js";
 import type { Method } from "./method.js";
+import { moco } from "./moco.js";
 import { rotation } from "./rotation.js";
 import { simclr } from "./simclr.js";
+import { simsiam } from "./simsiam.js";
+import { triplet } from "./triplet.js";
+import { vicreg } from "./vicreg.js";
 
 /**
- * Every method by its name, as the CLI and the playground look them up. Adding a method: its
+ * Every method by its name, as the CLI and the playground look them up; listing order is this
+ * order (contrastive, non-contrastive, auto-associative, pretext tasks). Adding a method: its
  * file, then one entry here.
  */
 export const methods: Readonly<Record<string, Method>> = Object.fromEntries(
-  [simclr, autoencoder, denoisingAutoencoder, maskedAutoencoder, rotation, jigsaw].map((m): [string, Method] => [m.name, m as Method]),
+  [simclr, moco, triplet, byol, simsiam, barlowTwins, vicreg, autoencoder, denoisingAutoencoder, maskedAutoencoder, rotation, jigsaw].map(
+    (m): [string, Method] => [m.name, m],
+  ),
 );
