@@ -172,6 +172,35 @@ class MetricsLog implements TrainCallback {
 }
 
 /**
+ * Forwards to `callbacks`, adding `lr` to the step's scalars when the optimizer did not feed one.
+ * NOTE: Adam without decoupled weight decay never reads the rate as a graph scalar (only its bias
+ * corrected step size), so `scalars.lr` is absent; every method today uses a constant
+ * `learningRate` option, which is then the rate. A schedule would need the optimizer to expose
+ * its rate per step.
+ */
+function withLearningRate(callbacks: readonly TrainCallback[], learningRate: ConfigValue | undefined): TrainCallback {
+  const fill = (e: StepEvent): StepEvent => (e.scalars.lr === undefined && typeof learningRate === "number" ? { ...e, scalars: { lr: learningRate, ...e.scalars } } : e);
+  return {
+    onStep: async (e) => {
+      const event = fill(e);
+      for (const c of callbacks) await c.onStep?.(event);
+    },
+    onEpochEnd: async (e) => {
+      for (const c of callbacks) await c.onEpochEnd?.(e);
+    },
+    onCheckpoint: async (e) => {
+      for (const c of callbacks) await c.onCheckpoint?.(e);
+    },
+    onResume: async (e) => {
+      for (const c of callbacks) await c.onResume?.(e);
+    },
+    onEnd: async (r) => {
+      for (const c of callbacks) await c.onEnd?.(r);
+    },
+  };
+}
+
+/**
  * One pretraining run into a run folder: data, encoder, method, `pretrain()` with checkpoints,
  * metrics and progress; Ctrl-C stops after the current step with a checkpoint. A finished run
  * also writes `encoder.safetensors` and `encoder.onnx`.
@@ -226,7 +255,7 @@ export async function pretrainRun(options: PretrainRunOptions): Promise<Pretrain
       ...(p.timeBudgetSeconds === null ? {} : { timeBudgetSeconds: p.timeBudgetSeconds }),
       checkpoint: { dir: run.checkpointDir, everySteps: p.checkpointEverySteps, metadata: toConfigObject(config, "config") as JsonValue },
       resume,
-      callbacks: [new MetricsLog(run, p.logEverySteps, resume), progress],
+      callbacks: [withLearningRate([new MetricsLog(run, p.logEverySteps, resume), progress], config.method.learningRate)],
       signal: controller.signal,
     });
   } catch (e) {
