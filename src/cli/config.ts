@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { CliError, suggest } from "./errors.js";
+import { CliError, suggest, errorMessage } from "./errors.js";
 
 /** A value a config file can hold (what JSON and the YAML we accept can both say). */
 export type ConfigValue = null | boolean | number | string | ConfigValue[] | { [key: string]: ConfigValue };
@@ -110,14 +110,14 @@ export async function readConfigFile(path: string): Promise<ConfigFile> {
     text = await readFile(path, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(`${path}: ${code === "ENOENT" ? "no such config file" : (e as Error).message}; give --config a .json or .yaml file`);
+    throw new CliError(`${path}: ${code === "ENOENT" ? "no such config file" : errorMessage(e)}; give --config a .json or .yaml file`);
   }
   const ext = extname(path).toLowerCase();
   let parsed: unknown;
   try {
     parsed = ext === ".yaml" || ext === ".yml" ? parseYaml(text) : JSON.parse(text);
   } catch (e) {
-    throw new CliError(`${path}: not valid ${ext === ".yaml" || ext === ".yml" ? "YAML" : "JSON"}: ${(e as Error).message.split("\n")[0]}`);
+    throw new CliError(`${path}: not valid ${ext === ".yaml" || ext === ".yml" ? "YAML" : "JSON"}: ${errorMessage(e).split("\n")[0]}`);
   }
   if (parsed === null || parsed === undefined) return {};
   if (!isObject(parsed)) throw new CliError(`${path}: expected an object with sections ${SECTIONS.join(", ")}`);

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import type { ArrayDataset, Dataset } from "../data/dataset.js";
 import { resolveDataSpec } from "../data/spec.js";
-import { CliError, ExitCode } from "./errors.js";
+import { CliError, ExitCode, errorMessage } from "./errors.js";
 
 /** The bundled digits' name as a data spec. */
 export const BUNDLED_MNIST = "mnist";
@@ -30,7 +30,7 @@ export async function loadData(spec: string, labels: string | null, flag = "--da
   try {
     resolved = await resolveDataSpec(spec, labels === null ? {} : { labels });
   } catch (e) {
-    throw new CliError(`${flag} ${spec}: ${(e as Error).message}`, ExitCode.failure);
+    throw new CliError(`${flag} ${spec}: ${errorMessage(e)}`, ExitCode.failure);
   }
   if (resolved.kind === "mnist") return { train: resolved.train, test: resolved.test };
   return { train: resolved.dataset, test: null };

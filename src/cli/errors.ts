@@ -25,6 +25,11 @@ export class CliError extends Error {
   }
 }
 
+/** The message of anything thrown. */
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
 /** Squeezes a multi-line message (commander's "unknown option\n(Did you mean …?)") onto one line. */
 export function oneLine(message: string): string {
   return message

@@ -4,16 +4,16 @@ import type { Encoder, Method } from "../methods/method.js";
 import { pretrain } from "../methods/pretrain.js";
 import type { FitResult, StepEvent, TrainCallback } from "../train/fit.js";
 import { exportOnnx, saveOnnx } from "../train/export.js";
-import type { JsonValue } from "../train/checkpoint.js";
 import { NonFiniteLossError } from "../train/train-step.js";
 import { durationArg, positiveIntArg, nonNegativeIntArg } from "./args.js";
 import { type ConfigObject, type ConfigValue, type RunConfig, readConfigFile, resolveEval, resolveMethodOptions, resolvePretrain, toConfigObject } from "./config.js";
 import { limitDataset, loadData } from "./data.js";
 import { encoderForRun, saveEncoderWeights } from "./encoder.js";
-import { CliError, ExitCode, type ExitCodeValue } from "./errors.js";
+import { CliError, ExitCode, type ExitCodeValue, errorMessage } from "./errors.js";
 import { findMethod } from "./methods.js";
 import { type Io, type ProgressMode, TrainingProgress, formatSeconds, progressMode, stepRecord } from "./progress.js";
 import { RunFolder, defaultRunDir } from "./run-folder.js";
+import { savedSection } from "./run-encoder.js";
 import { writeMethodViews } from "./views.js";
 
 export interface PretrainFlags {
@@ -89,12 +89,8 @@ export async function resolveRunConfig(flags: PretrainFlags): Promise<{ config: 
     const fixed = Object.keys(layer).filter((k) => !RESUMABLE.has(k));
     if (fixed.length > 0) throw new CliError(`--resume keeps the run's ${fixed.join(", ")}; only --epochs and --time-budget may change`);
     const run = RunFolder.open(flags.resume);
-    const saved = run.readConfig();
+    const section = (name: string) => savedSection(run, name);
     const source = run.configPath;
-    const section = (name: string): ConfigObject | undefined => {
-      const v = saved[name];
-      return typeof v === "object" && v !== null && !Array.isArray(v) ? v : undefined;
-    };
     const pretrainConfig = resolvePretrain(section("pretrain"), layer, source);
     const method = findMethod(pretrainConfig.method);
     const config: RunConfig = {
@@ -221,7 +217,7 @@ export async function pretrainRun(options: PretrainRunOptions): Promise<Pretrain
     try {
       await writeMethodViews(run.viewsPath, method, config.method, p.encoder, train, { count: 8, seed: p.seed });
     } catch (e) {
-      if (mode !== "quiet" && mode !== "json") io.stderr.write(`warning: no views.png (${(e as Error).message})\n`);
+      if (mode !== "quiet" && mode !== "json") io.stderr.write(`warning: no views.png (${errorMessage(e)})\n`);
     }
   }
 
@@ -253,7 +249,7 @@ export async function pretrainRun(options: PretrainRunOptions): Promise<Pretrain
       epochs: p.epochs,
       seed: p.seed,
       ...(p.timeBudgetSeconds === null ? {} : { timeBudgetSeconds: p.timeBudgetSeconds }),
-      checkpoint: { dir: run.checkpointDir, everySteps: p.checkpointEverySteps, metadata: toConfigObject(config, "config") as JsonValue },
+      checkpoint: { dir: run.checkpointDir, everySteps: p.checkpointEverySteps, metadata: toConfigObject(config, "config") },
       resume,
       callbacks: [withLearningRate([new MetricsLog(run, p.logEverySteps, resume), progress], config.method.learningRate)],
       signal: controller.signal,

@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { writeReport } from "../report/index.js";
 import { nonNegativeIntArg } from "./args.js";
-import { CliError, ExitCode, type ExitCodeValue } from "./errors.js";
+import { CliError, ExitCode, type ExitCodeValue, errorMessage } from "./errors.js";
 import type { Io } from "./progress.js";
 import { RunFolder } from "./run-folder.js";
 
@@ -16,7 +16,7 @@ export function reportCommand(io: Io, done: (code: ExitCodeValue) => void): Comm
       try {
         path = await writeReport(run.dir, { seed: flags.seed });
       } catch (e) {
-        throw new CliError(`could not write the report of ${dir}: ${(e as Error).message}`, ExitCode.failure);
+        throw new CliError(`could not write the report of ${dir}: ${errorMessage(e)}`, ExitCode.failure);
       }
       io.stdout.write(`${path}\n`);
       done(ExitCode.ok);

@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, extname, join, resolve } from "node:path";
 import type { ConfigValue, RunConfig } from "./config.js";
-import { CliError } from "./errors.js";
+import { CliError, errorMessage } from "./errors.js";
 
 /**
  * A run folder, `runs/<date>-<method>-<data>/`:
@@ -69,7 +69,7 @@ export class RunFolder {
     try {
       parsed = JSON.parse(readFileSync(this.configPath, "utf8"));
     } catch (e) {
-      throw new CliError(`${this.configPath}: unreadable (${(e as Error).message}); the run folder is damaged`, 1);
+      throw new CliError(`${this.configPath}: unreadable (${errorMessage(e)}); the run folder is damaged`, 1);
     }
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new CliError(`${this.configPath}: expected a JSON object`, 1);
     return parsed as { [key: string]: ConfigValue };

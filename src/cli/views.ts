@@ -8,7 +8,7 @@ import { nonNegativeIntArg, positiveIntArg } from "./args.js";
 import { type ConfigObject, ENCODERS, type EncoderName, readConfigFile, resolveMethodOptions } from "./config.js";
 import { loadData } from "./data.js";
 import { encoderForRun } from "./encoder.js";
-import { CliError, ExitCode, type ExitCodeValue } from "./errors.js";
+import { CliError, ExitCode, type ExitCodeValue, errorMessage } from "./errors.js";
 import { findMethod } from "./methods.js";
 import type { Io } from "./progress.js";
 
@@ -40,7 +40,7 @@ export async function writeMethodViews(
     const plan = method.plan({ encoder, sampleShape: [c, h, w], batchSize: count, totalSteps: 1, rng: new Rng(options.seed).split() }, { ...method.defaults, ...methodOptions });
     inputs = plan.views(batch, new Rng(options.seed));
   } catch (e) {
-    throw new CliError(`${method.name} could not make views of ${count} samples: ${(e as Error).message}`, ExitCode.failure);
+    throw new CliError(`${method.name} could not make views of ${count} samples: ${errorMessage(e)}`, ExitCode.failure);
   }
   const views: Float32Array[] = [];
   for (const t of Object.values(inputs)) {
