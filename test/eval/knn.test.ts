@@ -15,7 +15,10 @@ function reference(trainX: Float32Array, trainY: Int32Array, queries: Float32Arr
       return { s, j };
     }).sort((x, y) => y.s - x.s || x.j - y.j);
     const votes = new Array<number>(classes).fill(0);
-    for (const { s, j } of sims.slice(0, k)) votes[trainY[j] as number] = (votes[trainY[j] as number] as number) + t === null ? 1 : Math.exp(s / t);
+    for (const { s, j } of sims.slice(0, k)) {
+      const y = trainY[j] as number;
+      votes[y] = (votes[y] as number) + (t === null ? 1 : Math.exp(s / t));
+    }
     out.push(votes.indexOf(Math.max(...votes)));
   }
   return out;
