@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import { Command, CommanderError } from "commander";
 import { demoCommand } from "./demo.js";
 import { CliError, ExitCode, type ExitCodeValue, oneLine } from "./errors.js";
@@ -10,7 +11,11 @@ import type { Io } from "./progress.js";
 import { reportCommand } from "./report.js";
 import { viewsCommand } from "./views.js";
 
-const VERSION = "0.1.0";
+/** The package version; package.json is two folders up from both src/cli/ and dist/cli/. */
+function packageVersion(): string {
+  const pkg: unknown = createRequire(import.meta.url)("../../package.json");
+  return typeof pkg === "object" && pkg !== null && "version" in pkg && typeof pkg.version === "string" ? pkg.version : "unknown";
+}
 
 /**
  * The `pretext` program. Commander parses and validates flags; every error, commander's or a
@@ -19,7 +24,7 @@ const VERSION = "0.1.0";
 export function buildProgram(io: Io, done: (code: ExitCodeValue) => void): Command {
   const program = new Command("pretext")
     .description("self-supervised learning for TypeScript: pretrain encoders on unlabeled images, evaluate them with few labels, export to ONNX")
-    .version(VERSION, "-v, --version")
+    .version(packageVersion(), "-v, --version")
     .showSuggestionAfterError(true)
     .addHelpText("after", "\nStart with: pretext demo   (or npm start): SimCLR on bundled MNIST, evaluation and a report in a few minutes.");
   const commands = [

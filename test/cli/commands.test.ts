@@ -23,6 +23,12 @@ describe("pretext --help", () => {
     for (const c of COMMANDS) expect(r.stdout).toContain(`  ${c} `);
   });
 
+  it("--version prints the package version", async () => {
+    const r = await runInProcess(["--version"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
   it.each(COMMANDS)("%s --help shows its usage and exits 0", async (command) => {
     const r = await runInProcess([command, "--help"]);
     expect(r.code).toBe(0);
