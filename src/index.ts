@@ -1,0 +1,26 @@
+/**
+ * pretext: self-supervised learning for TypeScript. The public API, by namespace:
+ *
+ * ```ts
+ * import { graph, ops, autodiff, runtime, nn, optim, train, data, augment, losses, methods, evaluation } from "pretext";
+ * ```
+ *
+ * Node-only pieces that read files (the bundled MNIST, IDX, image folders, CSV, reports) are
+ * exported from `pretext` too; a browser bundle that avoids them imports the namespaces it needs.
+ */
+export * as graph from "./graph/index.js";
+export * as ops from "./ops/index.js";
+export * as autodiff from "./autodiff/index.js";
+export * as runtime from "./runtime/index.js";
+export * as nn from "./nn/index.js";
+export * as optim from "./optim/index.js";
+export * as train from "./train/index.js";
+export * as data from "./data/index.js";
+export * as augment from "./data/augment/index.js";
+export * as losses from "./losses/index.js";
+export * as methods from "./methods/index.js";
+export * as evaluation from "./eval/index.js";
+export { Rng } from "./random/rng.js";
+export { loadMnist, mnistSplit, mnistSplitIndices } from "./data/mnist.js";
+export { resolveDataSpec } from "./data/spec.js";
+export { writeReport } from "./report/index.js";

@@ -1,0 +1,15 @@
+export type { Encoder, Method, MethodFamily, MethodPlan, MethodSetup } from "./method.js";
+export { type PretrainOptions, type PretrainResult, pretrain } from "./pretrain.js";
+export { methods } from "./registry.js";
+export { collapseStd, effectiveRank } from "./collapse.js";
+export { autoencoder, denoisingAutoencoder } from "./autoencoder.js";
+export { maskedAutoencoder } from "./mae.js";
+export { simclr } from "./simclr.js";
+export { moco } from "./moco.js";
+export { triplet } from "./triplet.js";
+export { byol } from "./byol.js";
+export { simsiam } from "./simsiam.js";
+export { barlowTwins } from "./barlow-twins.js";
+export { vicreg } from "./vicreg.js";
+export { rotation } from "./rotation.js";
+export { jigsaw } from "./jigsaw.js";

@@ -1,0 +1,14 @@
+export {
+  type BatchSpec,
+  type ExtraStateSpec,
+  type LossOutput,
+  NonFiniteLossError,
+  type StepResult,
+  type TargetNetwork,
+  TrainStep,
+  type TrainStepOptions,
+} from "./train-step.js";
+export { type CheckpointOptions, type FitOptions, type FitResult, type StepEvent, type StopReason, type TrainCallback, fit } from "./fit.js";
+export { type CheckpointData, type LoadedCheckpoint, loadLatestCheckpoint, readCheckpoint, saveCheckpoint } from "./checkpoint.js";
+export { decodeSafetensors, encodeSafetensors, readSafetensors } from "./safetensors.js";
+export { type ExportOnnxOptions, exportOnnx, saveOnnx } from "./export.js";
