@@ -46,7 +46,7 @@ export async function writeMethodViews(
   for (const t of Object.values(inputs)) {
     if (t.dtype === "float32" && t.data instanceof Float32Array && t.data.length === images.length && t.shape.join() === shape.join()) views.push(t.data);
   }
-  await writeViewsGrid(path, images, shape, { views, columns: count > 8 ? 2 : 1 });
+  await writeViewsGrid(path, images, shape, { views, columns: count >= 4 ? 2 : 1 });
   return { views: views.length };
 }
 
