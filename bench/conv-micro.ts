@@ -74,6 +74,23 @@ const variants: Record<string, Build> = {
     const all = g.emit1("Concat", taps.map((t) => g.emit1("Reshape", [t, g.int64s([c, 1, o])], [c, 1, o], "float32")), [c, 9, o], "float32", { axis: attr.int(1) });
     return g.emit1("Reshape", [g.emit1("Transpose", [all], [o, c, 9], "float32", { perm: attr.ints([2, 0, 1]) }), g.int64s([o, c, 3, 3])], [o, c, 3, 3], "float32");
   },
+  "dW per tap, K split in S=2 batches: MatMul([S,O,M/S], [S,C,M/S]^T) + ReduceSum": (g, x, gy) => {
+    const S = 2;
+    const m = (n / S) * h * w;
+    const xt = g.emit1("Transpose", [g.emit1("Reshape", [x, g.int64s([S, n / S, c, h, w])], [S, n / S, c, h, w], "float32")], [S, c, n / S, h, w], "float32", { perm: attr.ints([0, 2, 1, 3, 4]) });
+    const xp = g.emit1("Pad", [xt, g.int64s([0, 0, 0, 1, 1, 0, 0, 0, 1, 1])], [S, c, n / S, h + 2, w + 2], "float32");
+    const gt = g.emit1("Reshape", [g.emit1("Transpose", [g.emit1("Reshape", [gy, g.int64s([S, n / S, o, h * w])], [S, n / S, o, h * w], "float32")], [S, o, n / S, h * w], "float32", { perm: attr.ints([0, 2, 1, 3]) }), g.int64s([S, o, m])], [S, o, m], "float32");
+    const taps: Tensor[] = [];
+    for (let a = 0; a < 3; a++)
+      for (let b = 0; b < 3; b++) {
+        const sl = g.emit1("Slice", [xp, g.int64s([a, b]), g.int64s([a + h, b + w]), g.int64s([3, 4])], [S, c, n / S, h, w], "float32");
+        const s2 = g.emit1("Transpose", [g.emit1("Reshape", [sl, g.int64s([S, c, m])], [S, c, m], "float32")], [S, m, c], "float32", { perm: attr.ints([0, 2, 1]) });
+        const d = g.emit1("ReduceSum", [g.emit1("MatMul", [gt, s2], [S, o, c], "float32"), g.int64s([0])], [o, c], "float32", { keepdims: attr.int(0) });
+        taps.push(g.emit1("Reshape", [d, g.int64s([o, c, 1])], [o, c, 1], "float32"));
+      }
+    const all = g.emit1("Concat", taps, [o, c, 9], "float32", { axis: attr.int(2) });
+    return g.emit1("Reshape", [all, g.int64s([o, c, 3, 3])], [o, c, 3, 3], "float32");
+  },
   "dW per tap: Gemm(G'[O,NHW], X_ab'[C,NHW]^T), 9x": (g, x, gy) => {
     const xp = g.emit1("Pad", [x, g.int64s([0, 0, 1, 1, 0, 0, 1, 1])], [n, c, h + 2, w + 2], "float32");
     const xpt = g.emit1("Transpose", [xp], [c, n, h + 2, w + 2], "float32", { perm: attr.ints([1, 0, 2, 3]) });

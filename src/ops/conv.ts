@@ -166,22 +166,26 @@ function convWeightGrad(x: Tensor, gy: Tensor, wShape: readonly number[], a: Con
  * (a·d, b·d), as [C, N·Ho·Wo]. Measured on ORT (x, gy [256, 32, 28, 28], 3×3, 1 thread): 203 ms
  * against 540 ms for the conv above, whose 28×28 "kernel" ORT runs through a slow im2col, and
  * against 267 ms for an explicit im2col with a batched MatMul; about the forward conv's 177 ms.
+ * The long N·Ho·Wo axis is split into two batches summed afterwards: MLAS threads a GEMM over its
+ * O×C output only, which is small here, but a batched MatMul over its batches (2 threads: 91–188
+ * against 117–267 ms, bench/conv-micro.ts, alternated on a loaded VM).
  */
 function convWeightGradByTaps(x: Tensor, gy: Tensor, wShape: readonly number[], a: ConvAttrs): Tensor {
-  const [n, c] = x.shape as [number, number, number, number];
+  const [n, c, h, w] = x.shape as [number, number, number, number];
   const [, o, ho, wo] = gy.shape as [number, number, number, number];
   const [, , kh, kw] = wShape as [number, number, number, number];
-  const m = n * ho * wo;
+  const s = n % 2 === 0 ? 2 : 1;
+  const m = (n / s) * ho * wo;
   const [ph, pw] = a.padding;
   const [dh, dw] = a.dilation;
-  const xt = transpose(x, [1, 0, 2, 3]); // [C, N, H, W]
+  const xt = transpose(reshape(x, [s, n / s, c, h, w]), [0, 2, 1, 3, 4]); // [S, C, N/S, H, W]
   const xp = ph > 0 || pw > 0 ? pad(xt, [[ph, ph], [pw, pw]]) : xt;
-  const g2 = reshape(transpose(gy, [1, 0, 2, 3]), [o, m]); // [O, N·Ho·Wo]
+  const g2 = reshape(transpose(reshape(gy, [s, n / s, o, ho * wo]), [0, 2, 1, 3]), [s, o, m]); // [S, O, N/S·Ho·Wo]
   const taps: Tensor[] = [];
   for (let i = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {
-      const window = reshape(slice(xp, [i * dh, j * dw], [i * dh + ho, j * dw + wo], [2, 3]), [c, m]);
-      taps.push(matmul(g2, transposeLast2(window))); // [O, C]
+      const window = reshape(slice(xp, [i * dh, j * dw], [i * dh + ho, j * dw + wo], [3, 4]), [s, c, m]);
+      taps.push(sum(matmul(g2, transposeLast2(window)), [0])); // [O, C]
     }
   }
   return reshape(stack(taps, 2), [o, c, kh, kw]);
