@@ -6,6 +6,9 @@ import { CliError, ExitCode, errorMessage } from "./errors.js";
 /** The bundled digits' name as a data spec. */
 export const BUNDLED_MNIST = "mnist";
 
+/** Image folders up to this many bytes of float32 pixels are decoded into memory at load. */
+const MATERIALIZE_BYTES = 2 ** 31;
+
 /** Datasets of a run: what pretraining sees, and (when known) the held-out split for evaluation. */
 export interface LoadedData {
   /** The pretraining set (for `mnist`: the 9,000-image train split; the test split is never trained on). */
@@ -33,6 +36,12 @@ export async function loadData(spec: string, labels: string | null, flag = "--da
     throw new CliError(`${flag} ${spec}: ${errorMessage(e)}`, ExitCode.failure);
   }
   if (resolved.kind === "mnist") return { train: resolved.train, test: resolved.test };
+  if (resolved.kind === "folder") {
+    // NOTE: evaluation, embedding and the views grid read samples synchronously, so a folder that
+    // fits in memory is decoded once up front; a larger one streams (pretraining only).
+    const [c, h, w] = resolved.dataset.sampleShape;
+    if (resolved.dataset.length * c * h * w * 4 <= MATERIALIZE_BYTES) return { train: await resolved.dataset.materialize(), test: null };
+  }
   return { train: resolved.dataset, test: null };
 }
 

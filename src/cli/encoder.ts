@@ -13,7 +13,7 @@ export function makeEncoder(name: EncoderName, shape: SampleShape, rng: Rng): En
   const [c, h, w] = shape;
   switch (name) {
     case "small-cnn":
-      if (h < 4 || w < 4) throw new CliError(`encoder small-cnn needs images of at least 4x4, the data has ${h}x${w}; use --config with pretrain.encoder: mlp`);
+      if (h < 4 || w < 4) throw new CliError(`encoder small-cnn needs images of at least 4x4, the data has ${h}x${w}; use --encoder mlp`);
       return new SmallCnn(rng, { inChannels: c });
     case "resnet18":
       return new ResNet18Cifar(rng, { inChannels: c });

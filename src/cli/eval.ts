@@ -122,7 +122,7 @@ async function evalData(
   const data = { train: limitDataset(loaded.train, limit), test: loaded.test };
   let test: Dataset | null = data.test;
   if (c.testData !== null) test = (await loadData(c.testData, c.testLabels, "--test-data")).train;
-  if (test === null) throw new CliError(`${spec} has no fixed test split (only the bundled ${BUNDLED_MNIST} does); give --test-data <spec> --test-labels <file>`);
+  if (test === null) throw new CliError(`${spec} has no fixed test split (only the bundled ${BUNDLED_MNIST} does); give --test-data <spec> (with --test-labels <file> for an IDX file)`);
   const trainLabels = data.train.labels;
   const testLabels = test.labels;
   if (trainLabels === undefined) throw new CliError(`${spec} has no labels; give --labels <file> (the probes need labels)`);

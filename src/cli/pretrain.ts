@@ -38,7 +38,7 @@ export function pretrainCommand(io: Io, done: (code: ExitCodeValue) => void): Co
   return new Command("pretrain")
     .description("pretrain an encoder with a self-supervised method; writes a run folder")
     .option("--method <name>", "the method (see `pretext methods`)")
-    .option("--data <spec>", "training data: mnist (bundled), an IDX images file")
+    .option("--data <spec>", "training data: mnist (bundled), an IDX images file, a folder of images (class subfolders) or a .csv")
     .option("--labels <file>", "labels file for the data (kept for evaluation; pretraining ignores labels)")
     .option("--epochs <n>", "epochs to train (default 10)", positiveIntArg)
     .option("--time-budget <duration>", "stop cleanly after this much training time, e.g. 90s, 5m, 1h", durationArg)
@@ -225,7 +225,8 @@ export async function pretrainRun(options: PretrainRunOptions): Promise<Pretrain
   const say = (line: string) => {
     if (mode === "bar" || mode === "lines") io.stderr.write(`${line}\n`);
   };
-  say(`pretext: ${method.name} on ${p.data} (${train.length} images, batch ${p.batchSize}), ${p.timeBudgetSeconds === null ? `${p.epochs} epochs` : `${p.epochs} epochs or ${formatSeconds(p.timeBudgetSeconds)}`} → ${run.dir}`);
+  const epochs = `${p.epochs} epoch${p.epochs === 1 ? "" : "s"}`;
+  say(`pretext: ${method.name} on ${p.data} (${train.length} images, batch ${p.batchSize}), ${p.timeBudgetSeconds === null ? epochs : `${epochs} or ${formatSeconds(p.timeBudgetSeconds)}`} → ${run.dir}`);
 
   const controller = new AbortController();
   let interrupts = 0;
@@ -288,7 +289,7 @@ export async function pretrainRun(options: PretrainRunOptions): Promise<Pretrain
   };
   if (mode === "json") io.stdout.write(`${JSON.stringify(summary)}\n`);
   else {
-    const why = fit.stoppedBy === "time-budget" ? "time budget reached" : fit.stoppedBy === "epochs" ? `${fit.epochsCompleted} epochs` : fit.stoppedBy;
+    const why = fit.stoppedBy === "time-budget" ? "time budget reached" : fit.stoppedBy === "epochs" ? `${fit.epochsCompleted} epoch${fit.epochsCompleted === 1 ? "" : "s"}` : fit.stoppedBy;
     say(`done: ${fit.steps} steps in ${formatSeconds(fit.elapsedSeconds)} (${why}); encoder saved as ${run.encoderOnnxPath}`);
     if (options.hints !== false) say(`next: pretext eval ${run.dir}`);
     if (mode === "quiet") io.stdout.write(`${run.dir}\n`);

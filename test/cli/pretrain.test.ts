@@ -153,7 +153,7 @@ describe("pretext pretrain", () => {
     writeFileSync(file, Buffer.concat([header, Buffer.alloc(64 * 28 * 28)]));
     const r = await runInProcess(["eval", full, "--data", file]);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toMatch(/^pretext eval: error: .*digits-idx3-ubyte has no fixed test split .*; give --test-data <spec> --test-labels <file>$/);
+    expect(r.stderr.trim()).toMatch(/^pretext eval: error: .*digits-idx3-ubyte has no fixed test split .*; give --test-data <spec> \(with --test-labels <file> for an IDX file\)$/);
   });
 
   it("--resume refuses to change what the run fixed", async () => {
