@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { resolveRunConfig } from "../../src/cli/pretrain.js";
 import { runInProcess } from "./run-cli.js";
 
@@ -95,6 +95,7 @@ describe("errors a new user meets", () => {
 
 describe("--config", () => {
   const dir = mkdtempSync(join(tmpdir(), "pretext-config-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("reads a YAML file whose sections map onto the options, and flags override it", async () => {
     const file = join(dir, "run.yaml");

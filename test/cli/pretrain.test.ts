@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { readSafetensors } from "../../src/train/safetensors.js";
 import { exited, runCli, runInProcess, spawnCli, waitFor } from "./run-cli.js";
 
@@ -37,6 +37,7 @@ const checkpoints = (runDir: string) => (existsSync(join(runDir, "checkpoints"))
 describe("pretext pretrain", () => {
   const root = mkdtempSync(join(tmpdir(), "pretext-pretrain-"));
   const full = join(root, "full");
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it("writes config.json, metrics.jsonl, checkpoints, the encoder and views.png; a SIGKILLed run resumes to the same final metrics", async () => {
     const killed = join(root, "killed");
