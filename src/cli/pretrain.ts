@@ -2,6 +2,7 @@ import { Command, Option } from "commander";
 import type { Dataset } from "../data/dataset.js";
 import type { Encoder, Method } from "../methods/method.js";
 import { pretrain } from "../methods/pretrain.js";
+import { workerBackend } from "../runtime/worker-backend.js";
 import type { FitResult, StepEvent, TrainCallback } from "../train/fit.js";
 import { exportOnnx, saveOnnx } from "../train/export.js";
 import { NonFiniteLossError } from "../train/train-step.js";
@@ -252,6 +253,9 @@ export async function pretrainRun(options: PretrainRunOptions): Promise<Pretrain
       ...(p.timeBudgetSeconds === null ? {} : { timeBudgetSeconds: p.timeBudgetSeconds }),
       checkpoint: { dir: run.checkpointDir, everySteps: p.checkpointEverySteps, metadata: toConfigObject(config, "config") },
       resume,
+      // The step runs in a worker thread: the loader augments the next batch meanwhile, and the
+      // progress bar and Ctrl-C stay responsive.
+      compile: { backend: workerBackend },
       callbacks: [withLearningRate([new MetricsLog(run, p.logEverySteps, resume), progress], config.method.learningRate)],
       signal: controller.signal,
     });
