@@ -17,7 +17,7 @@ import { classify } from "./classify.js";
 
 export async function trainSupervisedMnist(epochs: number, seed = 0): Promise<{ test_accuracy: number; epochs: number; train_seconds: number }> {
   const { train, test } = mnistSplit();
-  const batchSize = 128;
+  const batchSize = 64;
   const rng = new Rng(seed);
   const encoder = new SmallCnn(rng); // [N, 1, 28, 28] → [N, 128]
   const head = new Linear(128, 10, rng); // [N, 128] → [N, 10]
@@ -26,7 +26,7 @@ export async function trainSupervisedMnist(epochs: number, seed = 0): Promise<{ 
     modules: { encoder, head },
     batch: { x: { shape: [batchSize, 1, 28, 28] }, y: { shape: [batchSize], dtype: "int64" } },
     loss: (ctx, { x, y }) => ({ loss: crossEntropyWithLogits(head.call(ctx, encoder.call(ctx, x)), y) }),
-    optimizer: adam({ lr: warmupCosine({ baseLr: 3e-3, warmupSteps: loader.batchesPerEpoch, totalSteps: epochs * loader.batchesPerEpoch }) }),
+    optimizer: adam({ lr: warmupCosine({ baseLr: 3e-3, warmupSteps: Math.ceil(0.1 * epochs * loader.batchesPerEpoch), totalSteps: epochs * loader.batchesPerEpoch }) }),
     seed,
   });
 
