@@ -154,8 +154,16 @@ async function main(): Promise<void> {
       pytorch_rss_mb: round(t?.rss_mb ?? null, 0),
     };
   });
+  // Issue 4's data budget: two SimCLR views of the batch must take < 25% of the SimCLR step.
+  const augment = args.only.includes("simclr") ? runAugment() : null;
+  const simclrMs = ours.get("simclr")?.median_ms ?? null;
+  const augmentRow =
+    augment === null
+      ? null
+      : { bench: "augment_simclr_2views", unit: "ms", ours: augment, pytorch: null, ratio: null, share_of_simclr_step: simclrMs ? round(augment / simclrMs, 3) : null };
   if (args.json) {
     for (const r of rows) console.log(JSON.stringify(r));
+    if (augmentRow) console.log(JSON.stringify(augmentRow));
     return;
   }
   const header = ["bench", "unit", "ours", "pytorch", "ratio", "rss MB", "pytorch rss MB"];
@@ -167,6 +175,19 @@ async function main(): Promise<void> {
   const settings = [...torch.values()].map((t) => t.setting);
   if (settings.length > 0) console.log(`\nPyTorch: ${[...new Set(settings)].join("; ")}`);
   console.log(`median step of ${args.steps} after ${args.warmup} warm-up; median of ${args.rounds} round(s), ours and PyTorch back to back`);
+  if (augmentRow) {
+    console.log(`two SimCLR views of 256 MNIST digits: ${augmentRow.ours} ms = ${((augmentRow.share_of_simclr_step ?? Number.NaN) * 100).toFixed(1)}% of the SimCLR step (budget 25%)`);
+  }
+}
+
+/** Runs bench/augment.ts in a child process; its median ms for two views, or null on failure. */
+function runAugment(): number | null {
+  const p = spawnSync(process.execPath, [...process.execArgv, join(here, "augment.ts")], { encoding: "utf8" });
+  if (p.status !== 0) {
+    process.stderr.write(`augment bench failed:\n${p.stderr}`);
+    return null;
+  }
+  return (JSON.parse((p.stdout.trim().split("\n").pop() ?? "").trim()) as { ours: number }).ours;
 }
 
 await main();
