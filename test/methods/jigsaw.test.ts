@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { allPermutations, jigsaw, jigsawTiles } from "../../src/methods/jigsaw.js";
 import { Rng } from "../../src/random/rng.js";
-import { NarrowCnn, meanOf, shortRun } from "./pretext-probe.js";
+import { NarrowCnn } from "../helpers/narrow-cnn.js";
+import { meanOf, shortRun } from "./pretext-probe.js";
 
 describe("jigsaw permutations", () => {
   it("are the 24 distinct permutations of 4 slots, in lexicographic order", () => {

@@ -3,7 +3,8 @@ import { argMaxAccuracy, rotateImages, rotation } from "../../src/methods/rotati
 import { Rng } from "../../src/random/rng.js";
 import { float32, int64 } from "../../src/runtime/index.js";
 import { evaluate1 } from "../helpers/evaluate.js";
-import { NarrowCnn, meanOf, shortRun } from "./pretext-probe.js";
+import { NarrowCnn } from "../helpers/narrow-cnn.js";
+import { meanOf, shortRun } from "./pretext-probe.js";
 
 // An asymmetric 3×3 image:   1 2 3
 //                            4 5 6

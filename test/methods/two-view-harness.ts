@@ -5,37 +5,12 @@ import { embedDataset, releaseEmbeddings } from "../../src/eval/embed.js";
 import { knnAccuracy } from "../../src/eval/knn.js";
 import { labelSubsets, takeLabels, takeRows } from "../../src/eval/label-subsets.js";
 import { linearProbe } from "../../src/eval/linear-probe.js";
-import type { Tensor } from "../../src/graph/index.js";
 import { cloneModule } from "../../src/methods/heads.js";
 import type { Encoder, Method } from "../../src/methods/method.js";
 import { pretrain } from "../../src/methods/pretrain.js";
-import { AbstractModule, ConvBnRelu, type ForwardContext } from "../../src/nn/index.js";
-import { globalAvgPool2d, maxPool2d } from "../../src/ops/index.js";
+import { NarrowCnn } from "../helpers/narrow-cnn.js";
 import { Rng } from "../../src/random/rng.js";
 
-/**
- * A narrow SmallCnn for fast method tests: conv3x3(16)-BN-ReLU, maxpool 2, conv3x3(32)-BN-ReLU,
- * maxpool 2, conv3x3(64)-BN-ReLU, global average pool. `[N, 1, 28, 28]` → `[N, 64]`.
- */
-export class TestCnn extends AbstractModule implements Encoder {
-  readonly block1: ConvBnRelu;
-  readonly block2: ConvBnRelu;
-  readonly block3: ConvBnRelu;
-  readonly outputDim = 64;
-
-  constructor(rng: Rng) {
-    super();
-    this.block1 = new ConvBnRelu(1, 16, rng);
-    this.block2 = new ConvBnRelu(16, 32, rng);
-    this.block3 = new ConvBnRelu(32, 64, rng);
-  }
-
-  call(ctx: ForwardContext, x: Tensor): Tensor {
-    let y = maxPool2d(this.block1.call(ctx, x), { kernel: 2 }); // [N, 16, 14, 14]
-    y = maxPool2d(this.block2.call(ctx, y), { kernel: 2 }); // [N, 32, 7, 7]
-    return globalAvgPool2d(this.block3.call(ctx, y)); // [N, 64]
-  }
-}
 
 let data: { train: ArrayDataset; test: ArrayDataset } | undefined;
 
@@ -83,11 +58,11 @@ export interface MethodRun {
 }
 
 /**
- * Pretrains a fresh `TestCnn` with `method` for `steps` steps of `batchSize` on `smallMnist()`,
+ * Pretrains a fresh `NarrowCnn` with `method` for `steps` steps of `batchSize` on `smallMnist()`,
  * and scores it next to an untouched copy of its initialization (the random-encoder baseline).
  */
 export async function runMethod<O extends object>(method: Method<O>, options: Partial<O>, { steps = 40, batchSize = 128, seed = 0 } = {}): Promise<MethodRun> {
-  const encoder = new TestCnn(new Rng(100 + seed));
+  const encoder = new NarrowCnn(new Rng(100 + seed));
   const random = cloneModule(encoder);
   const losses: number[] = [];
   const metrics: Record<string, number>[] = [];
