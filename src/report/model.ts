@@ -170,7 +170,11 @@ export function summaryItems(run: RunData): SummaryItem[] {
   };
   add("method", findConfig(run.config, ["method"]));
   add("data", findConfig(run.config, ["data", "dataset"]));
-  add("epochs", findConfig(run.config, ["epochs"]));
+  // Epochs trained, not planned: a time budget usually ends training long before the planned count.
+  const planned = findConfig(run.config, ["epochs"]);
+  const lastEpoch = run.steps.reduce((e, s) => Math.max(e, s.epoch ?? -1), -1);
+  if (lastEpoch >= 0) add("epochs", planned === undefined || planned === null ? lastEpoch + 1 : `${lastEpoch + 1} of ${String(planned)}`);
+  else add("epochs", planned);
   add("batch size", findConfig(run.config, ["batchSize", "batch_size"]));
   add("seed", findConfig(run.config, ["seed"]));
   const last = run.steps[run.steps.length - 1];
