@@ -9,11 +9,11 @@
 import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import { grad } from "../src/autodiff/index.js";
 import { Graph, type Tensor } from "../src/graph/index.js";
-import { add, div, logSoftmax, matmul, mul, neg, relu, slice, sub, sum } from "../src/ops/index.js";
+import { mlpStep } from "../test/runtime/mlp.js";
+import { mul, slice, sub } from "../src/ops/index.js";
 import { Rng } from "../src/random/rng.js";
-import { type HostTensor, Program, type SessionOptions, float32 } from "../src/runtime/index.js";
+import { Program, type SessionOptions, float32 } from "../src/runtime/index.js";
 
 const runs = Number(process.argv[2] ?? 15);
 const warmup = 3;
@@ -24,29 +24,12 @@ function median(xs: readonly number[]): number {
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
-/** One SGD step of an MLP classifier, parameters in and updated parameters out. */
+/** One SGD step of an MLP classifier (the tests' MLP), parameters in and updated parameters out. */
 function trainStep(sizes: readonly number[], batch: number) {
-  const graph = new Graph();
-  const x = graph.input("x", [batch, sizes[0] as number]);
-  const classes = sizes[sizes.length - 1] as number;
-  const labels = graph.input("labels", [batch, classes]);
-  const params: Tensor[] = [];
-  let h = x;
-  for (let i = 0; i + 1 < sizes.length; i++) {
-    const w = graph.input(`w${i}`, [sizes[i] as number, sizes[i + 1] as number]);
-    const b = graph.input(`b${i}`, [sizes[i + 1] as number]);
-    params.push(w, b);
-    h = add(matmul(h, w), b);
-    if (i + 2 < sizes.length) h = relu(h);
-  }
-  const loss = div(neg(sum(mul(labels, logSoftmax(h)))), batch);
-  const grads = grad(loss, params);
-  const outputs: Record<string, Tensor> = { loss };
-  params.forEach((p, i) => (outputs[`new_${p.name}`] = sub(p, mul(grads[i] as Tensor, 0.01))));
-  const rng = new Rng(0);
-  const feeds: Record<string, HostTensor> = {};
-  for (const t of [x, labels, ...params]) feeds[t.name] = float32(t.shape, rng.normalArray(t.size, 0, 0.05));
-  return { graph, signature: { inputs: [x, labels, ...params], outputs }, feeds };
+  const mlp = mlpStep(sizes, batch);
+  const outputs: Record<string, Tensor> = { loss: mlp.loss };
+  for (const p of mlp.inputs.slice(2)) outputs[`new_${p.name}`] = sub(p, mul(mlp.grads[`d_${p.name}`] as Tensor, 0.01));
+  return { graph: mlp.graph, signature: { inputs: mlp.inputs, outputs }, feeds: mlp.feeds(0) };
 }
 
 /** Busy fraction of all CPUs, and this process's share, between the call and the returned function's call. */
