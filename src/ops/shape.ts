@@ -214,6 +214,33 @@ export function slice(x: Tensor, starts: readonly number[], ends: readonly numbe
   return apply1(sliceOp, [x], { starts: s, ends: e });
 }
 
+interface FlipAttrs {
+  readonly axes: readonly number[];
+}
+const flipOp = defineOp<FlipAttrs>({
+  name: "flip",
+  lower: (graph, [input], { axes }) => {
+    const x = input as Tensor;
+    // NOTE: a step of -1 walks each axis from its last element; an end of -(dim + 1) lies before
+    // the first one, so the whole axis is taken (ONNX clamps it to -1, "before index 0").
+    const starts = axes.map(() => -1);
+    const ends = axes.map((a) => -((x.shape[a] as number) + 1));
+    return [
+      graph.emit1("Slice", [x, graph.int64s(starts), graph.int64s(ends), graph.int64s(axes), graph.int64s(axes.map(() => -1))], x.shape, x.dtype),
+    ];
+  },
+  // reversing is a permutation that is its own inverse: the cotangent is reversed back
+  vjp: ({ attrs: { axes } }, [g]) => [g ? flip(g, axes) : null],
+});
+
+/** Reverses the order of the elements along each listed axis (PyTorch's `torch.flip`). */
+export function flip(x: Tensor, axes: number | readonly number[]): Tensor {
+  const ax = (typeof axes === "number" ? [axes] : axes).map((a) => normalizeAxis(a, x.rank, "flip"));
+  if (new Set(ax).size !== ax.length) throw new ShapeError("flip", `axes [${ax.join(", ")}] repeat an axis of ${formatShape(x.shape)}`);
+  const moving = ax.filter((a) => (x.shape[a] as number) > 1);
+  return moving.length === 0 ? x : apply1(flipOp, [x], { axes: moving });
+}
+
 interface PadAttrs {
   readonly pads: readonly (readonly [number, number])[];
   readonly value: number;

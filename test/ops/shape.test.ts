@@ -26,6 +26,11 @@ describe("shape ops: gradients by central finite differences (float64)", () => {
     await checkGradients((x) => ops.transposeLast2(x), [{ shape: [2, 3, 4] }]);
   });
 
+  it("flip along one and several axes", async () => {
+    await checkGradients((x) => ops.flip(x, 1), [{ shape: [2, 3, 4] }]);
+    await checkGradients((x) => ops.flip(x, [-1, 0]), [{ shape: [2, 3, 4] }]);
+  });
+
   it("broadcastTo over new leading and size-1 axes; sumToShape", async () => {
     await checkGradients((x) => ops.broadcastTo(x, [2, 3, 4]), [{ shape: [3, 1] }]);
     await checkGradients((x) => ops.sumToShape(x, [3, 1]), [{ shape: [2, 3, 4] }]);
@@ -94,6 +99,13 @@ describe("shape ops: values against hand-written references", () => {
     expect(y.values).toEqual([3, 4]);
     const z = await evaluate1((t) => ops.slice(t, [1], [3], [1]), [x]);
     expect(z.values).toEqual([1, 2, 4, 5]);
+  });
+
+  it("flip reverses the listed axes and leaves the others", async () => {
+    expect((await evaluate1((t) => ops.flip(t, 1), [x])).values).toEqual([2, 1, 0, 5, 4, 3]);
+    expect((await evaluate1((t) => ops.flip(t, [0, 1]), [x])).values).toEqual([5, 4, 3, 2, 1, 0]);
+    const g = new Graph();
+    expect(() => ops.flip(g.input("t", [2, 3]), [1, -1])).toThrow(ShapeError);
   });
 
   it("slice with start past end is empty, not an error", () => {
