@@ -19,6 +19,17 @@ const convAttrs = { kernel_shape: attr.ints([3, 3]), pads: attr.ints([1, 1, 1, 1
 type Build = (g: Graph, x: Tensor, gy: Tensor, k: Tensor) => Tensor;
 const variants: Record<string, Build> = {
   "fwd Conv": (g, x, _gy, k) => g.emit1("Conv", [x, k], [n, o, h, w], "float32", convAttrs),
+  "fwd im2col NHWC: 9 slices, concat, one MatMul": (g, x, _gy, k) => {
+    const xl = g.emit1("Transpose", [x], [n, h, w, c], "float32", { perm: attr.ints([0, 2, 3, 1]) });
+    const xp = g.emit1("Pad", [xl, g.int64s([0, 1, 1, 0, 0, 1, 1, 0])], [n, h + 2, w + 2, c], "float32");
+    const taps: Tensor[] = [];
+    for (let a = 0; a < 3; a++)
+      for (let b = 0; b < 3; b++) taps.push(g.emit1("Slice", [xp, g.int64s([a, b]), g.int64s([a + h, b + w]), g.int64s([1, 2])], [n, h, w, c], "float32"));
+    const cols = g.emit1("Reshape", [g.emit1("Concat", taps, [n, h, w, 9 * c], "float32", { axis: attr.int(3) }), g.int64s([n * h * w, 9 * c])], [n * h * w, 9 * c], "float32");
+    const kl = g.emit1("Reshape", [g.emit1("Transpose", [k], [3, 3, c, o], "float32", { perm: attr.ints([2, 3, 1, 0]) }), g.int64s([9 * c, o])], [9 * c, o], "float32");
+    const y = g.emit1("MatMul", [cols, kl], [n * h * w, o], "float32");
+    return g.emit1("Transpose", [g.emit1("Reshape", [y, g.int64s([n, h, w, o])], [n, h, w, o], "float32")], [n, o, h, w], "float32", { perm: attr.ints([0, 3, 1, 2]) });
+  },
   "dX ConvTranspose": (g, _x, gy, k) => g.emit1("ConvTranspose", [gy, k], [n, c, h, w], "float32", convAttrs),
   "dX Conv(flipped W^T)": (g, _x, gy, k) => {
     const kt = g.emit1("Transpose", [k], [c, o, 3, 3], "float32", { perm: attr.ints([1, 0, 2, 3]) });
@@ -119,8 +130,10 @@ const variants: Record<string, Build> = {
   },
 };
 
+const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - (b[i] as number))), 0);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
 let reference: Float32Array | null = null;
+let forward: Float32Array | null = null;
 for (const [name, build] of Object.entries(variants)) {
   const g = new Graph();
   const x = g.input("x", [n, c, h, w]);
@@ -137,9 +150,13 @@ for (const [name, build] of Object.entries(variants)) {
   }
   let check = "";
   const data = r.out?.data as Float32Array;
+  if (name.startsWith("fwd")) {
+    if (name === "fwd Conv") forward = data;
+    else check = ` maxdiff ${maxDiff(data, forward as Float32Array).toExponential(1)}`;
+  }
   if (name.startsWith("dW")) {
     if (reference === null) reference = data;
-    else check = ` maxdiff ${Math.max(...data.map((v, i) => Math.abs(v - ((reference as Float32Array)[i] as number)))).toExponential(1)}`;
+    else check = ` maxdiff ${maxDiff(data, reference as Float32Array).toExponential(1)}`;
   }
   console.log(`${median(times).toFixed(1).padStart(8)} ms  ${name}${check}`);
   await p.release();

@@ -218,6 +218,9 @@ describe("conv family: gradients by central finite differences", () => {
     ["groups 2, stride 2", [2, 4, 6, 5], [6, 2, 3, 3], { stride: 2, padding: 1, groups: 2 }, true],
     ["depthwise, dilation 2", [2, 3, 6, 6], [3, 1, 3, 3], { padding: 2, dilation: 2, groups: 3 }, false],
     ["depthwise multiplier 2, stride 2", [1, 2, 7, 7], [4, 1, 3, 3], { stride: 2, padding: 1, groups: 2 }, true],
+    // stride 1: the input gradient is a conv with the flipped filter, padded d(k − 1) − p
+    ["groups 2, 3×2 kernel, dilation [2, 1], padding [1, 0]", [2, 4, 7, 6], [6, 2, 3, 2], { padding: [1, 0], dilation: [2, 1], groups: 2 }, true],
+    ["padding past the kernel's reach", [1, 2, 4, 4], [3, 2, 3, 3], { padding: 3 }, false],
   ];
   for (const [name, xs, ws, options, withBias] of conv2dCases) {
     it(`conv2d ${name}`, async () => {
