@@ -32,7 +32,7 @@ for (const [name, build] of Object.entries(variants)) {
   const y = build(g, x, gy, s, b);
   // NOTE: a full-size graph output would be copied out by the binding; reduce it so the copy is not timed
   const out = y.shape.length === 4 && y.shape[0] === n ? g.emit1("ReduceSum", [y, g.int64s([0, 2, 3])], K, "float32", { keepdims: attr.int(1) }) : y;
-  const p = await Program.compile(g, { inputs: [x, gy, s, b], outputs: { out } }, {});
+  const p = await Program.compile(g, { inputs: [x, gy, s, b], outputs: { out } }, { threads: Number(process.env.THREADS ?? 0) });
   await p.run(feeds);
   const t: number[] = [];
   for (let i = 0; i < 11; i++) { const t0 = performance.now(); await p.run(feeds); t.push(performance.now() - t0); }

@@ -1,5 +1,6 @@
 import { type DType, type Graph, ShapeError, type Tensor, broadcastShapes, formatShape, requireFloat } from "../graph/index.js";
 import { type TensorLike, apply1, defineOp, liftPair } from "./op.js";
+import { cast } from "./shape.js";
 
 // ---------------------------------------------------------------------------------------------
 // Lowering helpers shared by the family
@@ -178,7 +179,10 @@ const reluOp = defineOp<None>({
   name: "relu",
   lower: lowerUnary("Relu", "relu"),
   // d relu(x) = [x > 0] dx
-  vjp: ({ inputs: [x] }, [g]) => [g ? where(greater(x as Tensor, 0), g, 0) : null],
+  // NOTE: the mask as a float factor, not Where(x > 0, g, 0): 30% less time per element on ORT's
+  // CPU kernels (bench/bn-micro.ts). It differs only where g is ±inf or NaN under a masked
+  // unit, and a non-finite loss already stops the step (NonFiniteLossError).
+  vjp: ({ inputs: [x] }, [g]) => [g ? mul(g, cast(greater(x as Tensor, 0), g.dtype)) : null],
 });
 
 interface LeakyReluAttrs {
