@@ -19,6 +19,10 @@ const convAttrs = { kernel_shape: attr.ints([3, 3]), pads: attr.ints([1, 1, 1, 1
 type Build = (g: Graph, x: Tensor, gy: Tensor, k: Tensor) => Tensor;
 const variants: Record<string, Build> = {
   "fwd Conv": (g, x, _gy, k) => g.emit1("Conv", [x, k], [n, o, h, w], "float32", convAttrs),
+  "fwd Conv, constant filter (ORT's NCHWc kernels)": (g, x) => {
+    const constant = g.constant(feeds.k.data as Float32Array, [o, c, 3, 3]);
+    return g.emit1("Conv", [x, constant], [n, o, h, w], "float32", convAttrs);
+  },
   "fwd im2col NHWC: 9 slices, concat, one MatMul": (g, x, _gy, k) => {
     const xl = g.emit1("Transpose", [x], [n, h, w, c], "float32", { perm: attr.ints([0, 2, 3, 1]) });
     const xp = g.emit1("Pad", [xl, g.int64s([0, 1, 1, 0, 0, 1, 1, 0])], [n, h + 2, w + 2, c], "float32");

@@ -6,6 +6,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import type * as OrtNode from "onnxruntime-node";
 import type { Backend, SessionOptions } from "../src/runtime/index.js";
+import { nodeBackend } from "../src/runtime/node-backend.js";
 import { createOrtSession } from "../src/runtime/ort-session.js";
 import { type WorkloadName, buildWorkload } from "./workloads.js";
 
@@ -21,6 +22,7 @@ const profilingBackend: Backend = {
     const ort = (await import("onnxruntime-node")) as typeof OrtNode;
     return createOrtSession(ort, model, options, { enableProfiling: true, profileFilePrefix: prefix });
   },
+  nodeRewrite: (options) => nodeBackend.nodeRewrite?.(options) ?? Promise.resolve(undefined),
 };
 
 const w = await buildWorkload(name, { backend: profilingBackend, threads, ...(graphOptimization ? { graphOptimization } : {}) });

@@ -57,10 +57,10 @@ const step = trainStep([784, 1024, 1024, 10], 256);
 const configs: Required<SessionOptions>[] = [];
 for (const graphOptimization of ["disabled", "basic", "extended", "all"] as const) {
   for (const threads of [1, 2]) {
-    for (const spinning of threads === 1 ? [false] : [true, false]) configs.push({ threads, spinning, graphOptimization, memoryPattern: false });
+    for (const spinning of threads === 1 ? [false] : [true, false]) configs.push({ threads, spinning, graphOptimization, memoryPattern: false, nchwc: true });
   }
 }
-configs.push({ threads: 0, spinning: true, graphOptimization: "all", memoryPattern: false }, { threads: 0, spinning: false, graphOptimization: "all", memoryPattern: false });
+configs.push({ threads: 0, spinning: true, graphOptimization: "all", memoryPattern: false, nchwc: true }, { threads: 0, spinning: false, graphOptimization: "all", memoryPattern: false, nchwc: true });
 
 // NOTE: the VM is shared (other processes may load both cores), so configurations are interleaved
 // run by run in a shuffled order: a slow spell then costs every row alike instead of a few of them.

@@ -93,8 +93,14 @@ export class Graph {
   readonly nodes: OnnxNode[] = [];
   readonly applications: Application[] = [];
   readonly #scalarCache = new Map<string, Tensor>();
+  readonly #tensors = new Map<string, Tensor>();
   readonly #names = new Set<string>();
   #counter = 0;
+
+  /** The input, constant or node output of that name, with its static shape and dtype. */
+  tensor(name: string): Tensor | undefined {
+    return this.#tensors.get(name);
+  }
 
   /** Declares a graph input that is fed at run time. */
   input(name: string, shape: Shape, dtype: DType = "float32"): Tensor {
@@ -103,6 +109,7 @@ export class Graph {
     }
     const t = new Tensor(this, this.#claim(name), [...shape], dtype);
     this.inputs.push(t);
+    this.#tensors.set(t.name, t);
     return t;
   }
 
@@ -114,6 +121,7 @@ export class Graph {
     }
     const t = new Tensor(this, name === undefined ? this.#fresh("const") : this.#claim(name), [...shape], dtype);
     this.constants.set(t.name, { name: t.name, shape: t.shape, dtype, data: toHostArray(data, dtype) });
+    this.#tensors.set(t.name, t);
     return t;
   }
 
@@ -154,6 +162,7 @@ export class Graph {
       if (x !== null && x.graph !== this) throw new Error(`${opType}: input ${x.name} belongs to another graph`);
     }
     const outs = outputs.map((o) => new Tensor(this, this.#fresh(opType.toLowerCase()), [...o.shape], o.dtype));
+    for (const t of outs) this.#tensors.set(t.name, t);
     this.nodes.push({
       opType,
       inputs: inputs.map((x) => (x === null ? "" : x.name)),

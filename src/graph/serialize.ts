@@ -87,14 +87,31 @@ export function prune(graph: Graph, signature: ProgramSignature): { nodes: OnnxN
   return { nodes, constants };
 }
 
+/**
+ * A backend's rewrite of the pruned nodes before serialization (e.g. onto kernels only one runtime
+ * has). It may add constants to `graph` and nodes of other domains, declared in `opsets`.
+ */
+export type NodeRewrite = (nodes: readonly OnnxNode[], graph: Graph) => { nodes: OnnxNode[]; opsets: readonly { domain: string; version: number }[] };
+
 /** Serializes the part of `graph` that computes the signature's outputs into an ONNX ModelProto. */
-export function toOnnxModel(graph: Graph, signature: ProgramSignature, docString = "pretext"): Uint8Array {
-  const { nodes, constants } = prune(graph, signature);
+export function toOnnxModel(graph: Graph, signature: ProgramSignature, docString = "pretext", rewrite?: NodeRewrite): Uint8Array {
+  const pruned = prune(graph, signature);
+  const rewritten = rewrite ? rewrite(pruned.nodes, graph) : { nodes: pruned.nodes, opsets: [] };
+  const nodes = rewritten.nodes;
+  let constants = pruned.constants;
+  if (rewrite) {
+    const inputNames = new Set(signature.inputs.map((t) => t.name));
+    const read = new Set(nodes.flatMap((n) => n.inputs));
+    constants = [...graph.constants.values()].filter((c) => read.has(c.name) && !inputNames.has(c.name));
+  }
   const model = create(ModelProtoSchema, {
     irVersion: BigInt(IR_VERSION),
     producerName: "pretext",
     docString,
-    opsetImport: [create(OperatorSetIdProtoSchema, { domain: "", version: BigInt(OPSET) })],
+    opsetImport: [
+      create(OperatorSetIdProtoSchema, { domain: "", version: BigInt(OPSET) }),
+      ...rewritten.opsets.map((o) => create(OperatorSetIdProtoSchema, { domain: o.domain, version: BigInt(o.version) })),
+    ],
     graph: create(GraphProtoSchema, {
       name: "pretext",
       node: nodes.map((n, i) =>

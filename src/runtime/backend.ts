@@ -1,3 +1,4 @@
+import type { NodeRewrite } from "../graph/index.js";
 import type { HostTensor } from "./host-tensor.js";
 
 /** Settings a session is created with; each default is measured (see `defaultSessionOptions`). */
@@ -12,6 +13,11 @@ export interface SessionOptions {
    * training graphs it raised peak RSS by ~65% (SmallCnn step 496 → 827 MB) at no measurable speed.
    */
   readonly memoryPattern?: boolean;
+  /**
+   * Run convolutions with computed filters on ORT's blocked NCHWc kernels where the CPU has them
+   * (onnxruntime-node only; see `nchwcConvRewrite`). On by default.
+   */
+  readonly nchwc?: boolean;
 }
 
 /** A compiled model that maps named feeds to named fetches. */
@@ -26,4 +32,6 @@ export interface Session {
 export interface Backend {
   readonly name: string;
   createSession(model: Uint8Array, options?: SessionOptions): Promise<Session>;
+  /** A rewrite of the graph's nodes onto kernels this backend has, applied before serialization. */
+  nodeRewrite?(options?: SessionOptions): Promise<NodeRewrite | undefined>;
 }

@@ -1,13 +1,23 @@
+import type { NodeRewrite } from "../graph/index.js";
 import type { Backend, Session, SessionOptions } from "./backend.js";
+import { nchwcConvRewrite, probeNchwcBlockSize } from "./nchwc.js";
 import { type OrtModule, createOrtSession } from "./ort-session.js";
 
 let ortNode: Promise<OrtModule> | undefined;
+let nchwcBlock: Promise<number | null> | undefined;
+
+const loadOrt = (): Promise<OrtModule> => (ortNode ??= import("onnxruntime-node"));
 
 /** onnxruntime-node: native CPU kernels (MLAS) on all cores; the fast path on Node.js. */
 export const nodeBackend: Backend = {
   name: "onnxruntime-node",
   async createSession(model: Uint8Array, options: SessionOptions = {}): Promise<Session> {
-    ortNode ??= import("onnxruntime-node");
-    return createOrtSession(await ortNode, model, options);
+    return createOrtSession(await loadOrt(), model, options);
+  },
+  async nodeRewrite(options: SessionOptions = {}): Promise<NodeRewrite | undefined> {
+    if (options.nchwc === false) return undefined;
+    nchwcBlock ??= loadOrt().then(probeNchwcBlockSize);
+    const block = await nchwcBlock;
+    return block === null ? undefined : nchwcConvRewrite(block);
   },
 };

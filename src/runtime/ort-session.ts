@@ -39,6 +39,7 @@ export const defaultSessionOptions: Required<SessionOptions> = {
   spinning: false,
   graphOptimization: "all",
   memoryPattern: false,
+  nchwc: true,
 };
 
 export async function createOrtSession(ort: OrtModule, model: Uint8Array, options: SessionOptions, extraOptions: object = {}): Promise<Session> {

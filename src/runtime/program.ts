@@ -25,7 +25,8 @@ export class Program {
   static async compile(graph: Graph, signature: ProgramSignature, options: CompileOptions = {}): Promise<Program> {
     const { outputs, renamed } = modelOutputs(graph, signature);
     const { backend = nodeBackend, ...sessionOptions } = options;
-    const model = toOnnxModel(graph, { inputs: signature.inputs, outputs });
+    const rewrite = backend.nodeRewrite ? await backend.nodeRewrite(sessionOptions) : undefined;
+    const model = toOnnxModel(graph, { inputs: signature.inputs, outputs }, "pretext", rewrite);
     return new Program(signature, await backend.createSession(model, sessionOptions), model.byteLength, renamed);
   }
 

@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { Backend, Session, SessionOptions } from "./backend.js";
 import type { HostTensor } from "./host-tensor.js";
+import { nodeBackend } from "./node-backend.js";
 import type { WorkerInit, WorkerReply, WorkerRequest } from "./session-worker.js";
 
 // From the TypeScript sources (tsx, vitest) the worker registers tsx's loader before importing
@@ -23,6 +24,8 @@ function startWorker(workerData: WorkerInit): Worker {
  */
 export const workerBackend: Backend = {
   name: "onnxruntime-node (worker thread)",
+  // the worker's sessions are onnxruntime-node's: the same kernels, so the same rewrite
+  nodeRewrite: (options) => nodeBackend.nodeRewrite?.(options) ?? Promise.resolve(undefined),
   createSession(model: Uint8Array, options: SessionOptions = {}): Promise<Session> {
     const worker = startWorker({ model, options });
     const pending = new Map<number, { resolve: (o: Record<string, HostTensor>) => void; reject: (e: Error) => void }>();
