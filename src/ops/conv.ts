@@ -95,40 +95,6 @@ function convAttrs(op: string, o: Conv2dOptions): ConvAttrs {
   };
 }
 
-/**
- * Output maps up to this many positions are lowered to one im2col GEMM over the whole batch.
- * ORT's Conv runs one small GEMM per image (O × Ho·Wo × C·k²), which threads poorly when Ho·Wo is
- * tiny: on the CNN's last layer ([256, 64, 7, 7] → 128, bench/conv-micro.ts) 32 ms against 22 ms
- * for the im2col form, while at 14×14 the im2col copies cost more than they save (55 vs 33 ms).
- * Constant filters keep Conv: ORT then repacks them for its NCHWc kernels.
- */
-const SMALL_MAP = 64;
-
-/**
- * A stride-1 conv as im2col: x in NHWC, padded, its k² shifted windows concatenated on the
- * channel axis into [N·Ho·Wo, k²·C], one MatMul with the filter as [k²·C, O] (bias in a Gemm).
- */
-function emitIm2colConv(graph: Graph, x: Tensor, w: Tensor, b: Tensor | undefined, [ho, wo]: Pair, a: ConvAttrs): Tensor {
-  const [n, c, h, wd] = x.shape as [number, number, number, number];
-  const [o, , kh, kw] = w.shape as [number, number, number, number];
-  const dt = x.dtype;
-  const [ph, pw] = a.padding;
-  const [dh, dw] = a.dilation;
-  const nhwc = graph.emit1("Transpose", [x], [n, h, wd, c], dt, { perm: attr.ints([0, 2, 3, 1]) });
-  const padded = graph.emit1("Pad", [nhwc, graph.int64s([0, ph, pw, 0, 0, ph, pw, 0])], [n, h + 2 * ph, wd + 2 * pw, c], dt);
-  const windows: Tensor[] = [];
-  for (let i = 0; i < kh; i++) {
-    for (let j = 0; j < kw; j++) {
-      windows.push(graph.emit1("Slice", [padded, graph.int64s([i * dh, j * dw]), graph.int64s([i * dh + ho, j * dw + wo]), graph.int64s([1, 2])], [n, ho, wo, c], dt));
-    }
-  }
-  const cols = graph.emit1("Concat", windows, [n, ho, wo, kh * kw * c], dt, { axis: attr.int(3) });
-  const rows = graph.emit1("Reshape", [cols, graph.int64s([n * ho * wo, kh * kw * c])], [n * ho * wo, kh * kw * c], dt);
-  const filter = graph.emit1("Reshape", [graph.emit1("Transpose", [w], [kh, kw, c, o], dt, { perm: attr.ints([2, 3, 1, 0]) }), graph.int64s([kh * kw * c, o])], [kh * kw * c, o], dt);
-  const y = b ? graph.emit1("Gemm", [rows, filter, b], [n * ho * wo, o], dt) : graph.emit1("MatMul", [rows, filter], [n * ho * wo, o], dt);
-  return graph.emit1("Transpose", [graph.emit1("Reshape", [y, graph.int64s([n, ho, wo, o])], [n, ho, wo, o], dt)], [n, o, ho, wo], dt, { perm: attr.ints([0, 3, 1, 2]) });
-}
-
 const conv2dOp: Op<ConvAttrs> = defineOp<ConvAttrs>({
   name: "conv2d",
   lower: (graph, inputs, a) => {
@@ -150,9 +116,6 @@ const conv2dOp: Op<ConvAttrs> = defineOp<ConvAttrs>({
     const wo = windows(wd, kw, at(a.stride, 1), at(a.padding, 1), at(a.dilation, 1));
     if (ho < 1 || wo < 1) {
       throw new ShapeError("conv2d", `kernel ${formatShape([kh, kw])} (dilation ${formatShape(a.dilation)}) is larger than padded input ${formatShape(x.shape)}`);
-    }
-    if (a.groups === 1 && a.stride.every((s) => s === 1) && ho * wo <= SMALL_MAP && kh * kw > 1 && !graph.constants.has(w.name)) {
-      return [emitIm2colConv(graph, x, w, b, [ho, wo], a)];
     }
     return [
       graph.emit1("Conv", inputs, [n, o, ho, wo], x.dtype, {

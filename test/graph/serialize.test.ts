@@ -102,21 +102,22 @@ describe("traced graphs as text (a lowering change shows up here)", () => {
       const const_8: int64[2] = 1, 1
       const const_10: int64[2] = 2, 4
       const const_12: float32[] = 0
-      const const_15: int64[1] = 0
-      const const_17: int64[1] = 4
+      const const_16: int64[1] = 0
+      const const_18: int64[1] = 4
       matmul_0 = MatMul(x, w)
       add_1 = Add(matmul_0, b)
       expand_7 = Expand(const_5, const_6)
       reshape_9 = Reshape(expand_7, const_8) {allowzero=1}
       expand_11 = Expand(reshape_9, const_10)
       greater_13 = Greater(add_1, const_12)
-      where_14 = Where(greater_13, expand_11, const_12)
-      reducesum_16 = ReduceSum(where_14, const_15) {keepdims=1}
-      db = Reshape(reducesum_16, const_17) {allowzero=1}
-      transpose_19 = Transpose(w) {perm=[1,0]}
-      dx = MatMul(where_14, transpose_19)
-      transpose_21 = Transpose(x) {perm=[1,0]}
-      dw = MatMul(transpose_21, where_14)
+      cast_14 = Cast(greater_13) {to=1}
+      mul_15 = Mul(expand_11, cast_14)
+      reducesum_17 = ReduceSum(mul_15, const_16) {keepdims=1}
+      db = Reshape(reducesum_17, const_18) {allowzero=1}
+      transpose_20 = Transpose(w) {perm=[1,0]}
+      dx = MatMul(mul_15, transpose_20)
+      transpose_22 = Transpose(x) {perm=[1,0]}
+      dw = MatMul(transpose_22, mul_15)
       output dx: float32[2, 3]
       output dw: float32[3, 4]
       output db: float32[4]"
