@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { grad } from "../../src/autodiff/index.js";
 import { Graph, ShapeError } from "../../src/graph/index.js";
+import { mul, sum } from "../../src/ops/index.js";
 import {
   Activation,
   BatchNorm1d,
@@ -50,6 +52,28 @@ describe("Linear", () => {
     const a = await runModule(l, randomInput([5, 3]), { bindAs: "constant" });
     const b = await runModule(l, randomInput([5, 3]), { bindAs: "input" });
     expect([...a.y.values]).toEqual([...b.y.values]);
+  });
+
+  it("is one Gemm with the weight as stored: no Transpose in the forward pass nor in its gradients", () => {
+    const g = new Graph();
+    const l = new Linear(3, 2, new Rng(0));
+    const { bindings } = bindModule(g, l);
+    const x = g.input("x", [4, 3]);
+    const y = l.call(new BoundContext(true, bindings), x);
+    expect(g.nodes.map((n) => n.opType)).toEqual(["Gemm"]);
+    grad(sum(mul(y, y)), [x, ...bindings.values()]);
+    expect(g.nodes.filter((n) => n.opType === "Transpose")).toEqual([]);
+    // The one ReduceSum is the loss's own; the bias gradient is a [1, M]·G product.
+    expect(g.nodes.filter((n) => n.opType === "ReduceSum").length).toBe(1);
+  });
+
+  it("takes a single vector [in] and gives [out]", async () => {
+    const l = new Linear(3, 2, new Rng(0));
+    const x = randomInput([3]);
+    const { y } = await runModule(l, x);
+    expect(y.shape).toEqual([2]);
+    const { y: row } = await runModule(l, float32([1, 3], x.data as Float32Array));
+    expect([...y.values]).toEqual([...row.values]);
   });
 
   it("names the expected shape when the input does not fit", () => {

@@ -94,3 +94,79 @@ describe("matmul: trace-time errors name the op and the shapes", () => {
     );
   });
 });
+
+describe("gemm: gradients by central finite differences (float64)", () => {
+  const transposes: [boolean, boolean][] = [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ];
+  for (const [transA, transB] of transposes) {
+    it(`transA ${transA}, transB ${transB}, bias [N], alpha and beta`, async () => {
+      const a = transA ? [4, 3] : [3, 4];
+      const b = transB ? [2, 4] : [4, 2];
+      await checkGradients(
+        (x, y, c) => {
+          const z = ops.gemm(x, y, c, { transA, transB, alpha: 0.7, beta: 1.3 });
+          expect(z.shape).toEqual([3, 2]);
+          return z;
+        },
+        [{ shape: a }, { shape: b }, { shape: [2] }],
+      );
+    });
+  }
+
+  const cShapes: [string, number[]][] = [
+    ["scalar", []],
+    ["row [1, N]", [1, 2]],
+    ["column [M, 1]", [3, 1]],
+    ["full [M, N]", [3, 2]],
+  ];
+  for (const [name, shape] of cShapes) {
+    it(`c ${name} broadcasts and its gradient is summed back`, async () => {
+      await checkGradients((x, w, c) => ops.gemm(x, w, c, { transB: true, beta: 0.5 }), [{ shape: [3, 4] }, { shape: [2, 4] }, { shape }]);
+    });
+  }
+
+  it("a single row (M = 1) with a bias", async () => {
+    await checkGradients((x, w, c) => ops.gemm(x, w, c, { transB: true }), [{ shape: [1, 4] }, { shape: [2, 4] }, { shape: [2] }]);
+  });
+
+  it("second order: the gradient of a gemm is itself differentiable", async () => {
+    await checkGradients(
+      (x, w) => {
+        const y = ops.gemm(x, w, undefined, { transB: true });
+        const [gw] = grad(ops.sum(ops.mul(y, y)), [w]);
+        return gw!;
+      },
+      [{ shape: [3, 4] }, { shape: [2, 4] }],
+    );
+  });
+});
+
+describe("gemm: values and trace-time errors", () => {
+  it("x·Wᵀ + b as a Linear computes it", async () => {
+    const x = float64([2, 2], [1, 2, 3, 4]);
+    const w = float64([3, 2], [1, 0, 0, 1, 1, 1]); // [out 3, in 2]
+    const b = float64([3], [10, 20, 30]);
+    const y = await evaluate1((p, q, r) => ops.gemm(p, q, r, { transB: true }), [x, w, b]);
+    expect(y.shape).toEqual([2, 3]);
+    expect(y.values).toEqual([11, 22, 33, 13, 24, 37]);
+    const z = await evaluate1((p, q) => ops.gemm(p, q, undefined, { transA: true, alpha: 2 }), [x, x]);
+    expect(z.values).toEqual([20, 28, 28, 40]); // 2·xᵀx
+  });
+
+  it("names the op and the shapes", () => {
+    const g = new Graph();
+    expect(() => ops.gemm(g.input("a", [2, 3]), g.input("b", [2, 3]))).toThrow(
+      "gemm: cannot multiply [2, 3] by [2, 3]: inner dimensions 3 and 2 differ",
+    );
+    expect(() => ops.gemm(g.input("c", [2, 3]), g.input("d", [4, 3]), undefined, { transB: true })).not.toThrow();
+    expect(() => ops.gemm(g.input("e", [2, 2, 3]), g.input("f", [3, 4]))).toThrow("gemm: needs two matrices, got [2, 2, 3] by [3, 4]");
+    expect(() => ops.gemm(g.input("h", [2, 3]), g.input("i", [3, 4]), g.input("j", [3, 4]))).toThrow(
+      "gemm: c [3, 4] does not broadcast to the product's [2, 4]",
+    );
+    expect(() => ops.gemm(g.input("k", [2, 3]), g.input("l", [3, 4], "float64"))).toThrow("gemm: dtypes differ: float32, float64");
+  });
+});
