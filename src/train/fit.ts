@@ -16,11 +16,48 @@ export interface StepEvent extends StepResult {
   readonly elapsedSeconds: number;
   /** Per-step scalars the optimizer was fed (learning rate, …). */
   readonly scalars: Readonly<Record<string, number>>;
+  /** Steps the run is planned for (`StepPlan.totalSteps`): the progress bar's total. */
+  readonly plannedSteps: number;
+}
+
+/**
+ * How many optimizer steps a run is planned for, and from what: the horizon of its step-based
+ * schedules (warmup + cosine, BYOL's target momentum). It is every batch of every epoch, or
+ * `maxSteps` if fewer (as Hugging Face's `max_steps` sets its schedules' length). With a time
+ * budget, a few steps are first timed (and undone), and the plan is at most the steps that fit in
+ * the rest of the budget; the run stops when the plan is done, so its schedules complete inside
+ * the budget. Saved with every checkpoint: a resumed run keeps it, and so repeats the
+ * uninterrupted run exactly.
+ */
+export interface StepPlan {
+  readonly totalSteps: number;
+  /** Which limit set it: the epochs, `maxSteps`, or the time budget over the measured step time. */
+  readonly from: "epochs" | "max-steps" | "time-budget";
+  /** The limits the plan was made for; a resume with other limits plans again. */
+  readonly epochs: number;
+  readonly maxSteps: number | null;
+  readonly timeBudgetSeconds: number | null;
+  /** Wall seconds a step took (batch preparation included, callbacks not), measured; null without a budget. */
+  readonly secondsPerStep: number | null;
+  /** Steps run to measure it; their updates were undone, so training starts where it was. */
+  readonly calibrationSteps: number;
+  /** Wall time of that measurement, spent from the budget. */
+  readonly calibrationSeconds: number;
+}
+
+/** What callbacks hear once before the first step: the plan, and the step training starts at (a resumed run's step). */
+export interface PlanEvent {
+  readonly plan: StepPlan;
+  readonly step: number;
+  /** True when the plan came from the checkpoint that was resumed. */
+  readonly restored: boolean;
 }
 
 export type StopReason = "epochs" | "time-budget" | "max-steps" | "signal";
 
 export interface TrainCallback {
+  /** Before the first step, once the steps are planned (schedules that span the run are set here). */
+  onPlan?(event: PlanEvent): void | Promise<void>;
   onStep?(event: StepEvent): void | Promise<void>;
   onEpochEnd?(event: { epoch: number; meanLoss: number; elapsedSeconds: number }): void | Promise<void>;
   onCheckpoint?(event: { path: string; step: number }): void | Promise<void>;
@@ -45,8 +82,14 @@ export interface FitOptions<B extends string, T> {
   /** Maps a loader item to the step's named inputs (views, masks, labels). */
   readonly feeds: (item: T) => Readonly<Record<B, HostTensor>>;
   readonly epochs: number;
-  /** Stop cleanly after this much training wall time (a CPU user's "train for five minutes"). */
+  /**
+   * Stop cleanly after this much training wall time (a CPU user's "train for five minutes"). The
+   * steps are then planned from it (see `StepPlan`), and the run ends when they are done.
+   */
   readonly timeBudgetSeconds?: number;
+  /** Steps timed before training to plan a time budget (default 3; the first is not timed: it pays one-time costs). */
+  readonly calibrationSteps?: number;
+  /** Stop after this many steps (the schedules are planned to end there too). */
   readonly maxSteps?: number;
   readonly checkpoint?: CheckpointOptions;
   /** Continue from the newest checkpoint in `checkpoint.dir`, if there is one. */
@@ -63,6 +106,7 @@ export interface FitResult {
   readonly elapsedSeconds: number;
   /** Mean loss of every completed epoch of this run (resumed epochs included from where they resumed). */
   readonly epochLosses: readonly number[];
+  readonly plan: StepPlan;
 }
 
 interface ProgressMetadata {
@@ -71,18 +115,23 @@ interface ProgressMetadata {
   readonly elapsedSeconds: number;
   readonly rngState: number[];
   readonly epochLosses: number[];
+  /** Absent in checkpoints written before plans existed. */
+  readonly plan?: StepPlan;
 }
 
 /**
  * The training loop: batches from a seeded loader into a compiled step, callbacks after every step,
  * checkpoints at epoch ends, every N steps and whenever training stops early, and exact resume
- * (the parameters, optimizer state, RNG and the loader position all come back, so the next step
- * sees the same batch and computes the same loss as an uninterrupted run would have).
+ * (the parameters, optimizer state, RNG, the loader position and the step plan all come back, so
+ * the next step sees the same batch and computes the same loss as an uninterrupted run would have).
  */
 export async function fit<B extends string, T>(options: FitOptions<B, T>): Promise<FitResult> {
   const { step, loader, epochs, callbacks = [], checkpoint } = options;
+  const budget = options.timeBudgetSeconds ?? null;
+  const maxSteps = options.maxSteps ?? null;
   let elapsedBefore = 0;
   let epochLosses: number[] = [];
+  let plan: StepPlan | null = null;
 
   if (options.resume && checkpoint) {
     const loaded = await loadLatestCheckpoint(checkpoint.dir);
@@ -98,17 +147,40 @@ export async function fit<B extends string, T>(options: FitOptions<B, T>): Promi
       loader.seek({ epoch: progress.epoch, batchIndex: progress.batchIndex });
       elapsedBefore = progress.elapsedSeconds;
       epochLosses = [...progress.epochLosses];
+      // The same limits keep the saved plan (and so the schedules); others plan anew.
+      const saved = progress.plan;
+      if (saved && saved.epochs === epochs && saved.maxSteps === maxSteps && saved.timeBudgetSeconds === budget) plan = saved;
       for (const c of callbacks) await c.onResume?.({ path: loaded.path, step: loaded.step, warnings: loaded.warnings });
     }
   }
 
   const started = performance.now();
   const elapsed = () => elapsedBefore + (performance.now() - started) / 1000;
+  const restored = plan !== null;
+  if (plan === null) {
+    const epochSteps = loader.batchesPerEpoch * epochs;
+    const capped = maxSteps !== null && maxSteps < epochSteps;
+    const limits = { epochs, maxSteps, timeBudgetSeconds: budget };
+    plan = { totalSteps: capped ? maxSteps : epochSteps, from: capped ? "max-steps" : "epochs", ...limits, secondsPerStep: null, calibrationSteps: 0, calibrationSeconds: 0 };
+    if (budget !== null && step.stepCount < plan.totalSteps) {
+      const calibrationSteps = options.calibrationSteps ?? 3;
+      const t0 = performance.now();
+      const secondsPerStep = await measureSecondsPerStep(step, loader, options.feeds, calibrationSteps);
+      const calibrationSeconds = (performance.now() - t0) / 1000;
+      // At least one more step: a budget spent before training still trains one (and then stops).
+      const fits = step.stepCount + Math.max(1, Math.floor((budget - elapsed()) / secondsPerStep));
+      plan = { ...plan, secondsPerStep, calibrationSteps, calibrationSeconds };
+      if (fits < plan.totalSteps) plan = { ...plan, totalSteps: fits, from: "time-budget" };
+    }
+  }
+  const planned: StepPlan = plan;
+  for (const c of callbacks) await c.onPlan?.({ plan: planned, step: step.stepCount, restored });
+
   const save = async () => {
     if (!checkpoint) return;
     const snap = step.snapshot();
     const position = loader.position;
-    const progress: ProgressMetadata = { ...position, elapsedSeconds: elapsed(), rngState: snap.rngState, epochLosses };
+    const progress: ProgressMetadata = { ...position, elapsedSeconds: elapsed(), rngState: snap.rngState, epochLosses, plan: planned };
     const tensors = new Map([...snap.tensors].map(([k, data]) => [k, { shape: [data.length], data }]));
     const path = await saveCheckpoint(
       checkpoint.dir,
@@ -140,14 +212,16 @@ export async function fit<B extends string, T>(options: FitOptions<B, T>): Promi
         samplesPerSecond: loader.batchSize / ((now - tick) / 1000),
         elapsedSeconds: elapsed(),
         scalars: step.options.optimizer.scalars(result.step),
+        plannedSteps: planned.totalSteps,
       };
       tick = now;
       for (const c of callbacks) await c.onStep?.(event);
+      const budgetSpent = budget !== null && (elapsed() >= budget || (planned.from === "time-budget" && step.stepCount >= planned.totalSteps));
       const stop: StopReason | null = options.signal?.aborted
         ? "signal"
-        : options.timeBudgetSeconds !== undefined && elapsed() >= options.timeBudgetSeconds
+        : budgetSpent
           ? "time-budget"
-          : options.maxSteps !== undefined && step.stepCount >= options.maxSteps
+          : maxSteps !== null && step.stepCount >= maxSteps
             ? "max-steps"
             : null;
       if (stop) {
@@ -171,7 +245,42 @@ export async function fit<B extends string, T>(options: FitOptions<B, T>): Promi
     stoppedBy,
     elapsedSeconds: elapsed(),
     epochLosses,
+    plan: planned,
   };
   for (const c of callbacks) await c.onEnd?.(result);
   return result;
+}
+
+/**
+ * Wall seconds per training step, measured on the next `count` batches and then undone: the
+ * step's parameters, optimizer and module state, RNG and step count, and the loader's position
+ * are put back, so training afterwards is exactly what it would have been without the
+ * measurement. The first step is not timed (ONNX Runtime's first run allocates its buffers); the
+ * rest are timed end to end as the loop runs them, batch preparation included.
+ */
+async function measureSecondsPerStep<B extends string, T>(
+  step: TrainStep<B>,
+  loader: DataLoader<T>,
+  feeds: (item: T) => Readonly<Record<B, HostTensor>>,
+  count: number,
+): Promise<number> {
+  if (!Number.isInteger(count) || count < 2) throw new Error(`fit: calibrationSteps must be an integer >= 2, got ${count}`);
+  const snap = step.snapshot();
+  // Copies: nothing promises that a backend never reuses the buffers it returned.
+  const saved = { ...snap, tensors: new Map([...snap.tensors].map(([k, v]) => [k, Float32Array.from(v)])) };
+  const position = loader.position;
+  const ends: number[] = [];
+  try {
+    while (ends.length < count) {
+      for await (const item of loader) {
+        await step.run(feeds(item));
+        ends.push(performance.now());
+        if (ends.length >= count) break;
+      }
+    }
+  } finally {
+    step.restore(saved);
+    loader.seek(position);
+  }
+  return ((ends[count - 1] as number) - (ends[0] as number)) / 1000 / (count - 1);
 }

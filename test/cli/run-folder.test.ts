@@ -65,6 +65,7 @@ describe("progress", () => {
       samplesPerSecond: 1234.567,
       elapsedSeconds: 3.14159,
       scalars: { lr: 0.3 },
+      plannedSteps: 10,
     });
     expect(r).toEqual({ type: "step", step: 4, epoch: 0, batch: 4, loss: 2.5, lr: 0.3, samples_per_s: 1234.6, elapsed_s: 3.142, collapse_std: 0.05, positive_cosine: null });
     expect([formatSeconds(5), formatSeconds(245), formatSeconds(3720)]).toEqual(["5s", "4m05s", "1h02m"]);

@@ -9,7 +9,7 @@ import { crossEntropyWithLogits, reshape } from "../../src/ops/index.js";
 import { adam, warmupCosine } from "../../src/optim/index.js";
 import { Rng } from "../../src/random/rng.js";
 import { hostTensor } from "../../src/runtime/index.js";
-import { type StepEvent, fit } from "../../src/train/fit.js";
+import { type PlanEvent, type StepEvent, fit } from "../../src/train/fit.js";
 import { TrainStep } from "../../src/train/train-step.js";
 
 const N = 96;
@@ -68,7 +68,8 @@ describe("fit", () => {
     const wholeLosses: number[] = [];
     await fit({ ...whole, epochs: 3, callbacks: [{ onStep: (e) => void wholeLosses.push(e.loss) }] });
 
-    // First run: stops mid-epoch after 8 steps (as a kill would) and leaves a checkpoint.
+    // First run: stops mid-epoch after 8 steps (as a kill would) and leaves a checkpoint. (Its
+    // plan is 8 steps, the resumed one's 18: these schedules are fixed, not planned.)
     const first = await setup(2);
     const firstLosses: number[] = [];
     const stopped = await fit({ ...first, epochs: 3, maxSteps: 8, checkpoint: { dir }, callbacks: [{ onStep: (e) => void firstLosses.push(e.loss) }] });
@@ -108,5 +109,74 @@ describe("fit", () => {
     expect(result.stoppedBy).toBe("signal");
     expect(result.steps).toBe(5);
     expect(await readdir(dir)).toContain("checkpoint-5.json");
+  });
+
+  it("plans the steps of a time budget from the measured step time, and the measurement leaves no trace", async () => {
+    const { step, loader, feeds } = await setup(4);
+    const plans: PlanEvent[] = [];
+    const events: StepEvent[] = [];
+    const result = await fit({
+      step,
+      loader,
+      feeds,
+      epochs: 10_000,
+      timeBudgetSeconds: 1,
+      callbacks: [{ onPlan: (e) => void plans.push(e), onStep: (e) => void events.push(e) }],
+    });
+    expect(plans).toHaveLength(1);
+    const plan = plans[0]?.plan;
+    expect(plan).toMatchObject({ from: "time-budget", epochs: 10_000, timeBudgetSeconds: 1, calibrationSteps: 3 });
+    expect(plans[0]).toMatchObject({ step: 0, restored: false });
+    expect(result.plan).toEqual(plan);
+    const { totalSteps, secondsPerStep, calibrationSeconds } = plan as NonNullable<typeof plan>;
+    expect(secondsPerStep).toBeGreaterThan(0);
+    // The budget left after calibration, divided by the step time.
+    expect(Math.abs(totalSteps * (secondsPerStep as number) + calibrationSeconds - 1)).toBeLessThan(0.05);
+    expect(result.stoppedBy).toBe("time-budget");
+    expect(result.steps).toBeLessThanOrEqual(totalSteps);
+    expect(events[0]?.step).toBe(0);
+    expect(events[0]?.plannedSteps).toBe(totalSteps);
+
+    // Calibration was undone: the first steps equal those of a run that measured nothing.
+    const plain = await setup(4);
+    const plainLosses: number[] = [];
+    await fit({ ...plain, epochs: 10_000, maxSteps: 10, callbacks: [{ onStep: (e) => void plainLosses.push(e.loss) }] });
+    expect(events.slice(0, 10).map((e) => e.loss)).toEqual(plainLosses);
+  });
+
+  it("a resumed run keeps the saved plan; a new budget plans again", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "pretext-fit-"));
+    dirs.push(dir);
+    // Ctrl-C after `steps` steps, so that the limits (and so the plan) stay those of the whole run.
+    const stopAfter = (steps: number) => {
+      const controller = new AbortController();
+      return { signal: controller.signal, callbacks: [{ onStep: (e: StepEvent) => (e.step + 1 === steps ? controller.abort() : undefined) }] };
+    };
+    const first = await setup(5);
+    const stopped = await fit({ ...first, epochs: 10_000, timeBudgetSeconds: 2, checkpoint: { dir }, ...stopAfter(4) });
+    expect(stopped).toMatchObject({ stoppedBy: "signal", steps: 4, plan: { from: "time-budget" } });
+
+    const again = await setup(5);
+    const plans: PlanEvent[] = [];
+    const { signal, callbacks } = stopAfter(6);
+    await fit({ ...again, epochs: 10_000, timeBudgetSeconds: 2, checkpoint: { dir }, resume: true, signal, callbacks: [...callbacks, { onPlan: (e) => void plans.push(e) }] });
+    expect(plans).toEqual([{ plan: stopped.plan, step: 4, restored: true }]);
+
+    const longer = await setup(5);
+    const replans: PlanEvent[] = [];
+    const last = stopAfter(7);
+    await fit({ ...longer, epochs: 10_000, timeBudgetSeconds: 4, checkpoint: { dir }, resume: true, signal: last.signal, callbacks: [...last.callbacks, { onPlan: (e) => void replans.push(e) }] });
+    expect(replans[0]).toMatchObject({ step: 6, restored: false, plan: { timeBudgetSeconds: 4 } });
+    expect(replans[0]?.plan.totalSteps).toBeGreaterThan(stopped.plan.totalSteps);
+  });
+
+  it("without a time budget the plan is every batch of every epoch, or maxSteps, measured by nothing", async () => {
+    const { step, loader, feeds } = await setup(6);
+    const result = await fit({ step, loader, feeds, epochs: 2 });
+    const unmeasured = { timeBudgetSeconds: null, secondsPerStep: null, calibrationSteps: 0, calibrationSeconds: 0 };
+    expect(result.plan).toEqual({ totalSteps: 12, from: "epochs", epochs: 2, maxSteps: null, ...unmeasured });
+    const capped = await setup(6);
+    const short = await fit({ ...capped, epochs: 2, maxSteps: 5 });
+    expect(short.plan).toEqual({ totalSteps: 5, from: "max-steps", epochs: 2, maxSteps: 5, ...unmeasured });
   });
 });
