@@ -79,6 +79,7 @@ function planReconstruction(
       return { loss, metrics: { collapse_std: collapseStd(z), reconstruction_mse: mean(mul(d, d)) } };
     },
     optimizer: adam({ lr: options.learningRate }),
+    learningRate: options.learningRate,
   };
 }
 

@@ -49,6 +49,7 @@ export function planBarlowTwins(setup: MethodSetup, options: BarlowTwinsMethodOp
       };
     },
     optimizer: adam({ lr: options.learningRate }),
+    learningRate: options.learningRate,
   };
 }
 

@@ -55,6 +55,7 @@ export function planByol(setup: MethodSetup, options: ByolOptions): MethodPlan<T
       return { loss: byolLoss(p0, p1, t.z0, t.z1), metrics: collapseMetrics(h, p0) };
     },
     optimizer: adam({ lr: options.learningRate }),
+    learningRate: options.learningRate,
   };
 }
 

@@ -125,6 +125,7 @@ export const jigsaw: Method<JigsawOptions> = {
         return { loss: crossEntropyWithLogits(logits, labels), metrics: { collapse_std: collapseStd(z), accuracy: argMaxAccuracy(logits, labels) } };
       },
       optimizer: adam({ lr: options.learningRate }),
+      learningRate: options.learningRate,
     };
   },
 };

@@ -122,6 +122,7 @@ export const maskedAutoencoder: Method<MaskedAutoencoderOptions> = {
         return { loss, metrics: { collapse_std: collapseStd(z), visible_loss: visible, full_loss: mean(error) } };
       },
       optimizer: adam({ lr: options.learningRate }),
+      learningRate: options.learningRate,
     };
   },
 };

@@ -1,7 +1,7 @@
 import type { Batch } from "../data/loader.js";
 import type { Tensor } from "../graph/index.js";
 import type { AbstractModule, ForwardContext } from "../nn/module.js";
-import type { Optimizer } from "../optim/optimizer.js";
+import type { LearningRate, Optimizer } from "../optim/optimizer.js";
 import type { Rng } from "../random/rng.js";
 import type { HostTensor } from "../runtime/index.js";
 import type { BatchSpec, ExtraStateSpec, LossOutput, TargetNetwork } from "../train/train-step.js";
@@ -18,7 +18,11 @@ export interface MethodSetup {
   /** `[C, H, W]` of one sample. */
   readonly sampleShape: readonly [number, number, number];
   readonly batchSize: number;
-  /** Optimizer steps planned, for schedules (warmup + cosine, BYOL's target momentum). */
+  /**
+   * Optimizer steps planned, for schedules (warmup + cosine, BYOL's target momentum). Only host
+   * schedules may depend on it: when a time budget sets the steps, `pretrain` plans the method
+   * again with the measured number and follows that plan's optimizer scalars and target momenta.
+   */
   readonly totalSteps: number;
   /** Seeds the heads' initialization. */
   readonly rng: Rng;
@@ -41,6 +45,8 @@ export interface MethodPlan<B extends string = string> {
   /** Traced: the loss, with the collapse diagnostics among the metrics. */
   readonly loss: (ctx: ForwardContext, batch: Readonly<Record<B, Tensor>>, extra: Readonly<Record<string, Tensor>>) => LossOutput;
   readonly optimizer: Optimizer;
+  /** The optimizer's learning rate or its schedule, for the logs (Adam feeds only its bias-corrected step size). */
+  readonly learningRate?: LearningRate;
 }
 
 export type MethodFamily = "auto-associative" | "contrastive" | "non-contrastive" | "pretext-task" | "sequence";

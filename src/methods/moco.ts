@@ -78,6 +78,7 @@ export function planMoco(setup: MethodSetup, options: MocoOptions): MethodPlan<T
       };
     },
     optimizer: adam({ lr: options.learningRate }),
+    learningRate: options.learningRate,
   };
 }
 

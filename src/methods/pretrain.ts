@@ -1,10 +1,33 @@
 import type { Dataset } from "../data/dataset.js";
 import { DataLoader } from "../data/loader.js";
+import { type LearningRate, type Optimizer, learningRateAt } from "../optim/optimizer.js";
 import { Rng } from "../random/rng.js";
 import type { CompileOptions } from "../runtime/index.js";
-import { type CheckpointOptions, type FitResult, type TrainCallback, fit } from "../train/fit.js";
-import { TrainStep } from "../train/train-step.js";
-import type { Encoder, Method, MethodPlan } from "./method.js";
+import { type CheckpointOptions, type FitResult, type StepEvent, type TrainCallback, fit } from "../train/fit.js";
+import { type TargetNetwork, TrainStep } from "../train/train-step.js";
+import { effectiveRank } from "./collapse.js";
+import type { Encoder, Method, MethodPlan, MethodSetup } from "./method.js";
+
+/** `[n, d]` row-major embeddings, as `src/eval`'s `embedDataset` returns them. */
+export interface EmbeddingSample {
+  readonly data: Float32Array;
+  readonly length: number;
+  readonly dim: number;
+}
+
+/**
+ * The effective rank of the encoder's embeddings during training, logged as the step metric
+ * `effective_rank` (the run report's collapse chart draws it). The step itself returns only
+ * scalars, so at `points` evenly spaced steps of the planned run (its first and last among them)
+ * the current weights are copied into the encoder and `embed` runs it (in eval mode) on a fixed
+ * sample of images; the rank is taken on the host. Each point costs one such forward pass and
+ * an eigen-decomposition of the D×D covariance, both outside the compiled step.
+ */
+export interface EffectiveRankOptions {
+  readonly points: number;
+  /** Embeds a fixed set of images with the encoder's current weights (e.g. `embedDataset` on a subset). */
+  readonly embed: (encoder: Encoder) => Promise<EmbeddingSample>;
+}
 
 export interface PretrainOptions<O extends object> {
   readonly method: Method<O>;
@@ -16,6 +39,7 @@ export interface PretrainOptions<O extends object> {
   readonly batchSize: number;
   readonly epochs: number;
   readonly seed?: number;
+  /** Ends training after this much wall time; the schedules are planned to fit in it (see `StepPlan`). */
   readonly timeBudgetSeconds?: number;
   readonly maxSteps?: number;
   readonly checkpoint?: CheckpointOptions;
@@ -23,6 +47,7 @@ export interface PretrainOptions<O extends object> {
   readonly callbacks?: readonly TrainCallback[];
   readonly signal?: AbortSignal;
   readonly compile?: CompileOptions;
+  readonly effectiveRank?: EffectiveRankOptions;
 }
 
 export interface PretrainResult {
@@ -36,18 +61,44 @@ export interface PretrainResult {
  * Pretrains `encoder` with a method on unlabeled data: plans the method, compiles its step into
  * one graph, runs the loop (views are made on the host while the previous step runs), and copies
  * the trained weights back into the encoder's parameters.
+ *
+ * The method is planned for the epochs' steps first. Once `fit` has planned the run (from a time
+ * budget, it measures the step time first), the method is planned again for those steps and the
+ * step follows the host schedules of that second plan: its optimizer's per-step scalars and its
+ * targets' momenta. Nothing else of it is used, so a method's graph must not depend on
+ * `totalSteps` (checked: the scalars and targets must be the same).
+ *
+ * Step events carry `lr` (when the optimizer does not feed one itself and the plan names its rate)
+ * and each target's momentum as `target.<name>.momentum` among their scalars.
  */
 export async function pretrain<O extends object>(options: PretrainOptions<O>): Promise<PretrainResult> {
   const { method, encoder, dataset, batchSize, epochs, seed = 0 } = options;
   const [c, h, w] = dataset.sampleShape;
+  const methodOptions = { ...method.defaults, ...options.methodOptions };
+  const setup = (totalSteps: number): MethodSetup => ({ encoder, sampleShape: [c, h, w], batchSize, totalSteps, rng: new Rng(seed).split() });
   const batchesPerEpoch = Math.floor(dataset.length / batchSize);
-  const plan = method.plan(
-    { encoder, sampleShape: [c, h, w], batchSize, totalSteps: Math.max(1, batchesPerEpoch * epochs), rng: new Rng(seed).split() },
-    { ...method.defaults, ...options.methodOptions },
-  );
+  const plan = method.plan(setup(Math.max(1, batchesPerEpoch * epochs)), methodOptions);
   if (plan.modules.encoder !== encoder) throw new Error(`method ${method.name} must train the given encoder as modules.encoder`);
-  const step = await TrainStep.compile({ ...plan, seed, ...(options.compile ? { compile: options.compile } : {}) });
+  const schedules = new PlannedSchedules(method.name, plan);
+  const step = await TrainStep.compile({
+    ...plan,
+    optimizer: schedules.optimizer,
+    ...(plan.targets ? { targets: schedules.targets } : {}),
+    seed,
+    ...(options.compile ? { compile: options.compile } : {}),
+  });
   const loader = new DataLoader(dataset, { batchSize, seed, transform: plan.views });
+
+  const rank = options.effectiveRank;
+  let planned = 0;
+  let rankEvery = 1;
+  const planning: TrainCallback = {
+    onPlan: ({ plan: steps }) => {
+      schedules.follow(method.plan(setup(steps.totalSteps), methodOptions));
+      planned = steps.totalSteps;
+      if (rank !== undefined) rankEvery = Math.max(1, Math.ceil((planned - 1) / Math.max(1, rank.points - 1)));
+    },
+  };
   const result = await fit({
     step,
     loader,
@@ -57,9 +108,92 @@ export async function pretrain<O extends object>(options: PretrainOptions<O>): P
     ...(options.maxSteps === undefined ? {} : { maxSteps: options.maxSteps }),
     ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
     ...(options.resume === undefined ? {} : { resume: options.resume }),
-    ...(options.callbacks ? { callbacks: options.callbacks } : {}),
+    callbacks: [
+      planning,
+      enriched(options.callbacks ?? [], async (e) => {
+        const scalars = schedules.scalarsAt(e.step, e.scalars);
+        if (rank === undefined || (e.step % rankEvery !== 0 && e.step !== planned - 1)) return { ...e, scalars };
+        step.syncToModules();
+        const sample = await rank.embed(encoder);
+        return { ...e, scalars, metrics: { ...e.metrics, effective_rank: effectiveRank(sample.data, sample.length, sample.dim) } };
+      }),
+    ],
     ...(options.signal ? { signal: options.signal } : {}),
   });
   step.syncToModules();
   return { fit: result, plan, step };
+}
+
+/**
+ * The host schedules a compiled step follows, swappable after compilation: the step is compiled
+ * with these forwarding objects, and `follow` points them at a later plan's optimizer and targets.
+ */
+class PlannedSchedules {
+  readonly optimizer: Optimizer;
+  readonly targets: Readonly<Record<string, TargetNetwork>>;
+  #current: MethodPlan;
+
+  constructor(
+    readonly methodName: string,
+    compiled: MethodPlan,
+  ) {
+    this.#current = compiled;
+    this.optimizer = {
+      init: (layout) => compiled.optimizer.init(layout),
+      update: (args) => compiled.optimizer.update(args),
+      scalars: (step) => this.#current.optimizer.scalars(step),
+    };
+    this.targets = Object.fromEntries(
+      Object.entries(compiled.targets ?? {}).map(([name, t]) => [name, { ...t, momentum: (step: number) => this.momentumAt(name, step) }]),
+    );
+  }
+
+  /** Follows the schedules of `plan`, the same method planned for other steps. */
+  follow(plan: MethodPlan): void {
+    const names = (p: MethodPlan) => JSON.stringify([Object.keys(p.optimizer.scalars(0)).sort(), Object.keys(p.targets ?? {}).sort()]);
+    if (names(plan) !== names(this.#current)) {
+      throw new Error(`method ${this.methodName}: its optimizer scalars or targets depend on totalSteps (${names(this.#current)} vs ${names(plan)}); only schedules may`);
+    }
+    this.#current = plan;
+  }
+
+  momentumAt(name: string, step: number): number {
+    const target = this.#current.targets?.[name];
+    if (target === undefined) throw new Error(`method ${this.methodName}: no target "${name}"`);
+    return learningRateAt(target.momentum, step);
+  }
+
+  /** A step event's scalars with the learning rate and target momenta of the schedules followed. */
+  scalarsAt(step: number, fed: Readonly<Record<string, number>>): Record<string, number> {
+    const out: Record<string, number> = { ...fed };
+    const lr: LearningRate | undefined = this.#current.learningRate;
+    if (out.lr === undefined && lr !== undefined) out.lr = learningRateAt(lr, step);
+    for (const name of Object.keys(this.#current.targets ?? {})) out[`target.${name}.momentum`] = this.momentumAt(name, step);
+    return out;
+  }
+}
+
+/** Forwards every event to `callbacks`, step events first passed through `enrich`. */
+function enriched(callbacks: readonly TrainCallback[], enrich: (e: StepEvent) => Promise<StepEvent>): TrainCallback {
+  return {
+    onPlan: async (e) => {
+      for (const c of callbacks) await c.onPlan?.(e);
+    },
+    onStep: async (e) => {
+      const event = await enrich(e);
+      for (const c of callbacks) await c.onStep?.(event);
+    },
+    onEpochEnd: async (e) => {
+      for (const c of callbacks) await c.onEpochEnd?.(e);
+    },
+    onCheckpoint: async (e) => {
+      for (const c of callbacks) await c.onCheckpoint?.(e);
+    },
+    onResume: async (e) => {
+      for (const c of callbacks) await c.onResume?.(e);
+    },
+    onEnd: async (r) => {
+      for (const c of callbacks) await c.onEnd?.(r);
+    },
+  };
 }

@@ -109,6 +109,7 @@ export const rotation: Method<RotationOptions> = {
         return { loss: crossEntropyWithLogits(logits, labels), metrics: { collapse_std: collapseStd(z), accuracy: argMaxAccuracy(logits, labels) } };
       },
       optimizer: adam({ lr: options.learningRate }),
+      learningRate: options.learningRate,
     };
   },
 };

@@ -47,6 +47,7 @@ export function planSimclr(setup: MethodSetup, options: SimclrOptions): MethodPl
       };
     },
     optimizer: adam({ lr: options.learningRate }),
+    learningRate: options.learningRate,
   };
 }
 

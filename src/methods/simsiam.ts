@@ -51,6 +51,7 @@ export function planSimsiam(setup: MethodSetup, options: SimsiamOptions): Method
       return { loss: negativeCosineLoss(p0, p1, z0, z1), metrics: collapseMetrics(h, z0) };
     },
     optimizer: adam({ lr: options.learningRate }),
+    learningRate: options.learningRate,
   };
 }
 

@@ -50,6 +50,7 @@ export function planTriplet(setup: MethodSetup, options: TripletMethodOptions): 
       };
     },
     optimizer: adam({ lr: options.learningRate }),
+    learningRate: options.learningRate,
   };
 }
 

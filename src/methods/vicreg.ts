@@ -55,6 +55,7 @@ export function planVicreg(setup: MethodSetup, options: VicregMethodOptions): Me
       return { loss, metrics: { ...collapseMetrics(h, z0), invariance: terms.invariance, variance: terms.variance, covariance: terms.covariance } };
     },
     optimizer: adam({ lr: options.learningRate }),
+    learningRate: options.learningRate,
   };
 }
 
