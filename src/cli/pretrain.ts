@@ -3,7 +3,8 @@ import type { Dataset } from "../data/dataset.js";
 import type { Encoder, Method } from "../methods/method.js";
 import { pretrain } from "../methods/pretrain.js";
 import { workerBackend } from "../runtime/worker-backend.js";
-import type { FitResult, StepEvent, TrainCallback } from "../train/fit.js";
+import { embedDataset } from "../eval/embed.js";
+import type { FitResult, PlanEvent, StepEvent, TrainCallback } from "../train/fit.js";
 import { exportOnnx, saveOnnx } from "../train/export.js";
 import { NonFiniteLossError } from "../train/train-step.js";
 import { durationArg, positiveIntArg, nonNegativeIntArg } from "./args.js";
@@ -12,7 +13,7 @@ import { limitDataset, loadData } from "./data.js";
 import { encoderForRun, saveEncoderWeights } from "./encoder.js";
 import { CliError, ExitCode, type ExitCodeValue, errorMessage } from "./errors.js";
 import { findMethod } from "./methods.js";
-import { type Io, type ProgressMode, TrainingProgress, formatSeconds, progressMode, stepRecord } from "./progress.js";
+import { type Io, type ProgressMode, TrainingProgress, formatSeconds, planRecord, progressMode, stepRecord } from "./progress.js";
 import { RunFolder, defaultRunDir } from "./run-folder.js";
 import { savedSection } from "./run-encoder.js";
 import { writeMethodViews } from "./views.js";
@@ -79,6 +80,9 @@ function flagLayer(flags: PretrainFlags): ConfigObject {
   return layer;
 }
 
+/** Images whose embeddings give the effective rank during training: twice the SmallCnn's 128 dimensions, one inference batch. */
+const RANK_SAMPLE = 256;
+
 /** Flags that may change when resuming: how long to train, and how to print. */
 const RESUMABLE = new Set(["epochs", "timeBudgetSeconds"]);
 
@@ -139,9 +143,11 @@ export interface PretrainOutcome {
   readonly train: Dataset;
 }
 
-/** Writes every `logEverySteps`-th step (and the last) to metrics.jsonl; on resume, first drops what the checkpoint does not cover. */
+/**
+ * Writes the step plan, then every `logEverySteps`-th step (and those with an effective rank, and
+ * the last) to metrics.jsonl; on resume, first drops what the checkpoint does not cover.
+ */
 class MetricsLog implements TrainCallback {
-  #first = true;
   #pending: StepEvent | null = null;
 
   constructor(
@@ -150,13 +156,14 @@ class MetricsLog implements TrainCallback {
     readonly resume: boolean,
   ) {}
 
+  onPlan(e: PlanEvent): void {
+    // Steps before e.step are in the checkpoint we resumed from (none if there was none).
+    if (this.resume) this.run.truncateMetricsTo(e.step);
+    this.run.appendMetrics([planRecord(e)]);
+  }
+
   onStep(e: StepEvent): void {
-    if (this.#first) {
-      this.#first = false;
-      // Steps before e.step are in the checkpoint we resumed from (none if there was none).
-      if (this.resume) this.run.truncateMetricsTo(e.step);
-    }
-    if (e.step % this.every === 0) {
+    if (e.step % this.every === 0 || e.metrics.effective_rank !== undefined) {
       this.run.appendMetrics([stepRecord(e)]);
       this.#pending = null;
     } else this.#pending = e;
@@ -168,33 +175,14 @@ class MetricsLog implements TrainCallback {
   }
 }
 
-/**
- * Forwards to `callbacks`, adding `lr` to the step's scalars when the optimizer did not feed one.
- * NOTE: Adam without decoupled weight decay never reads the rate as a graph scalar (only its bias
- * corrected step size), so `scalars.lr` is absent; every method today uses a constant
- * `learningRate` option, which is then the rate. A schedule would need the optimizer to expose
- * its rate per step.
- */
-function withLearningRate(callbacks: readonly TrainCallback[], learningRate: ConfigValue | undefined): TrainCallback {
-  const fill = (e: StepEvent): StepEvent => (e.scalars.lr === undefined && typeof learningRate === "number" ? { ...e, scalars: { lr: learningRate, ...e.scalars } } : e);
-  return {
-    onStep: async (e) => {
-      const event = fill(e);
-      for (const c of callbacks) await c.onStep?.(event);
-    },
-    onEpochEnd: async (e) => {
-      for (const c of callbacks) await c.onEpochEnd?.(e);
-    },
-    onCheckpoint: async (e) => {
-      for (const c of callbacks) await c.onCheckpoint?.(e);
-    },
-    onResume: async (e) => {
-      for (const c of callbacks) await c.onResume?.(e);
-    },
-    onEnd: async (r) => {
-      for (const c of callbacks) await c.onEnd?.(r);
-    },
-  };
+/** A fixed sample of the training images for the effective rank during training, or null when the data is streamed. */
+function rankSample(train: Dataset, n: number): Dataset | null {
+  if (train.length <= n) return train;
+  try {
+    return limitDataset(train, n);
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -223,6 +211,7 @@ export async function pretrainRun(options: PretrainRunOptions): Promise<Pretrain
   }
 
   const progress = new TrainingProgress(mode, io, { timeBudgetSeconds: p.timeBudgetSeconds });
+  const sample = rankSample(train, RANK_SAMPLE);
   const say = (line: string) => {
     if (mode === "bar" || mode === "lines") io.stderr.write(`${line}\n`);
   };
@@ -256,7 +245,10 @@ export async function pretrainRun(options: PretrainRunOptions): Promise<Pretrain
       // The step runs in a worker thread: the loader augments the next batch meanwhile, and the
       // progress bar and Ctrl-C stay responsive.
       compile: { backend: workerBackend },
-      callbacks: [withLearningRate([new MetricsLog(run, p.logEverySteps, resume), progress], config.method.learningRate)],
+      callbacks: [new MetricsLog(run, p.logEverySteps, resume), progress],
+      ...(p.effectiveRankPoints > 0 && sample !== null
+        ? { effectiveRank: { points: p.effectiveRankPoints, embed: (e: Encoder) => embedDataset(e, sample, { batchSize: RANK_SAMPLE }) } }
+        : {}),
       signal: controller.signal,
     });
   } catch (e) {
@@ -290,10 +282,19 @@ export async function pretrainRun(options: PretrainRunOptions): Promise<Pretrain
     stopped_by: fit.stoppedBy,
     elapsed_s: Number(fit.elapsedSeconds.toFixed(3)),
     final_epoch_loss: lastLoss !== undefined && Number.isFinite(lastLoss) ? lastLoss : null,
+    planned_steps: fit.plan.totalSteps,
+    planned_from: fit.plan.from,
   };
   if (mode === "json") io.stdout.write(`${JSON.stringify(summary)}\n`);
   else {
-    const why = fit.stoppedBy === "time-budget" ? "time budget reached" : fit.stoppedBy === "epochs" ? `${fit.epochsCompleted} epoch${fit.epochsCompleted === 1 ? "" : "s"}` : fit.stoppedBy;
+    const why =
+      fit.stoppedBy === "time-budget"
+        ? fit.steps >= fit.plan.totalSteps
+          ? `the ${fit.plan.totalSteps} steps planned from the time budget`
+          : `time budget reached, ${fit.plan.totalSteps} steps planned`
+        : fit.stoppedBy === "epochs"
+          ? `${fit.epochsCompleted} epoch${fit.epochsCompleted === 1 ? "" : "s"}`
+          : fit.stoppedBy;
     say(`done: ${fit.steps} steps in ${formatSeconds(fit.elapsedSeconds)} (${why}); encoder saved as ${run.encoderOnnxPath}`);
     if (options.hints !== false) say(`next: pretext eval ${run.dir}`);
     if (mode === "quiet") io.stdout.write(`${run.dir}\n`);

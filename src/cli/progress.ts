@@ -1,5 +1,5 @@
 import { SingleBar } from "cli-progress";
-import type { FitResult, StepEvent, TrainCallback } from "../train/fit.js";
+import type { FitResult, PlanEvent, StepEvent, TrainCallback } from "../train/fit.js";
 
 /** Where a command writes: the process's streams, or buffers in a test. */
 export interface Io {
@@ -34,8 +34,45 @@ export function stepRecord(e: StepEvent): Record<string, number | string | null>
     samples_per_s: round(e.samplesPerSecond, 1),
     elapsed_s: round(e.elapsedSeconds, 3),
   };
+  // An EMA target's momentum (BYOL's τ), fed as `target.<name>.momentum`.
+  for (const [k, v] of Object.entries(e.scalars)) {
+    const target = /^target\.(.+)\.momentum$/.exec(k)?.[1];
+    if (target !== undefined) record[`${target}_momentum`] = v;
+  }
   for (const [k, v] of Object.entries(e.metrics)) if (!(k in record)) record[k] = finiteOrNull(v);
   return record;
+}
+
+/** The step plan as a `metrics.jsonl` line. */
+export function planRecord(e: PlanEvent): Record<string, number | string | boolean | null> {
+  const p = e.plan;
+  return {
+    type: "plan",
+    total_steps: p.totalSteps,
+    from: p.from,
+    epochs: p.epochs,
+    max_steps: p.maxSteps,
+    time_budget_s: p.timeBudgetSeconds,
+    seconds_per_step: p.secondsPerStep === null ? null : round(p.secondsPerStep, 4),
+    calibration_steps: p.calibrationSteps,
+    calibration_s: round(p.calibrationSeconds, 3),
+    start_step: e.step,
+    restored: e.restored,
+  };
+}
+
+/** The plan in words: "planned 187 steps from the 5m00s budget (1.58 s a step, timed on 3 steps)". */
+export function describePlan(e: PlanEvent): string {
+  const p = e.plan;
+  const steps = `${p.totalSteps} step${p.totalSteps === 1 ? "" : "s"}`;
+  const source =
+    p.from === "time-budget"
+      ? `from the ${formatSeconds(p.timeBudgetSeconds ?? Number.NaN)} budget`
+      : p.from === "max-steps"
+        ? "(max steps)"
+        : `(${p.epochs} epoch${p.epochs === 1 ? "" : "s"}${p.timeBudgetSeconds === null ? "" : ` fit in the ${formatSeconds(p.timeBudgetSeconds)} budget`})`;
+  const timing = p.secondsPerStep === null ? "" : ` (${fmt(p.secondsPerStep, 3)} s a step, timed on ${p.calibrationSteps} steps)`;
+  return `${e.restored ? "resumed the plan of" : "planned"} ${steps} ${source}${timing}`;
 }
 
 const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
@@ -74,6 +111,8 @@ export class TrainingProgress implements TrainCallback {
   #lastLine = performance.now();
   /** Moving average of the wall time of a step, for the "lines" ETA. */
   #secondsPerStep: number | null = null;
+  /** A time-budget plan: one bar over the planned steps instead of one per epoch. */
+  #wholeRun = false;
 
   constructor(mode: ProgressMode, io: Io, options: ProgressOptions) {
     this.#mode = mode;
@@ -83,6 +122,12 @@ export class TrainingProgress implements TrainCallback {
 
   get mode(): ProgressMode {
     return this.#mode;
+  }
+
+  onPlan(e: PlanEvent): void {
+    this.#wholeRun = e.plan.from !== "epochs";
+    if (this.#mode === "json") this.#io.stdout.write(`${JSON.stringify(planRecord(e))}\n`);
+    else if (this.#mode === "bar" || this.#mode === "lines") this.#io.stderr.write(`${describePlan(e)}\n`);
   }
 
   onStep(e: StepEvent): void {
@@ -100,24 +145,27 @@ export class TrainingProgress implements TrainCallback {
       const now = performance.now();
       if (now - this.#lastLine >= LINES_EVERY_MS) {
         this.#lastLine = now;
-        const stepsLeft = e.batchesPerEpoch - e.batchIndex - 1;
-        const eta = stepsLeft > 0 && this.#secondsPerStep !== null ? ` | epoch ETA ${formatSeconds(stepsLeft * this.#secondsPerStep)}` : "";
+        const stepsLeft = this.#wholeRun ? e.plannedSteps - e.step - 1 : e.batchesPerEpoch - e.batchIndex - 1;
+        const eta = stepsLeft > 0 && this.#secondsPerStep !== null ? ` | ${this.#wholeRun ? "" : "epoch "}ETA ${formatSeconds(stepsLeft * this.#secondsPerStep)}` : "";
+        const where = this.#wholeRun ? `step ${e.step + 1}/${e.plannedSteps} (epoch ${e.epoch + 1})` : `epoch ${e.epoch + 1}/${e.epochs} step ${e.batchIndex + 1}/${e.batchesPerEpoch}`;
         this.#io.stderr.write(
-          `epoch ${e.epoch + 1}/${e.epochs} step ${e.batchIndex + 1}/${e.batchesPerEpoch} | loss ${fmt(e.loss)} | ${fmt(e.samplesPerSecond, 3)} img/s${eta} | ${formatSeconds(e.elapsedSeconds)}\n`,
+          `${where} | loss ${fmt(e.loss)} | ${fmt(e.samplesPerSecond, 3)} img/s${eta} | ${formatSeconds(e.elapsedSeconds)}\n`,
         );
       }
       return;
     }
     if (this.#mode !== "bar") return;
     const payload = {
-      epochLabel: `epoch ${e.epoch + 1}/${e.epochs}`,
+      epochLabel: this.#wholeRun ? `epoch ${e.epoch + 1}, step` : `epoch ${e.epoch + 1}/${e.epochs}`,
       ips: fmt(e.samplesPerSecond, 3),
       loss: fmt(e.loss),
       lr: e.scalars.lr === undefined ? "" : ` | lr ${fmt(e.scalars.lr, 3)}`,
       collapse: e.metrics.collapse_std === undefined ? "" : ` | collapse_std ${fmt(e.metrics.collapse_std, 3)}`,
       budget: this.#budget === null ? "" : ` | budget left ${formatSeconds(this.#budget - e.elapsedSeconds)}`,
     };
-    if (this.#bar === null || this.#barEpoch !== e.epoch) {
+    // A budget-planned run has one bar over its planned steps; an epoch-planned run one per epoch.
+    const [value, total, barKey] = this.#wholeRun ? [e.step + 1, e.plannedSteps, -1] : [e.batchIndex + 1, e.batchesPerEpoch, e.epoch];
+    if (this.#bar === null || this.#barEpoch !== barKey) {
       this.#bar?.stop();
       this.#bar = new SingleBar({
         stream: this.#io.stderr,
@@ -127,15 +175,15 @@ export class TrainingProgress implements TrainCallback {
         etaBuffer: 20,
         fps: 5,
       });
-      this.#barEpoch = e.epoch;
-      this.#bar.start(e.batchesPerEpoch, e.batchIndex + 1, payload);
+      this.#barEpoch = barKey;
+      this.#bar.start(total, value, payload);
     } else {
-      this.#bar.update(e.batchIndex + 1, payload);
+      this.#bar.update(value, payload);
     }
   }
 
   onEpochEnd(e: { epoch: number; meanLoss: number; elapsedSeconds: number }): void {
-    this.#stopBar();
+    if (!this.#wholeRun) this.#stopBar();
     if (this.#mode === "json") this.#io.stdout.write(`${JSON.stringify({ type: "epoch", epoch: e.epoch, mean_loss: finiteOrNull(e.meanLoss), elapsed_s: round(e.elapsedSeconds, 3) })}\n`);
     else if (this.#mode === "lines") {
       const l = this.#last;

@@ -64,6 +64,10 @@ describe("pretext pretrain", () => {
       for (const key of ["epoch", "samples_per_s", "elapsed_s", "collapse_std"]) expect(s[key], key).toBeTypeOf("number");
       expect(s.lr).toBeTypeOf("number");
     }
+    // The effective rank is measured at 10 points of the run, its first and last step among them.
+    const ranked = refSteps.filter((s) => s.effective_rank !== undefined);
+    expect(ranked.map((s) => s.step)).toEqual([0, 2, 4, 6, 8, 10, 12, 14, 15]);
+    for (const s of ranked) expect(s.effective_rank, `step ${s.step}`).toBeGreaterThan(1);
     expect(checkpoints(full).length).toBeGreaterThan(0);
     for (const f of ["encoder.safetensors", "encoder.onnx", "views.png"]) expect(existsSync(join(full, f)), f).toBe(true);
 
@@ -77,6 +81,7 @@ describe("pretext pretrain", () => {
       const [a, b] = [got[i] as StepLine, refSteps[i] as StepLine];
       expect(a.loss, `step ${i}`).toBeCloseTo(b.loss, 5);
       expect(a.collapse_std as number, `step ${i}`).toBeCloseTo(b.collapse_std as number, 5);
+      if (b.effective_rank !== undefined) expect(a.effective_rank as number, `step ${i}`).toBeCloseTo(b.effective_rank as number, 3);
     }
     const [wa, wb] = [(await readSafetensors(join(killed, "encoder.safetensors"))).tensors, (await readSafetensors(join(full, "encoder.safetensors"))).tensors];
     expect([...wa.keys()]).toEqual([...wb.keys()]);
@@ -138,13 +143,22 @@ describe("pretext pretrain", () => {
     expect(checkpoints(dir).length).toBeGreaterThan(0);
   }, 60_000);
 
-  it("--time-budget ends pretraining cleanly", async () => {
-    const r = await runCli(["pretrain", "--method", "rotation", "--data", "mnist", "--limit", "256", "--batch-size", "32", "--epochs", "100", "--time-budget", "4s", "--json", "--out", join(root, "budget")]);
+  it("--time-budget plans the steps from the measured step time and ends pretraining cleanly within it", async () => {
+    const dir = join(root, "budget");
+    const r = await runCli(["pretrain", "--method", "rotation", "--data", "mnist", "--limit", "256", "--batch-size", "32", "--epochs", "100", "--time-budget", "4s", "--json", "--out", dir]);
     expect(r.code, r.stderr).toBe(0);
-    const done = JSON.parse(r.stdout.trim().split("\n").pop() as string) as { type: string; stopped_by: string; elapsed_s: number };
-    expect(done).toMatchObject({ type: "done", stopped_by: "time-budget" });
-    expect(done.elapsed_s).toBeGreaterThanOrEqual(4);
-    expect(existsSync(join(root, "budget", "encoder.onnx"))).toBe(true);
+    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const plan = lines.find((l) => l.type === "plan");
+    expect(plan).toMatchObject({ type: "plan", from: "time-budget", epochs: 100, time_budget_s: 4, calibration_steps: 3, start_step: 0, restored: false });
+    const done = lines[lines.length - 1] as { type: string; stopped_by: string; elapsed_s: number; steps: number; planned_steps: number };
+    expect(done).toMatchObject({ type: "done", stopped_by: "time-budget", planned_from: "time-budget", planned_steps: plan?.total_steps });
+    expect(done.steps).toBeLessThanOrEqual(done.planned_steps);
+    // The planned steps fill the budget: neither far short of it nor far over.
+    expect(done.elapsed_s).toBeGreaterThan(2.5);
+    expect(done.elapsed_s).toBeLessThan(6);
+    const metrics = readFileSync(join(dir, "metrics.jsonl"), "utf8");
+    expect(metrics.startsWith('{"type":"plan"')).toBe(true);
+    expect(existsSync(join(dir, "encoder.onnx"))).toBe(true);
   }, 60_000);
 
   it("eval on data without a fixed split asks for --test-data", async () => {
