@@ -114,7 +114,8 @@ export const CLIENT_SCRIPT = String.raw`
         borderColor: "#9aa0aa", backgroundColor: "#9aa0aa", borderDash: [3, 3], borderWidth: 1, yAxisID: "y",
       });
     }
-    if (hasValues(c.rank)) datasets.push({ label: "effective rank", data: points(c.step, c.rank), borderColor: PALETTE[3], backgroundColor: PALETTE[3], yAxisID: "rank" });
+    // Measured at a few steps only: drawn with its points.
+    if (c.rank.length > 0) datasets.push({ label: "effective rank", data: points(c.rankStep, c.rank), borderColor: PALETTE[3], backgroundColor: PALETTE[3], pointRadius: 2.5, yAxisID: "rank" });
     return {
       type: "line",
       data: { datasets: datasets },

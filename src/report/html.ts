@@ -119,7 +119,7 @@ function retrievalBlock(page: ReportPage): string {
 export function renderReport(page: ReportPage): string {
   const c = page.charts;
   const hasTraining = c.training.loss.some((v) => v !== null) || c.training.lr.some((v) => v !== null);
-  const hasCollapse = c.collapse.std.some((v) => v !== null) || c.collapse.rank.some((v) => v !== null);
+  const hasCollapse = c.collapse.std.some((v) => v !== null) || c.collapse.rank.length > 0;
   const hasAccuracy = c.accuracy.series.length > 0;
   const mapTitle = c.map?.method === "pca" ? "Test embeddings (PCA)" : "Test embeddings (UMAP)";
   const cards = [

@@ -9,7 +9,9 @@ export interface ChartData {
   readonly collapse: {
     readonly step: number[];
     readonly std: (number | null)[];
-    readonly rank: (number | null)[];
+    /** The effective rank is measured at a few steps only: its own x values. */
+    readonly rankStep: number[];
+    readonly rank: number[];
     /**
      * 1/√D: the std of L2-normalized embeddings spread evenly over their D dimensions. D is that of
      * the vectors the diagnostic was computed on (often the projector's output, not the encoder's
@@ -125,16 +127,21 @@ export function chartData(run: RunData, map: ChartData["map"], options: ChartDat
     options.maxCurvePoints,
   );
   const coll = thin(
-    run.steps.filter((s) => s.values.collapse_std !== undefined || s.values.effective_rank !== undefined),
+    run.steps.filter((s) => s.values.collapse_std !== undefined),
     options.maxCurvePoints,
   );
-  const dim = coll.map((s) => s.values.collapse_dim).find((v) => v !== undefined && v > 0) ?? null;
+  const ranked = thin(
+    run.steps.filter((s) => s.values.effective_rank !== undefined),
+    options.maxCurvePoints,
+  );
+  const dim = [...coll, ...ranked].map((s) => s.values.collapse_dim).find((v) => v !== undefined && v > 0) ?? null;
   return {
     training: { step: train.map((s) => s.step), loss: series(train, "loss"), lr: series(train, "lr") },
     collapse: {
       step: coll.map((s) => s.step),
       std: series(coll, "collapse_std"),
-      rank: series(coll, "effective_rank"),
+      rankStep: ranked.map((s) => s.step),
+      rank: ranked.map((s) => s.values.effective_rank as number),
       healthyStd: dim === null ? null : 1 / Math.sqrt(dim),
       dim,
     },
@@ -178,7 +185,13 @@ export function summaryItems(run: RunData): SummaryItem[] {
   add("batch size", findConfig(run.config, ["batchSize", "batch_size"]));
   add("seed", findConfig(run.config, ["seed"]));
   const last = run.steps[run.steps.length - 1];
-  if (last !== undefined) add("steps", last.step + 1);
+  if (last !== undefined) {
+    // A time budget plans the steps from the measured step time: say how many it planned.
+    const plan = run.plan;
+    const budget = plan?.timeBudgetSeconds;
+    const planned = plan === undefined || plan === null ? "" : ` of ${plan.totalSteps} planned${plan.from === "time-budget" && budget != null ? ` from the ${formatDuration(budget)} budget` : ""}`;
+    add("steps", `${last.step + 1}${planned}`);
+  }
   const losses = run.steps.map((s) => s.values.loss).filter((v): v is number => v !== undefined);
   const lastLoss = losses[losses.length - 1];
   if (lastLoss !== undefined) add("final loss", lastLoss.toPrecision(4));

@@ -44,6 +44,14 @@ export interface EmbeddingSet {
   readonly images: { readonly data: Float32Array; readonly channels: number; readonly height: number; readonly width: number } | null;
 }
 
+/** The run's step plan (the `plan` line pretraining writes first): how many steps, and from what limit. */
+export interface PlanRecord {
+  readonly totalSteps: number;
+  /** "epochs", "max-steps" or "time-budget". */
+  readonly from: string;
+  readonly timeBudgetSeconds: number | null;
+}
+
 export type ConfigValue = null | boolean | number | string | ConfigValue[] | { [key: string]: ConfigValue };
 
 export interface RunData {
@@ -52,6 +60,8 @@ export interface RunData {
   readonly config: { [key: string]: ConfigValue };
   readonly steps: StepRecord[];
   readonly evals: EvalRecord[];
+  /** The last plan line (a resumed run may re-plan), or null for runs written before plans. */
+  readonly plan?: PlanRecord | null;
   readonly embeddings: EmbeddingSet | null;
   /** The bytes of `views.png`, or null. */
   readonly viewsPng: Uint8Array | null;
@@ -75,7 +85,8 @@ function parseLabelsPerClass(v: unknown): LabelsPerClass {
  * A malformed LAST line is tolerated with a warning, since a run killed mid-write leaves one;
  * a malformed line anywhere else means the file is damaged and throws, naming the line.
  */
-export function parseMetrics(text: string, source = "metrics.jsonl"): { steps: StepRecord[]; evals: EvalRecord[]; warnings: string[] } {
+export function parseMetrics(text: string, source = "metrics.jsonl"): { steps: StepRecord[]; evals: EvalRecord[]; plan: PlanRecord | null; warnings: string[] } {
+  let plan: PlanRecord | null = null;
   const steps: StepRecord[] = [];
   const evals: EvalRecord[] = [];
   const warnings: string[] = [];
@@ -105,6 +116,9 @@ export function parseMetrics(text: string, source = "metrics.jsonl"): { steps: S
         if (x !== null && k !== "step" && k !== "epoch") values[k] = x;
       }
       steps.push({ step, epoch: finite(obj.epoch), values });
+    } else if (obj.type === "plan") {
+      const totalSteps = finite(obj.total_steps);
+      if (totalSteps !== null) plan = { totalSteps, from: typeof obj.from === "string" ? obj.from : "epochs", timeBudgetSeconds: finite(obj.time_budget_s) };
     } else if (obj.type === "eval") {
       if (typeof obj.probe !== "string") throw new Error(`${source}:${i + 1}: an "eval" line needs a string "probe"`);
       evals.push({
@@ -119,7 +133,7 @@ export function parseMetrics(text: string, source = "metrics.jsonl"): { steps: S
     }
   }
   steps.sort((a, b) => a.step - b.step);
-  return { steps, evals, warnings };
+  return { steps, evals, plan, warnings };
 }
 
 async function readIfExists(path: string): Promise<Buffer | null> {
@@ -169,7 +183,7 @@ export async function readEmbeddings(path: string): Promise<EmbeddingSet> {
 export async function readRun(dir: string): Promise<RunData> {
   const metricsBytes = await readIfExists(join(dir, "metrics.jsonl"));
   if (metricsBytes === null) throw new Error(`${dir}: no metrics.jsonl; is this a run folder written by \`pretext pretrain\`?`);
-  const { steps, evals, warnings } = parseMetrics(metricsBytes.toString("utf8"), join(dir, "metrics.jsonl"));
+  const { steps, evals, plan, warnings } = parseMetrics(metricsBytes.toString("utf8"), join(dir, "metrics.jsonl"));
 
   const configBytes = await readIfExists(join(dir, "config.json"));
   let config: RunData["config"] = {};
@@ -186,5 +200,5 @@ export async function readRun(dir: string): Promise<RunData> {
   );
   const embeddings = hasEmbeddings ? await readEmbeddings(embPath) : null;
   const views = await readIfExists(join(dir, "views.png"));
-  return { dir, config, steps, evals, embeddings, viewsPng: views === null ? null : new Uint8Array(views), warnings };
+  return { dir, config, steps, evals, plan, embeddings, viewsPng: views === null ? null : new Uint8Array(views), warnings };
 }

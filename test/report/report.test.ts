@@ -8,7 +8,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Rng } from "../../src/random/rng.js";
 import { embeddingMap, nearestNeighbours, parseMetrics, pickQueries, writeReport } from "../../src/report/index.js";
-import { findConfig } from "../../src/report/model.js";
+import { chartData, findConfig, summaryItems } from "../../src/report/model.js";
 import type { EmbeddingSet } from "../../src/report/index.js";
 import { encodeSafetensors } from "../../src/train/safetensors.js";
 
@@ -121,6 +121,21 @@ describe("report data", () => {
     expect(evals[0]).toMatchObject({ probe: "linear", labelsPerClass: null, accuracy: 0.5, encoder: "method" });
     expect(warnings).toHaveLength(1);
     expect(() => parseMetrics(`{"type":"st\n${good}`, "m.jsonl")).toThrow(/m\.jsonl:1: not valid JSON/);
+  });
+
+  it("draws an effective rank measured at a few steps, and says how many steps a time budget planned", () => {
+    const lines = [JSON.stringify({ type: "plan", total_steps: 40, from: "time-budget", time_budget_s: 60 })];
+    for (let step = 0; step < 38; step++) {
+      lines.push(JSON.stringify({ type: "step", step, loss: 1, collapse_std: 0.05, collapse_dim: 128, ...(step % 13 === 0 ? { effective_rank: 2 + step / 10 } : {}) }));
+    }
+    const { steps, evals, plan } = parseMetrics(lines.join("\n"));
+    expect(plan).toEqual({ totalSteps: 40, from: "time-budget", timeBudgetSeconds: 60 });
+    const run = { dir: "r", config: {}, steps, evals, plan, embeddings: null, viewsPng: null, warnings: [] };
+    const charts = chartData(run, null);
+    expect(charts.collapse.step).toHaveLength(38);
+    expect(charts.collapse.rankStep).toEqual([0, 13, 26]);
+    expect(charts.collapse.rank).toEqual([2, 3.3, 4.6]);
+    expect(summaryItems(run).find((i) => i.label === "steps")?.value).toBe("38 of 40 planned from the 1 min 0 s budget");
   });
 
   it("reads the headline settings from a config with sections (the CLI's { pretrain, method, eval })", () => {
