@@ -59,7 +59,7 @@ export interface Row {
 }
 
 const PROTOCOL = { perClass: [10], draws: 5, seed: 0 } as const;
-const EPOCHS = 1000; // "epochs large": the budget stops every run; schedules see a long horizon
+const EPOCHS = 1000; // "epochs large": the budget plans every run's steps (timed before training) and ends it
 
 export async function methodsTable(options: MethodsTableOptions): Promise<Row[]> {
   const { budgetSeconds, batchSize = 256, supervisedDraws = 3, seed = 0, onRow = () => {} } = options;
@@ -123,7 +123,9 @@ export async function methodsTable(options: MethodsTableOptions): Promise<Row[]>
         ],
       });
       await step.release();
-      console.error(`[${name}] ${fit.steps} steps in ${fit.elapsedSeconds.toFixed(1)}s (${fit.stoppedBy}); evaluating…`);
+      const plan = fit.plan;
+      const timed = plan.secondsPerStep === null ? "" : `, ${plan.secondsPerStep.toFixed(2)} s a step`;
+      console.error(`[${name}] ${fit.steps} of ${plan.totalSteps} planned steps (${plan.from}${timed}) in ${fit.elapsedSeconds.toFixed(1)}s (${fit.stoppedBy}); evaluating…`);
       const result = await evaluateEncoder(encoder, data, PROTOCOL);
       const tail = losses.slice(-20);
       add({

@@ -2,8 +2,9 @@ import type { AugmentationPreset } from "../data/augment/index.js";
 import { byolLoss } from "../losses/byol.js";
 import type { MlpBlockSpec } from "../nn/index.js";
 import { type LearningRate, adam, cosineMomentum } from "../optim/index.js";
+import type { PlannedRateOptions } from "../optim/schedule.js";
 import { collapseMetrics } from "./collapse.js";
-import { EncoderWithHead, type PresetName, type TwoViews, cloneModule, forwardBoth, head, predictBoth, twoViewInputs } from "./heads.js";
+import { EncoderWithHead, type PresetName, type TwoViews, cloneModule, forwardBoth, head, predictBoth, scheduledRate, twoViewInputs } from "./heads.js";
 import type { Method, MethodPlan, MethodSetup } from "./method.js";
 
 export interface ByolOptions {
@@ -22,6 +23,9 @@ export interface ByolOptions {
    * 1.5e-6, warmup and cosine decay.
    */
   readonly learningRate: LearningRate;
+  /** How a numeric `learningRate` runs over the planned steps (BYOL: 10 warmup epochs of 1000, then cosine). */
+  readonly learningRateSchedule: PlannedRateOptions["schedule"];
+  readonly warmupFraction: number;
   /** BYOL's asymmetric views (blur 1.0/0.1, solarization 0/0.2). */
   readonly augmentation: PresetName | AugmentationPreset;
 }
@@ -31,6 +35,8 @@ export const byolDefaults: ByolOptions = {
   projector: [{ out: 256, norm: "batch", act: "relu" }, { out: 64 }],
   predictor: [{ out: 256, norm: "batch", act: "relu" }, { out: 64 }],
   learningRate: 1e-3,
+  learningRateSchedule: "constant",
+  warmupFraction: 0.01,
   augmentation: "byol",
 };
 
@@ -42,6 +48,7 @@ export function planByol(setup: MethodSetup, options: ByolOptions): MethodPlan<T
   const online = new EncoderWithHead(setup.encoder, head(setup.encoder.outputDim, options.projector, setup.rng));
   const predictor = head(online.projector.outFeatures, options.predictor, setup.rng);
   const target = cloneModule(online);
+  const lr = scheduledRate(options, setup.totalSteps);
   return {
     modules: { encoder: online.encoder, projector: online.projector, predictor },
     targets: {
@@ -54,8 +61,8 @@ export function planByol(setup: MethodSetup, options: ByolOptions): MethodPlan<T
       const t = forwardBoth(ctx, target, view0, view1); // the EMA network: no gradient reaches it
       return { loss: byolLoss(p0, p1, t.z0, t.z1), metrics: collapseMetrics(h, p0) };
     },
-    optimizer: adam({ lr: options.learningRate }),
-    learningRate: options.learningRate,
+    optimizer: adam({ lr }),
+    learningRate: lr,
   };
 }
 

@@ -3,6 +3,8 @@ import { type AugmentationPreset, type MultiViewAugmentation, byolPreset, mocoV2
 import type { Tensor } from "../graph/index.js";
 import { AbstractModule, type ForwardContext, Mlp, type MlpBlockSpec, Parameter, StateBuffer } from "../nn/index.js";
 import { concat, split } from "../ops/index.js";
+import type { LearningRate } from "../optim/optimizer.js";
+import { type PlannedRateOptions, plannedRate } from "../optim/schedule.js";
 import type { Rng } from "../random/rng.js";
 import { type HostTensor, hostTensor } from "../runtime/index.js";
 import type { BatchSpec } from "../train/train-step.js";
@@ -99,4 +101,16 @@ export function forwardBoth(ctx: ForwardContext, net: EncoderWithHead, view0: Te
 export function predictBoth(ctx: ForwardContext, predictor: Mlp, z0: Tensor, z1: Tensor): [Tensor, Tensor] {
   const n = z0.shape[0] as number;
   return split(predictor.call(ctx, concat([z0, z1], 0)), [n, n], 0) as [Tensor, Tensor];
+}
+
+/**
+ * A method's learning rate over its planned steps: a numeric `learningRate` through
+ * `plannedRate` (constant, or warmup + cosine over `totalSteps`); a schedule given in code as is.
+ */
+export function scheduledRate(
+  options: { readonly learningRate: LearningRate; readonly learningRateSchedule: PlannedRateOptions["schedule"]; readonly warmupFraction: number },
+  totalSteps: number,
+): LearningRate {
+  const { learningRate, learningRateSchedule, warmupFraction } = options;
+  return typeof learningRate === "number" ? plannedRate(learningRate, totalSteps, { schedule: learningRateSchedule, warmupFraction }) : learningRate;
 }

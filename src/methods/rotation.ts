@@ -5,7 +5,9 @@ import { cast, crossEntropyWithLogits, greaterEqual, max, mean, mul, oneHot, sum
 import { adam } from "../optim/index.js";
 import type { Rng } from "../random/rng.js";
 import { hostTensor } from "../runtime/index.js";
+import type { PlannedRateOptions } from "../optim/schedule.js";
 import { collapseStd } from "./collapse.js";
+import { scheduledRate } from "./heads.js";
 import type { Method, MethodPlan } from "./method.js";
 
 /**
@@ -58,6 +60,9 @@ export interface RotationOptions {
   /** Hidden width of the classifier head (one BN-ReLU layer), 0 for a linear head. */
   readonly headHidden: number;
   readonly learningRate: number;
+  /** How `learningRate` runs over the planned steps. */
+  readonly learningRateSchedule: PlannedRateOptions["schedule"];
+  readonly warmupFraction: number;
 }
 
 /**
@@ -70,7 +75,7 @@ export const rotation: Method<RotationOptions> = {
   family: "pretext-task",
   description: "classify the rotation (0/90/180/270°) of each image, one random rotation per image",
   paper: "Gidaris et al. 2018, Unsupervised Representation Learning by Predicting Image Rotations",
-  defaults: { allRotations: false, headHidden: 128, learningRate: 1e-3 },
+  defaults: { allRotations: false, headHidden: 128, learningRate: 1e-3, learningRateSchedule: "constant", warmupFraction: 0 },
   plan: (setup, options): MethodPlan<"images" | "labels"> => {
     const { encoder, sampleShape, batchSize } = setup;
     const [c, h, w] = sampleShape;
@@ -78,6 +83,7 @@ export const rotation: Method<RotationOptions> = {
     const specs: MlpBlockSpec[] = options.headHidden > 0 ? [{ out: options.headHidden, norm: "batch", act: "relu" }, { out: 4 }] : [{ out: 4 }];
     const head = new Mlp(encoder.outputDim, specs, setup.rng);
     const rows = options.allRotations ? 4 * batchSize : batchSize;
+    const lr = scheduledRate(options, setup.totalSteps);
     const shape = [rows, c, h, w];
     return {
       modules: { encoder, head },
@@ -108,8 +114,8 @@ export const rotation: Method<RotationOptions> = {
         const logits = head.call(ctx, z); // [R, 4]
         return { loss: crossEntropyWithLogits(logits, labels), metrics: { collapse_std: collapseStd(z), accuracy: argMaxAccuracy(logits, labels) } };
       },
-      optimizer: adam({ lr: options.learningRate }),
-      learningRate: options.learningRate,
+      optimizer: adam({ lr }),
+      learningRate: lr,
     };
   },
 };

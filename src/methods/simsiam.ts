@@ -2,8 +2,9 @@ import type { AugmentationPreset } from "../data/augment/index.js";
 import { negativeCosineLoss } from "../losses/negative-cosine.js";
 import type { MlpBlockSpec } from "../nn/index.js";
 import { type LearningRate, adam } from "../optim/index.js";
+import type { PlannedRateOptions } from "../optim/schedule.js";
 import { collapseMetrics } from "./collapse.js";
-import { EncoderWithHead, type PresetName, type TwoViews, forwardBoth, head, predictBoth, twoViewInputs } from "./heads.js";
+import { EncoderWithHead, type PresetName, type TwoViews, forwardBoth, head, predictBoth, scheduledRate, twoViewInputs } from "./heads.js";
 import type { Method, MethodPlan, MethodSetup } from "./method.js";
 
 export interface SimsiamOptions {
@@ -20,6 +21,9 @@ export interface SimsiamOptions {
    * 1e-4, cosine decay (the predictor's lr fixed).
    */
   readonly learningRate: LearningRate;
+  /** How a numeric `learningRate` runs over the planned steps (SimSiam: cosine decay, no warmup at batch 512). */
+  readonly learningRateSchedule: PlannedRateOptions["schedule"];
+  readonly warmupFraction: number;
   /** SimSiam uses BYOL's first view for both views; on MNIST, the SimCLR pipeline's crop and jitter. */
   readonly augmentation: PresetName | AugmentationPreset;
 }
@@ -32,6 +36,8 @@ export const simsiamDefaults: SimsiamOptions = {
   ],
   predictor: [{ out: 16, norm: "batch", act: "relu" }, { out: 64 }],
   learningRate: 1e-3,
+  learningRateSchedule: "constant",
+  warmupFraction: 0,
   augmentation: "simclr",
 };
 
@@ -42,6 +48,7 @@ export const simsiamDefaults: SimsiamOptions = {
 export function planSimsiam(setup: MethodSetup, options: SimsiamOptions): MethodPlan<TwoViews> {
   const net = new EncoderWithHead(setup.encoder, head(setup.encoder.outputDim, options.projector, setup.rng));
   const predictor = head(net.projector.outFeatures, options.predictor, setup.rng);
+  const lr = scheduledRate(options, setup.totalSteps);
   return {
     modules: { encoder: net.encoder, projector: net.projector, predictor },
     ...twoViewInputs(setup, options.augmentation),
@@ -50,8 +57,8 @@ export function planSimsiam(setup: MethodSetup, options: SimsiamOptions): Method
       const [p0, p1] = predictBoth(ctx, predictor, z0, z1); // [N, P] each
       return { loss: negativeCosineLoss(p0, p1, z0, z1), metrics: collapseMetrics(h, z0) };
     },
-    optimizer: adam({ lr: options.learningRate }),
-    learningRate: options.learningRate,
+    optimizer: adam({ lr }),
+    learningRate: lr,
   };
 }
 

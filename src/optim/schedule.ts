@@ -35,3 +35,22 @@ export function warmupCosine({ baseLr, warmupSteps, totalSteps, finalLr = 0 }: W
     return finalLr + ((baseLr - finalLr) * (1 + Math.cos(Math.PI * progress))) / 2;
   };
 }
+
+/** How a method's learning rate runs over its planned steps. */
+export interface PlannedRateOptions {
+  /** "constant", or "warmup-cosine": linear warmup over `warmupFraction` of the steps, then cosine decay to 0. */
+  readonly schedule: "constant" | "warmup-cosine";
+  /** The papers give warmup in epochs (BYOL 10 of 1000, SimCLR 10 of 100); here a fraction of the planned steps. */
+  readonly warmupFraction: number;
+}
+
+/**
+ * A peak rate made into a schedule over `totalSteps` planned steps (`warmupCosine` with its
+ * warmup rounded from a fraction, at most `totalSteps − 1`); "constant" returns the rate as it is.
+ */
+export function plannedRate(baseLr: number, totalSteps: number, { schedule, warmupFraction }: PlannedRateOptions): number | Schedule {
+  if (schedule === "constant") return baseLr;
+  if (!(warmupFraction >= 0 && warmupFraction < 1)) throw new Error(`plannedRate: warmupFraction must be in [0, 1), got ${warmupFraction}`);
+  const total = Math.max(1, Math.round(totalSteps));
+  return warmupCosine({ baseLr, warmupSteps: Math.min(total - 1, Math.round(warmupFraction * total)), totalSteps: total });
+}

@@ -12,6 +12,7 @@ import {
   segments,
   warmupCosine,
 } from "../../src/optim/index.js";
+import { plannedRate } from "../../src/optim/schedule.js";
 import { type HostTensor, Program, float64, toNumbers } from "../../src/runtime/index.js";
 
 const layout = flatLayout(
@@ -93,6 +94,17 @@ describe("schedules", () => {
     expect(floored(50)).toBeCloseTo(0.55, 15);
     expect(floored(100)).toBeCloseTo(0.1, 15);
     expect(() => warmupCosine({ baseLr: 1, warmupSteps: 10, totalSteps: 10 })).toThrow();
+  });
+
+  it("plannedRate: a constant, or warmup over a fraction of the planned steps then cosine to 0", () => {
+    expect(plannedRate(0.1, 50, { schedule: "constant", warmupFraction: 0.1 })).toBe(0.1);
+    const lr = plannedRate(0.1, 50, { schedule: "warmup-cosine", warmupFraction: 0.1 });
+    if (typeof lr === "number") throw new Error("expected a schedule");
+    expect([lr(0), lr(5), lr(50)]).toEqual([0, 0.1, 0]);
+    expect(lr(2.5 + 25)).toBeCloseTo(0.05, 12);
+    // One planned step: no warmup, the rate itself.
+    const one = plannedRate(0.1, 1, { schedule: "warmup-cosine", warmupFraction: 0.5 });
+    expect(typeof one === "number" ? one : one(0)).toBe(0.1);
   });
 
   it("constant", () => {
