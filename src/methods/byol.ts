@@ -23,10 +23,21 @@ export interface ByolOptions {
    * 1.5e-6, warmup and cosine decay.
    */
   readonly learningRate: LearningRate;
-  /** How a numeric `learningRate` runs over the planned steps (BYOL: 10 warmup epochs of 1000, then cosine). */
+  /**
+   * How a numeric `learningRate` runs over the planned steps. BYOL warms up for 10 of 1000 epochs,
+   * then decays by a cosine; here "constant": at the ~50 steps a 60 s budget gives on 2 cores, warmup
+   * + cosine probed lower (10 labels/class: 74.2 vs 77.8, one seed, simclr views).
+   */
   readonly learningRateSchedule: PlannedRateOptions["schedule"];
   readonly warmupFraction: number;
-  /** BYOL's asymmetric views (blur 1.0/0.1, solarization 0/0.2). */
+  /**
+   * The two views. BYOL's own are asymmetric ("byol": blur 1.0/0.1, solarization 0/0.2), but on
+   * MNIST solarization at 0.5 erases a white digit's strokes (only anti-aliased edges remain) and
+   * a σ ≤ 2 px blur on every first view smears a 28 px digit; the SimCLR MNIST pipeline (crop,
+   * intensity jitter, noise), which SimSiam uses too, is the default. Measured over 50 steps of
+   * batch 256 with the SmallCnn (linear probe, 10 labels/class; kNN): "byol" 73.2%, 76.5% vs
+   * "simclr" 77.8%, 85.1% (seed 0) and 74.1%, 83.6% (seed 1); the random encoder 75.9%, 90.2%.
+   */
   readonly augmentation: PresetName | AugmentationPreset;
 }
 
@@ -37,7 +48,7 @@ export const byolDefaults: ByolOptions = {
   learningRate: 1e-3,
   learningRateSchedule: "constant",
   warmupFraction: 0.01,
-  augmentation: "byol",
+  augmentation: "simclr",
 };
 
 /**

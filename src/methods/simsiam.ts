@@ -17,11 +17,15 @@ export interface SimsiamOptions {
   /** The bottleneck predictor: 2048 → 512-BN-ReLU → 2048 (ratio 4); here 64 → 16-BN-ReLU → 64. */
   readonly predictor: readonly MlpBlockSpec[];
   /**
-   * Adam's learning rate (1e-3, constant). SimSiam uses SGD lr 0.05 × batch/256, weight decay
+   * Adam's peak learning rate (1e-3). SimSiam uses SGD lr 0.05 × batch/256, weight decay
    * 1e-4, cosine decay (the predictor's lr fixed).
    */
   readonly learningRate: LearningRate;
-  /** How a numeric `learningRate` runs over the planned steps (SimSiam: cosine decay, no warmup at batch 512). */
+  /**
+   * How a numeric `learningRate` runs over the planned steps: SimSiam decays it by a cosine, with
+   * no warmup at batch 512 (Chen & He 2021, §4). Measured over 50 steps of batch 256 with the
+   * SmallCnn (linear probe, 10 labels/class): constant 71.6%, cosine 74.7% and 74.0% (two seeds).
+   */
   readonly learningRateSchedule: PlannedRateOptions["schedule"];
   readonly warmupFraction: number;
   /** SimSiam uses BYOL's first view for both views; on MNIST, the SimCLR pipeline's crop and jitter. */
@@ -36,7 +40,7 @@ export const simsiamDefaults: SimsiamOptions = {
   ],
   predictor: [{ out: 16, norm: "batch", act: "relu" }, { out: 64 }],
   learningRate: 1e-3,
-  learningRateSchedule: "constant",
+  learningRateSchedule: "warmup-cosine",
   warmupFraction: 0,
   augmentation: "simclr",
 };
