@@ -1,3 +1,4 @@
+import { augmentBatch, simclrMnistPipeline } from "../data/augment/index.js";
 import type { Batch } from "../data/loader.js";
 import { ShapeError, type Tensor, formatShape } from "../graph/index.js";
 import { Mlp, type MlpBlockSpec } from "../nn/index.js";
@@ -59,7 +60,18 @@ export interface RotationOptions {
   readonly allRotations: boolean;
   /** Hidden width of the classifier head (one BN-ReLU layer), 0 for a linear head. */
   readonly headHidden: number;
+  /** Hidden BN-ReLU layers of width `headHidden` in the classifier head. */
+  readonly headLayers: number;
   readonly learningRate: number;
+  /**
+   * Augmentation of each image before it is turned: "none", or the SimCLR MNIST pipeline (crop,
+   * intensity jitter, noise). On clean digits the rotation is read off low-level cues within ~50
+   * steps (loss 0.1) and the encoder specializes in them; augmented, the task stays open (loss
+   * 0.75) and needs the digit's shape. Measured with the SmallCnn, batch 256, 75 steps (linear
+   * probe 10 labels/class, kNN): "none" 73.2%, 84.3%; "simclr" 82.4%, 91.2%; random encoder
+   * 75.9%, 90.2%. (A 512-wide head and cosine decay did not help: 78.1% and 81.1%.)
+   */
+  readonly augmentation: "none" | "simclr";
   /** How `learningRate` runs over the planned steps. */
   readonly learningRateSchedule: PlannedRateOptions["schedule"];
   readonly warmupFraction: number;
@@ -73,17 +85,19 @@ export interface RotationOptions {
 export const rotation: Method<RotationOptions> = {
   name: "rotation",
   family: "pretext-task",
-  description: "classify the rotation (0/90/180/270°) of each image, one random rotation per image",
+  description: "classify the rotation (0/90/180/270°) of each augmented image, one random rotation per image",
   paper: "Gidaris et al. 2018, Unsupervised Representation Learning by Predicting Image Rotations",
-  defaults: { allRotations: false, headHidden: 128, learningRate: 1e-3, learningRateSchedule: "constant", warmupFraction: 0 },
+  defaults: { allRotations: false, headHidden: 128, headLayers: 1, augmentation: "simclr", learningRate: 1e-3, learningRateSchedule: "constant", warmupFraction: 0 },
   plan: (setup, options): MethodPlan<"images" | "labels"> => {
     const { encoder, sampleShape, batchSize } = setup;
     const [c, h, w] = sampleShape;
     if (h !== w) throw new ShapeError("rotation", `needs square images, got ${formatShape(sampleShape)}`);
-    const specs: MlpBlockSpec[] = options.headHidden > 0 ? [{ out: options.headHidden, norm: "batch", act: "relu" }, { out: 4 }] : [{ out: 4 }];
+    const hidden: MlpBlockSpec[] = options.headHidden > 0 ? Array.from({ length: options.headLayers }, () => ({ out: options.headHidden, norm: "batch", act: "relu" })) : [];
+    const specs: MlpBlockSpec[] = [...hidden, { out: 4 }];
     const head = new Mlp(encoder.outputDim, specs, setup.rng);
     const rows = options.allRotations ? 4 * batchSize : batchSize;
     const lr = scheduledRate(options, setup.totalSteps);
+    const augment = options.augmentation === "simclr" ? augmentBatch(simclrMnistPipeline()) : null;
     const shape = [rows, c, h, w];
     return {
       modules: { encoder, head },
@@ -91,13 +105,14 @@ export const rotation: Method<RotationOptions> = {
       views: (batch: Batch, rng: Rng) => {
         const turns = new Int32Array(rows);
         const sample = c * h * w;
-        let source = batch.images;
+        let source = augment === null ? batch.images : augment(batch, rng.split()).images;
         if (options.allRotations) {
+          const images = source;
           // rows 4i..4i+3 are image i turned 0, 1, 2, 3 times
           source = new Float32Array(rows * sample);
           for (let i = 0; i < batchSize; i++) {
             for (let k = 0; k < 4; k++) {
-              source.set(batch.images.subarray(i * sample, (i + 1) * sample), (4 * i + k) * sample);
+              source.set(images.subarray(i * sample, (i + 1) * sample), (4 * i + k) * sample);
               turns[4 * i + k] = k;
             }
           }

@@ -38,11 +38,21 @@ describe("rotateImages", () => {
 describe("rotation views", () => {
   it("label k is the image turned k times, all four per image when allRotations", () => {
     const setup = { encoder: new NarrowCnn(new Rng(0)), sampleShape: [1, 3, 3] as const, batchSize: 1, totalSteps: 1, rng: new Rng(0) };
-    const plan = rotation.plan(setup, { ...rotation.defaults, allRotations: true });
+    const plan = rotation.plan(setup, { ...rotation.defaults, allRotations: true, augmentation: "none" });
     const views = plan.views({ images: image, shape: [1, 1, 3, 3], labels: null, indices: Int32Array.of(0), epoch: 0, batchIndex: 0 }, new Rng(0));
     expect(views.labels?.data).toEqual(BigInt64Array.of(0n, 1n, 2n, 3n));
     const rotated = views.images?.data as Float32Array;
     for (let k = 0; k < 4; k++) expect(rotated.subarray(9 * k, 9 * k + 9)).toEqual(rotateImages(image, [1, 1, 3, 3], [k]));
+  });
+
+  it("augments each image first, then turns it: the four rows are one augmented image turned 0-3 times", () => {
+    const setup = { encoder: new NarrowCnn(new Rng(0)), sampleShape: [1, 3, 3] as const, batchSize: 1, totalSteps: 1, rng: new Rng(0) };
+    const plan = rotation.plan(setup, { ...rotation.defaults, allRotations: true, augmentation: "simclr" });
+    const views = plan.views({ images: image, shape: [1, 1, 3, 3], labels: null, indices: Int32Array.of(0), epoch: 0, batchIndex: 0 }, new Rng(0));
+    const rotated = views.images?.data as Float32Array;
+    const augmented = rotated.slice(0, 9);
+    expect(augmented).not.toEqual(image);
+    for (let k = 1; k < 4; k++) expect(rotated.subarray(9 * k, 9 * k + 9)).toEqual(rotateImages(augmented, [1, 1, 3, 3], [k]));
   });
 });
 
@@ -57,7 +67,8 @@ describe("argMaxAccuracy", () => {
 describe("rotation on MNIST", () => {
   it("loss falls, no collapse, and the 10-label probe beats a random encoder", async () => {
     const run = await shortRun(rotation, { steps: 100 });
-    expect(meanOf(run.losses.slice(-10))).toBeLessThan(0.3 * meanOf(run.losses.slice(0, 5)));
+    // Augmented digits keep the task open: the loss falls from ln 4 to ~0.75 (to ~0.1 on clean digits).
+    expect(meanOf(run.losses.slice(-10))).toBeLessThan(0.7 * meanOf(run.losses.slice(0, 5)));
     expect(run.collapse.at(-1) as number).toBeGreaterThan(0.5 * (run.collapse[0] as number));
     expect(run.trained.linear).toBeGreaterThan(run.random.linear);
   }, 60_000);
