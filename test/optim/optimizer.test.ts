@@ -154,6 +154,40 @@ describe("optimizers: 3 traced steps on ORT equal PyTorch's update equations (fl
     );
   });
 
+  it("adam, β1 = 0 (no momentum) and a small β2", async () => {
+    await compare(adam({ lr: 0.05, betas: [0, 0.5] }), refAdam({ lrAt: () => 0.05, betas: [0, 0.5], eps: 1e-8, weightDecay: 0, decoupled: false }), 3);
+  });
+  it("adam's state holds PyTorch's moments without their (1 − β) factors", async () => {
+    const [beta1, beta2] = [0.8, 0.9];
+    const optimizer = adam({ betas: [beta1, beta2] });
+    const graph = new Graph();
+    const params = graph.input("params", [layout.size], "float64");
+    const grads = graph.input("grads", [layout.size], "float64");
+    const traced = traceUpdate(optimizer, layout, { params, grads });
+    const inputs = [params, grads, ...Object.values(traced.stateInputs), ...Object.values(traced.scalarInputs)];
+    const program = await Program.compile(graph, { inputs, outputs: { m: traced.state.gradSum as Tensor, v: traced.state.squaredGradSum as Tensor } });
+    const { params0, grads: [g1, g2] } = flatInputs(9) as { params0: Float64Array; grads: [Float64Array, Float64Array] };
+    let state = { m: new Float64Array(layout.size), v: new Float64Array(layout.size) };
+    for (const [step, g] of [g1, g2].entries()) {
+      const scalars = optimizer.scalars(step);
+      const out = await program.run({
+        params: float64([layout.size], params0),
+        grads: float64([layout.size], g),
+        "opt.state.gradSum": float64([layout.size], state.m),
+        "opt.state.squaredGradSum": float64([layout.size], state.v),
+        ...Object.fromEntries(Object.entries(scalars).map(([k, v]) => [`opt.scalar.${k}`, float64([], [v])])),
+      });
+      state = { m: Float64Array.from(toNumbers(out.m as HostTensor)), v: Float64Array.from(toNumbers(out.v as HostTensor)) };
+    }
+    await program.release();
+    // PyTorch's exp_avg = (1−β1)(β1·g1 + g2) and exp_avg_sq = (1−β2)(β2·g1² + g2²) after two steps.
+    for (let k = 0; k < layout.size; k++) {
+      const [a, b] = [g1[k] as number, g2[k] as number];
+      expect(state.m[k]).toBeCloseTo(beta1 * a + b, 12);
+      expect(state.v[k]).toBeCloseTo(beta2 * a * a + b * b, 12);
+    }
+  });
+
   it("lars, momentum, decay only on weights", async () => {
     await compare(
       lars({ lr: 0.5, weightDecay: 1e-2 }),
@@ -236,8 +270,8 @@ describe("clipByGlobalNorm and chain", () => {
 
   it("namespaces state and scalars by position", () => {
     const opt = chain(clipByGlobalNorm(1), adamw({ lr: 0.1 }));
-    expect(Object.keys(opt.init(layout)).sort()).toEqual(["1.m", "1.v"]);
-    expect(Object.keys(opt.scalars(0)).sort()).toEqual(["1.bc2Sqrt", "1.lr", "1.stepSize"]);
+    expect(Object.keys(opt.init(layout)).sort()).toEqual(["1.gradSum", "1.squaredGradSum"]);
+    expect(Object.keys(opt.scalars(0)).sort()).toEqual(["1.eps", "1.lr", "1.negStepSize"]);
   });
 
   it("chain of one equals its member, under prefixed names", async () => {
