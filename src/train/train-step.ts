@@ -156,8 +156,10 @@ export class TrainStep<B extends string> {
 
     const graph = new Graph();
     const paramsIn = graph.input("params", [layout.size]);
+    const paramViews = viewInputs(graph, "params", layout);
     const stateIn = stateLayout ? graph.input("state", [stateLayout.size]) : null;
     const targetIn = targetPlans.map((t) => graph.input(`target.${t.name}`, [t.layout.size]));
+    const targetViews = targetPlans.map((t) => viewInputs(graph, `target.${t.name}`, t.layout));
     const momentumIn = targetPlans.map((t) => graph.input(`target.${t.name}.momentum`, []));
     const extraIn: Record<string, Tensor> = {};
     for (const [k, spec] of Object.entries(options.extraState ?? {})) extraIn[k] = graph.input(`extra.${k}`, spec.shape);
@@ -168,10 +170,10 @@ export class TrainStep<B extends string> {
 
     const bindings = new Map<Parameter | StateBuffer, Tensor>();
     const bindAll = (leaves: Iterable<Parameter | StateBuffer>, pieces: readonly Tensor[]) => [...leaves].forEach((p, i) => bindings.set(p, pieces[i] as Tensor));
-    bindAll(parameters.values(), segmentList(paramsIn, layout));
+    bindAll(parameters.values(), paramViews);
     const statePieces = stateIn && stateLayout ? segmentList(stateIn, stateLayout) : [];
     bindAll(buffers.values(), statePieces);
-    targetPlans.forEach((t, i) => bindAll((targetParams.get(t.name) as Map<string, Parameter>).values(), segmentList(targetIn[i] as Tensor, t.layout)));
+    targetPlans.forEach((t, i) => bindAll((targetParams.get(t.name) as Map<string, Parameter>).values(), targetViews[i] as Tensor[]));
     const noiseShapes: Shape[] = [];
     const ctx = new BoundContext(true, bindings, (shape) => {
       noiseShapes.push(shape);
@@ -180,8 +182,8 @@ export class TrainStep<B extends string> {
 
     const { loss, metrics = {}, nextState = {} } = options.loss(ctx, batchIn, extraIn);
     if (loss.size !== 1) throw new ShapeError("TrainStep", `the loss must be a scalar, got ${formatShape(loss.shape)}`);
-    const [grads] = grad(loss, [paramsIn]);
-    const update = traceUpdate(options.optimizer, layout, { params: paramsIn, grads: grads as Tensor });
+    const grads = concat(grad(loss, paramViews).map((g) => reshape(g, [-1])));
+    const update = traceUpdate(options.optimizer, layout, { params: paramsIn, grads });
 
     const outputs: Record<string, Tensor> = { params: update.params, loss: reshape(loss, []) };
     for (const [k, t] of Object.entries(update.state)) outputs[`opt.state.${k}`] = t;
@@ -203,8 +205,10 @@ export class TrainStep<B extends string> {
 
     const inputs = [
       paramsIn,
+      ...paramViews,
       ...(stateIn ? [stateIn] : []),
       ...targetIn,
+      ...targetViews.flat(),
       ...momentumIn,
       ...Object.values(extraIn),
       ...Object.values<Tensor>(update.stateInputs),
@@ -221,9 +225,11 @@ export class TrainStep<B extends string> {
     const flat = (data: Float32Array) => hostTensor("float32", [data.length], data);
     const scalar = (v: number) => hostTensor("float32", [], Float32Array.of(v));
     const feeds: Record<string, HostTensor> = { params: flat(this.params) };
+    feedViews(feeds, "params", this.layout, this.params);
     if (this.stateLayout) feeds.state = flat(this.state);
     for (const t of this.targetPlans) {
       feeds[`target.${t.name}`] = flat(this.targets[t.name] as Float32Array);
+      feedViews(feeds, `target.${t.name}`, t.layout, this.targets[t.name] as Float32Array);
       feeds[`target.${t.name}.momentum`] = scalar(learningRateAt(t.network.momentum, this.stepCount));
     }
     for (const [k, v] of Object.entries(this.extraState)) {
@@ -314,6 +320,21 @@ function planTarget(
   }
   const layout = flatLayout(new Map([...params].map(([k, p]) => [k, { shape: p.shape, decay: false }])));
   return { name, network, layout, ranges };
+}
+
+/**
+ * One graph input per segment of a flat vector, named `flat[segment]`, that the host feeds as a
+ * view into the flat vector (no copy; `feedViews`). The forward pass reads parameters from these
+ * rather than from a Split of the flat input, which ORT runs as a copy of the whole vector
+ * (0.35–0.4 ms per step for the 0.94M parameters of the MLP autoencoder); the flat input stays
+ * for the optimizer's elementwise update.
+ */
+function viewInputs(graph: Graph, flat: string, layout: FlatLayout): Tensor[] {
+  return layout.segments.map((s) => graph.input(`${flat}[${s.name}]`, s.shape));
+}
+
+function feedViews(feeds: Record<string, HostTensor>, flat: string, layout: FlatLayout, data: Float32Array): void {
+  for (const s of layout.segments) feeds[`${flat}[${s.name}]`] = hostTensor("float32", s.shape, data.subarray(s.offset, s.offset + s.size));
 }
 
 function concatArrays(parts: readonly Float32Array[]): Float32Array {
