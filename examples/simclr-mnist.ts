@@ -1,75 +1,92 @@
 /**
- * SimCLR on the bundled MNIST, the loop in view: 9,000 unlabeled digits pretrain the small CNN
- * under a wall-time budget, then the frozen encoder is probed on the fixed stratified 1,000 test
- * digits: a linear probe with 10 labels per class (mean of 5 seeded draws) and kNN (k = 20) with
- * all 9,000 labels, next to the same encoder untrained (the random-encoder baseline).
+ * SimCLR on the bundled MNIST under a wall-time budget: 9,000 unlabeled digits pretrain the small
+ * CNN, then the frozen encoder is probed on the fixed stratified 1,000 test digits: a linear probe
+ * with 10 labels per class (mean of 5 seeded draws) and kNN (k = 20) with all 9,000 labels, next
+ * to the same encoder untrained (the random-encoder baseline).
  *
- * Run: `npx tsx examples/simclr-mnist.ts [--epochs 15] [--budget 290] [--batch 256] [--temperature 0.5] [--lr 1e-3]`
+ * The budget plans the run (`pretrain` → `fit`'s `StepPlan`): a few steps are timed first, and
+ * the run is planned for the steps that fit in the rest, so a schedule ends inside the budget
+ * instead of being cut off. `--steps N` trains exactly N steps whatever the machine's speed: the
+ * reproducible figure (`--steps 315`, 9 epochs at batch 256, is what 290 s are at ~300 images/s;
+ * docs/methods-table.md).
+ *
+ * Run: `npx tsx examples/simclr-mnist.ts [--budget 290 | --steps 315] [--batch 256] [--temperature 0.5] [--lr 1e-3] [--seed 0]`
  * Prints progress on stderr and one JSON line of its figures on stdout.
  */
 import { parseArgs } from "node:util";
-import { DataLoader } from "../src/data/loader.js";
 import { mnistSplit } from "../src/data/mnist.js";
 import { embedDataset, evaluateEncoder } from "../src/eval/index.js";
 import { effectiveRank } from "../src/methods/collapse.js";
 import { cloneModule } from "../src/methods/heads.js";
+import { pretrain } from "../src/methods/pretrain.js";
 import { simclr } from "../src/methods/simclr.js";
 import { SmallCnn } from "../src/nn/encoders/small-cnn.js";
 import { Rng } from "../src/random/rng.js";
-import { TrainStep } from "../src/train/train-step.js";
+import { workerBackend } from "../src/runtime/worker-backend.js";
 
+const USAGE = `usage: npx tsx examples/simclr-mnist.ts [options]
+  --budget SECONDS   wall time of pretraining; the steps are planned to fit (default 290 unless --steps is given)
+  --steps N          train exactly N steps (with --budget too: whichever is fewer)
+  --epochs N         at most this many epochs (default 100: the budget or --steps ends the run first)
+  --batch N          images per step, two views each (default 256)
+  --temperature T    NT-Xent temperature (default ${simclr.defaults.temperature})
+  --lr RATE          Adam learning rate (default ${String(simclr.defaults.learningRate)})
+  --seed N           initialization, shuffling and augmentation seed (default 0)`;
 const { values: args } = parseArgs({
   options: {
-    epochs: { type: "string", default: "15" },
-    budget: { type: "string", default: "290" },
+    budget: { type: "string" },
+    steps: { type: "string" },
+    epochs: { type: "string", default: "100" },
     batch: { type: "string", default: "256" },
     temperature: { type: "string", default: String(simclr.defaults.temperature) },
     lr: { type: "string", default: String(simclr.defaults.learningRate) },
     seed: { type: "string", default: "0" },
+    help: { type: "boolean", short: "h", default: false },
   },
 });
-const epochs = Number(args.epochs);
-const budgetSeconds = Number(args.budget);
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const maxSteps = args.steps === undefined ? undefined : Number(args.steps);
+const budgetSeconds = args.budget !== undefined ? Number(args.budget) : maxSteps === undefined ? 290 : undefined;
 const batchSize = Number(args.batch);
 const seed = Number(args.seed);
+const options = { temperature: Number(args.temperature), learningRate: Number(args.lr) };
 
 const { train, test } = mnistSplit(); // 9,000 pretraining digits (labels unused), 1,000 test digits
 const encoder = new SmallCnn(new Rng(seed)); // [N, 1, 28, 28] → [N, 128]
 const untrained = cloneModule(encoder); // the random-encoder baseline: the same initialization
 
-// The method is data: modules (encoder + projector 128-128-64), views, loss graph, optimizer.
-const stepsPerEpoch = Math.floor(train.length / batchSize);
-const plan = simclr.plan(
-  { encoder, sampleShape: [1, 28, 28], batchSize, totalSteps: epochs * stepsPerEpoch, rng: new Rng(seed).split() },
-  { ...simclr.defaults, temperature: Number(args.temperature), learningRate: Number(args.lr) },
-);
-const step = await TrainStep.compile({ ...plan, seed }); // forward + NT-Xent + backward + Adam: one ONNX graph
-// Two augmented views per image (crop, rotation/shear, brightness/contrast jitter, noise), made on the host.
-const loader = new DataLoader(train, { batchSize, seed, transform: plan.views });
-
-const start = performance.now();
-const elapsed = () => (performance.now() - start) / 1000;
-const epochLosses: number[] = [];
-let steps = 0;
-training: for (let epoch = 0; epoch < epochs; epoch++) {
-  let total = 0;
-  let n = 0;
-  for await (const views of loader) {
-    // views.view0, views.view1: [B, 1, 28, 28]; the next batch is augmented while this step runs.
-    const { loss, metrics } = await step.run(views);
-    total += loss;
-    n++;
-    steps++;
-    if (steps % 10 === 0) {
-      console.error(`epoch ${epoch + 1} step ${steps}  nt-xent ${loss.toFixed(4)}  collapse_std ${metrics.collapse_std?.toFixed(4)}  ${elapsed().toFixed(0)}s`);
-    }
-    if (elapsed() > budgetSeconds) break training;
-  }
-  epochLosses.push(total / n);
-  console.error(`epoch ${epoch + 1}/${epochs}  mean nt-xent ${(total / n).toFixed(4)}  ${elapsed().toFixed(1)}s`);
-}
-const pretrainSeconds = elapsed();
-step.syncToModules(); // trained weights back into encoder's parameters
+// SimCLR as data (encoder + projector 128-128-64, two augmented views per image, NT-Xent, Adam),
+// compiled into one ONNX graph per step. The step runs in a worker thread, so the loader makes the
+// next batch's views (crop, rotation/shear, brightness/contrast jitter, noise) meanwhile.
+const { fit, step } = await pretrain({
+  method: simclr,
+  methodOptions: options,
+  encoder,
+  dataset: train,
+  batchSize,
+  epochs: Number(args.epochs),
+  seed,
+  ...(budgetSeconds === undefined ? {} : { timeBudgetSeconds: budgetSeconds }),
+  ...(maxSteps === undefined ? {} : { maxSteps }),
+  compile: { backend: workerBackend },
+  callbacks: [
+    {
+      onPlan: ({ plan }) => {
+        const timed = plan.secondsPerStep === null ? "" : ` at ${plan.secondsPerStep.toFixed(2)} s a step`;
+        console.error(`planned ${plan.totalSteps} steps (from ${plan.from}${timed})`);
+      },
+      onStep: (e) => {
+        if ((e.step + 1) % 10 === 0) {
+          console.error(`epoch ${e.epoch + 1} step ${e.step + 1}/${e.plannedSteps}  nt-xent ${e.loss.toFixed(4)}  collapse_std ${e.metrics.collapse_std?.toFixed(4)}  ${e.elapsedSeconds.toFixed(0)}s`);
+        }
+      },
+      onEpochEnd: (e) => console.error(`epoch ${e.epoch + 1}  mean nt-xent ${e.meanLoss.toFixed(4)}  ${e.elapsedSeconds.toFixed(1)}s`),
+    },
+  ],
+}); // the trained weights are back in `encoder`
 await step.release();
 
 // Frozen encoder (eval-mode BN): linear probe 10/class × 5 draws, all-label probe, kNN k=20, k-means NMI.
@@ -91,13 +108,17 @@ const summary = (r: typeof trained) => ({
 console.log(
   JSON.stringify({
     example: "simclr-mnist",
-    epochs_completed: epochLosses.length,
-    steps,
+    steps: fit.steps,
+    planned_steps: fit.plan.totalSteps,
+    planned_from: fit.plan.from,
+    seconds_per_step: fit.plan.secondsPerStep,
+    stopped_by: fit.stoppedBy,
+    epochs_completed: fit.epochsCompleted,
     batch_size: batchSize,
-    temperature: Number(args.temperature),
-    learning_rate: Number(args.lr),
-    pretrain_seconds: pretrainSeconds,
-    epoch_losses: epochLosses,
+    temperature: options.temperature,
+    learning_rate: options.learningRate,
+    pretrain_seconds: fit.elapsedSeconds,
+    epoch_losses: fit.epochLosses,
     simclr: { ...summary(trained), effective_rank: ranks.trained },
     random_encoder: { ...summary(random), effective_rank: ranks.random },
   }),
