@@ -3,7 +3,7 @@ import type { HostTensor } from "./host-tensor.js";
 
 /** Settings a session is created with; each default is measured (see `defaultSessionOptions`). */
 export interface SessionOptions {
-  /** Intra-op threads; 0 lets ONNX Runtime choose (one per physical core). onnxruntime-web in Node always uses 1. */
+  /** Intra-op threads; 0 means one per available core. onnxruntime-web in Node always uses 1. */
   readonly threads?: number;
   /** Whether idle worker threads spin; it never helped on a 2-core VM and cost up to 2x under load. */
   readonly spinning?: boolean;

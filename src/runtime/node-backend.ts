@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import type { NodeRewrite } from "../graph/index.js";
 import type { Backend, Session, SessionOptions } from "./backend.js";
 import { nchwcConvRewrite, probeNchwcBlockSize } from "./nchwc.js";
@@ -12,7 +13,9 @@ const loadOrt = (): Promise<OrtModule> => (ortNode ??= import("onnxruntime-node"
 export const nodeBackend: Backend = {
   name: "onnxruntime-node",
   async createSession(model: Uint8Array, options: SessionOptions = {}): Promise<Session> {
-    return createOrtSession(await loadOrt(), model, options);
+    // NOTE: ORT's own default (no intraOpNumThreads) ran one thread on a 2-vCPU VM; say how many.
+    const threads = options.threads !== undefined && options.threads > 0 ? options.threads : availableParallelism();
+    return createOrtSession(await loadOrt(), model, { ...options, threads });
   },
   async nodeRewrite(options: SessionOptions = {}): Promise<NodeRewrite | undefined> {
     if (options.nchwc === false) return undefined;

@@ -19,8 +19,12 @@ const dtypes: ReadonlySet<string> = new Set<DType>(["float32", "float64", "int64
  * | others using ~0.3 of a core  | 37–40    | 30–39       | 25–32          | 28.5              |
  * | others using ~1 of 2 cores   | 40–46    | 45–58       | 40–49          | 43                |
  *
- * So: all cores (threads 0 lets ORT use one per physical core) — 1.8x faster than one thread when
- * the machine is ours. Spinning never measurably helped and cost up to ~20% under load (idle workers
+ * So: all cores — 1.8x faster than one thread when the machine is ours. `threads: 0` means one per
+ * core the OS gives this process (`os.availableParallelism()`), which the node backend passes to
+ * ORT explicitly: left to itself, onnxruntime-node 1.30 ran ONE thread on a 2-vCPU AMD EPYC VM
+ * (2026-12-04, idle, SmallCnn supervised step: 321–327 ms with ORT's default against 212–216 ms
+ * with 2 threads, bench/run.ts children alternated). Spinning never measurably helped and cost up
+ * to ~20% under load (idle workers
  * spin on cores the other threads need; the CNN step in ARCHITECTURE.md went 121 → 205 ms), so it
  * is off. Graph optimization levels made no difference beyond noise on this matmul-bound step;
  * "all" is kept for the fusions that elementwise-heavy graphs (normalization, activations) get.
