@@ -192,6 +192,10 @@ export async function fit<B extends string, T>(options: FitOptions<B, T>): Promi
 
   let stoppedBy: StopReason = "epochs";
   let lastSaved = -1;
+  const endEpoch = async (epoch: number, meanLoss: number): Promise<void> => {
+    epochLosses.push(meanLoss);
+    for (const c of callbacks) await c.onEpochEnd?.({ epoch, meanLoss, elapsedSeconds: elapsed() });
+  };
   outer: while (loader.position.epoch < epochs) {
     const epoch = loader.position.epoch;
     let sum = 0;
@@ -226,6 +230,8 @@ export async function fit<B extends string, T>(options: FitOptions<B, T>): Promi
             : null;
       if (stop) {
         stoppedBy = stop;
+        // A stop on an epoch's last batch still completes that epoch: its mean loss is reported.
+        if (loader.position.epoch > epoch) await endEpoch(epoch, sum / count);
         break outer;
       }
       if (checkpoint?.everySteps && step.stepCount % checkpoint.everySteps === 0) {
@@ -234,8 +240,7 @@ export async function fit<B extends string, T>(options: FitOptions<B, T>): Promi
       }
     }
     // NOTE: an epoch resumed mid-way reports the mean over the batches of this run only.
-    epochLosses.push(count > 0 ? sum / count : Number.NaN);
-    for (const c of callbacks) await c.onEpochEnd?.({ epoch, meanLoss: epochLosses[epochLosses.length - 1] as number, elapsedSeconds: elapsed() });
+    await endEpoch(epoch, count > 0 ? sum / count : Number.NaN);
   }
   if (lastSaved !== step.stepCount) await save();
 

@@ -60,6 +60,16 @@ describe("fit", () => {
     expect(events[3]?.scalars).toBeDefined();
   });
 
+  it("a step limit that ends on an epoch's last batch still reports that epoch's mean loss", async () => {
+    const { step, loader, feeds } = await setup(1);
+    const ends: number[] = [];
+    const result = await fit({ step, loader, feeds, epochs: 3, maxSteps: 12, callbacks: [{ onEpochEnd: (e) => void ends.push(e.epoch) }] });
+    expect(result.stoppedBy).toBe("max-steps");
+    expect(result.epochsCompleted).toBe(2);
+    expect(result.epochLosses).toHaveLength(2);
+    expect(ends).toEqual([0, 1]);
+  });
+
   it("a run stopped after step k and resumed from its checkpoint matches an uninterrupted run exactly", async () => {
     const dir = await mkdtemp(join(tmpdir(), "pretext-fit-"));
     dirs.push(dir);
