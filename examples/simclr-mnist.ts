@@ -8,7 +8,7 @@
  * the run is planned for the steps that fit in the rest, so a schedule ends inside the budget
  * instead of being cut off. `--steps N` trains exactly N steps whatever the machine's speed: the
  * reproducible figure (`--steps 630` at the default batch 128 is 9 epochs, 250–273 s at one ORT
- * thread on the shared 2-core machine; docs/methods-table.md, "SimCLR recipe").
+ * thread on the shared 2-core machine; docs/simclr-recipe.md).
  *
  * Batch 128 rather than the anchor's 256: for the same images seen, twice the (noisier) steps
  * gave a better encoder — 10-label probe 94.9 vs 93.7 and 94.6 vs 94.2 (seeds 0, 1; 9 epochs),
@@ -46,7 +46,7 @@ const USAGE = `usage: npx tsx examples/simclr-mnist.ts [options]
   --schedule S       constant | warmup-cosine over the planned steps (default ${simclr.defaults.learningRateSchedule})
   --warmup F         warmup-cosine: fraction of the planned steps spent warming up (default ${simclr.defaults.warmupFraction})
   --projector-out N  width of the projector's output (default ${projectorOut(simclr.defaults.projector)})
-  --threads N        ONNX Runtime intra-op threads; 0 lets it choose (default 0)
+  --threads N        ONNX Runtime intra-op threads; 0 means one per core (default 0)
   --seed N           initialization, shuffling and augmentation seed (default 0)`;
 const { values: args } = parseArgs({
   options: {
