@@ -1,6 +1,7 @@
 /**
  * Micro-benchmark of conv forward/backward formulations on ORT (NCHW, 3x3, pad 1, stride 1):
- * `npx tsx bench/conv-micro.ts [N] [C] [O] [H] [runs]`. Each variant is its own session; median ms.
+ * `npx tsx bench/conv-micro.ts [N] [C] [O] [H] [runs] [threads]` (`ONLY=<regex>` picks variants).
+ * Each variant is its own session; median ms.
  */
 import { Graph, type Tensor, attr } from "../src/graph/index.js";
 import { Rng } from "../src/random/rng.js";
@@ -106,6 +107,45 @@ const variants: Record<string, Build> = {
     const all = g.emit1("Concat", taps, [o, c, 9], "float32", { axis: attr.int(2) });
     return g.emit1("Reshape", [all, g.int64s([o, c, 3, 3])], [o, c, 3, 3], "float32");
   },
+  "dW per tap, flat padded grid, contiguous window slices (S=2)": (g, x, gy) => {
+    // Every image is laid out on its padded (H+2)x(W+2) grid, flattened with the batch: tap (a, b)
+    // is then one contiguous range of the flat input, shifted by a(W+2)+b, and the cotangent sits
+    // at the top-left of each grid with zeros elsewhere.
+    const S = 2;
+    const wp = w + 2;
+    const p = (h + 2) * wp;
+    const len = (n / S) * p - (2 * wp + 2);
+    const xt = g.emit1("Transpose", [g.emit1("Reshape", [x, g.int64s([S, n / S, c, h, w])], [S, n / S, c, h, w], "float32")], [S, c, n / S, h, w], "float32", { perm: attr.ints([0, 2, 1, 3, 4]) });
+    const xp = g.emit1("Pad", [xt, g.int64s([0, 0, 0, 1, 1, 0, 0, 0, 1, 1])], [S, c, n / S, h + 2, w + 2], "float32");
+    const xf = g.emit1("Reshape", [xp, g.int64s([S, c, (n / S) * p])], [S, c, (n / S) * p], "float32");
+    const gt = g.emit1("Transpose", [g.emit1("Reshape", [gy, g.int64s([S, n / S, o, h, w])], [S, n / S, o, h, w], "float32")], [S, o, n / S, h, w], "float32", { perm: attr.ints([0, 2, 1, 3, 4]) });
+    const gp = g.emit1("Pad", [gt, g.int64s([0, 0, 0, 0, 0, 0, 0, 0, 2, 2])], [S, o, n / S, h + 2, w + 2], "float32");
+    const gf = g.emit1("Slice", [g.emit1("Reshape", [gp, g.int64s([S, o, (n / S) * p])], [S, o, (n / S) * p], "float32"), g.int64s([0]), g.int64s([len]), g.int64s([2])], [S, o, len], "float32");
+    const taps: Tensor[] = [];
+    for (let a = 0; a < 3; a++)
+      for (let b = 0; b < 3; b++) {
+        const off = a * wp + b;
+        const sl = g.emit1("Slice", [xf, g.int64s([off]), g.int64s([off + len]), g.int64s([2])], [S, c, len], "float32");
+        const s2 = g.emit1("Transpose", [sl], [S, len, c], "float32", { perm: attr.ints([0, 2, 1]) });
+        const d = g.emit1("ReduceSum", [g.emit1("MatMul", [gf, s2], [S, o, c], "float32"), g.int64s([0])], [o, c], "float32", { keepdims: attr.int(0) });
+        taps.push(g.emit1("Reshape", [d, g.int64s([o, c, 1])], [o, c, 1], "float32"));
+      }
+    const all = g.emit1("Concat", taps, [o, c, 9], "float32", { axis: attr.int(2) });
+    return g.emit1("Reshape", [all, g.int64s([o, c, 3, 3])], [o, c, 3, 3], "float32");
+  },
+  "dW im2col by a constant one-hot conv, batched MatMul(G[N,O,HW], cols[N,9C,HW]^T) + ReduceSum": (g, x, gy) => {
+    const onehot = new Float32Array(81);
+    for (let t = 0; t < 9; t++) onehot[t * 9 + t] = 1;
+    const filter = g.constant(onehot, [9, 1, 3, 3]);
+    const x1 = g.emit1("Reshape", [x, g.int64s([n * c, 1, h, w])], [n * c, 1, h, w], "float32");
+    const cols = g.emit1("Conv", [x1, filter], [n * c, 9, h, w], "float32", convAttrs);
+    const cols2 = g.emit1("Reshape", [cols, g.int64s([n, c * 9, h * w])], [n, c * 9, h * w], "float32");
+    const g3 = g.emit1("Reshape", [gy, g.int64s([n, o, h * w])], [n, o, h * w], "float32");
+    const colsT = g.emit1("Transpose", [cols2], [n, h * w, c * 9], "float32", { perm: attr.ints([0, 2, 1]) });
+    const per = g.emit1("MatMul", [g3, colsT], [n, o, c * 9], "float32");
+    const s = g.emit1("ReduceSum", [per, g.int64s([0])], [o, c * 9], "float32", { keepdims: attr.int(0) });
+    return g.emit1("Reshape", [s, g.int64s([o, c, 3, 3])], [o, c, 3, 3], "float32");
+  },
   "dW per tap: Gemm(G'[O,NHW], X_ab'[C,NHW]^T), 9x": (g, x, gy) => {
     const xp = g.emit1("Pad", [x, g.int64s([0, 0, 1, 1, 0, 0, 1, 1])], [n, c, h + 2, w + 2], "float32");
     const xpt = g.emit1("Transpose", [xp], [c, n, h + 2, w + 2], "float32", { perm: attr.ints([1, 0, 2, 3]) });
@@ -138,7 +178,10 @@ const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
 let reference: Float32Array | null = null;
 let forward: Float32Array | null = null;
+// `ONLY=<regex>` runs the matching variants alone.
+const only = process.env.ONLY === undefined ? null : new RegExp(process.env.ONLY);
 for (const [name, build] of Object.entries(variants)) {
+  if (only !== null && !only.test(name)) continue;
   const g = new Graph();
   const x = g.input("x", [n, c, h, w]);
   const gy = g.input("g", [n, o, h, w]);

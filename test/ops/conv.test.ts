@@ -221,6 +221,9 @@ describe("conv family: gradients by central finite differences", () => {
     // stride 1: the input gradient is a conv with the flipped filter, padded d(k − 1) − p
     ["groups 2, 3×2 kernel, dilation [2, 1], padding [1, 0]", [2, 4, 7, 6], [6, 2, 3, 2], { padding: [1, 0], dilation: [2, 1], groups: 2 }, true],
     ["padding past the kernel's reach", [1, 2, 4, 4], [3, 2, 3, 3], { padding: 3 }, false],
+    // ≥ 8 input channels on a small padded grid: the filter gradient reads flat, shifted windows
+    ["filter gradient on the flat padded grid", [2, 8, 12, 12], [3, 8, 3, 3], { padding: 1 }, false],
+    ["flat grid, odd batch, 3×2 kernel, dilation [2, 1]", [1, 8, 16, 10], [2, 8, 3, 2], { padding: [2, 0], dilation: [2, 1] }, true],
   ];
   for (const [name, xs, ws, options, withBias] of conv2dCases) {
     it(`conv2d ${name}`, async () => {
