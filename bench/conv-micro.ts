@@ -133,6 +133,25 @@ const variants: Record<string, Build> = {
     const all = g.emit1("Concat", taps, [o, c, 9], "float32", { axis: attr.int(2) });
     return g.emit1("Reshape", [all, g.int64s([o, c, 3, 3])], [o, c, 3, 3], "float32");
   },
+  "dW per tap, each image flat on its padded grid, MatMul batched over N + ReduceSum (no transposes)": (g, x, gy) => {
+    const wp = w + 2;
+    const p = (h + 2) * wp;
+    const len = p - (2 * wp + 2);
+    const xf = g.emit1("Reshape", [g.emit1("Pad", [x, g.int64s([0, 0, 1, 1, 0, 0, 1, 1])], [n, c, h + 2, w + 2], "float32"), g.int64s([n, c, p])], [n, c, p], "float32");
+    const gp = g.emit1("Pad", [gy, g.int64s([0, 0, 0, 0, 0, 0, 2, 2])], [n, o, h + 2, w + 2], "float32");
+    const gf = g.emit1("Slice", [g.emit1("Reshape", [gp, g.int64s([n, o, p])], [n, o, p], "float32"), g.int64s([0]), g.int64s([len]), g.int64s([2])], [n, o, len], "float32");
+    const taps: Tensor[] = [];
+    for (let a = 0; a < 3; a++)
+      for (let b = 0; b < 3; b++) {
+        const off = a * wp + b;
+        const sl = g.emit1("Slice", [xf, g.int64s([off]), g.int64s([off + len]), g.int64s([2])], [n, c, len], "float32");
+        const s2 = g.emit1("Transpose", [sl], [n, len, c], "float32", { perm: attr.ints([0, 2, 1]) });
+        const d = g.emit1("ReduceSum", [g.emit1("MatMul", [gf, s2], [n, o, c], "float32"), g.int64s([0])], [o, c], "float32", { keepdims: attr.int(0) });
+        taps.push(g.emit1("Reshape", [d, g.int64s([o, c, 1])], [o, c, 1], "float32"));
+      }
+    const all = g.emit1("Concat", taps, [o, c, 9], "float32", { axis: attr.int(2) });
+    return g.emit1("Reshape", [all, g.int64s([o, c, 3, 3])], [o, c, 3, 3], "float32");
+  },
   "dW im2col by a constant one-hot conv, batched MatMul(G[N,O,HW], cols[N,9C,HW]^T) + ReduceSum": (g, x, gy) => {
     const onehot = new Float32Array(81);
     for (let t = 0; t < 9; t++) onehot[t * 9 + t] = 1;
