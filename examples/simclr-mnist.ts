@@ -15,11 +15,16 @@
  * 94.9 vs 94.1 at 12 epochs; batch 64 fell back to 94.2 (kNN 97.6).
  *
  * Run: `npx tsx examples/simclr-mnist.ts [--budget 290 | --steps 630] [--batch 128] [--temperature 0.5] [--lr 1e-3]
- *   [--schedule constant|warmup-cosine] [--warmup 0.05] [--projector-out 64] [--threads 1] [--seed 0]`
- * Prints progress on stderr and one JSON line of its figures on stdout.
+ *   [--schedule constant|warmup-cosine] [--warmup 0.05] [--projector-out 64] [--threads 1] [--seed 0]
+ *   [--embeddings-out FILE.safetensors]`
+ * Prints progress on stderr and one JSON line of its figures on stdout. `--embeddings-out` also
+ * stores the trained encoder's embeddings of the pool and test digits, so another probe
+ * (scripts/sklearn-probe.py: scikit-learn's, as the PyTorch anchor's) can be run on the very
+ * features ours was.
  */
+import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { mnistSplit } from "../src/data/mnist.js";
+import { mnistSplit, mnistSplitIndices } from "../src/data/mnist.js";
 import { embedDataset, evaluateEncoder } from "../src/eval/index.js";
 import { effectiveRank } from "../src/methods/collapse.js";
 import { cloneModule } from "../src/methods/heads.js";
@@ -28,6 +33,7 @@ import { type SimclrOptions, simclr } from "../src/methods/simclr.js";
 import { SmallCnn } from "../src/nn/encoders/small-cnn.js";
 import { Rng } from "../src/random/rng.js";
 import { workerBackend } from "../src/runtime/worker-backend.js";
+import { type NamedTensor, encodeSafetensors } from "../src/train/safetensors.js";
 import type { MlpBlockSpec } from "../src/nn/index.js";
 
 function projectorOut(layers: readonly MlpBlockSpec[]): number {
@@ -47,7 +53,13 @@ const USAGE = `usage: npx tsx examples/simclr-mnist.ts [options]
   --warmup F         warmup-cosine: fraction of the planned steps spent warming up (default ${simclr.defaults.warmupFraction})
   --projector-out N  width of the projector's output (default ${projectorOut(simclr.defaults.projector)})
   --threads N        ONNX Runtime intra-op threads; 0 means one per core (default 0)
-  --seed N           initialization, shuffling and augmentation seed (default 0)`;
+  --seed N           initialization, shuffling and augmentation seed (default 0)
+  --embeddings-out FILE
+                     after pretraining, write FILE (.safetensors) with the trained encoder's frozen
+                     embeddings (eval-mode BN, as the probes see them): pool_embeddings F32 [9000, 128],
+                     pool_labels I64 [9000], pool_indices I64 [9000] (ascending indices into loadMnist()'s
+                     10,000 digits), and test_embeddings, test_labels, test_indices likewise for the 1,000
+                     test digits; row i of an embeddings tensor is digit indices[i]`;
 const { values: args } = parseArgs({
   options: {
     budget: { type: "string" },
@@ -61,6 +73,7 @@ const { values: args } = parseArgs({
     "projector-out": { type: "string", default: String(projectorOut(simclr.defaults.projector)) },
     threads: { type: "string", default: "0" },
     seed: { type: "string", default: "0" },
+    "embeddings-out": { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -118,6 +131,24 @@ const { fit, step } = await pretrain({
   ],
 }); // the trained weights are back in `encoder`
 await step.release();
+
+const embeddingsOut = args["embeddings-out"];
+if (embeddingsOut !== undefined) {
+  if (!embeddingsOut.endsWith(".safetensors")) throw new Error(`--embeddings-out ${embeddingsOut}: name the file *.safetensors`);
+  // The same frozen forward pass evaluateEncoder runs (weights baked in, eval-mode BN).
+  const indices = mnistSplitIndices(); // the rows of `train` and `test`, in order
+  const tensors = new Map<string, NamedTensor>();
+  for (const [name, dataset, rows] of [["pool", train, indices.train], ["test", test, indices.test]] as const) {
+    const emb = await embedDataset(encoder, dataset, { bind: "constant" });
+    const labels = dataset.labels;
+    if (labels === undefined) throw new Error(`the ${name} digits have no labels`);
+    tensors.set(`${name}_embeddings`, { shape: [emb.length, emb.dim], data: emb.data });
+    tensors.set(`${name}_labels`, { shape: [labels.length], data: BigInt64Array.from(labels, (y) => BigInt(y)) });
+    tensors.set(`${name}_indices`, { shape: [rows.length], data: BigInt64Array.from(rows, (i) => BigInt(i)) });
+  }
+  await writeFile(embeddingsOut, encodeSafetensors(tensors, { format: "pretext-embeddings", example: "simclr-mnist", steps: String(fit.steps), seed: String(seed) }));
+  console.error(`wrote the pool and test embeddings to ${embeddingsOut}`);
+}
 
 // Frozen encoder (eval-mode BN): linear probe 10/class × 5 draws, all-label probe, kNN k=20, k-means NMI.
 const protocol = { perClass: [10], draws: 5, seed: 0 } as const;
