@@ -4,7 +4,7 @@ export { type EmbedOptions, type Embeddings, embedBatchSize, embedDataset, embed
 export { type BatchAugmentation, type FinetuneOptions, type FinetuneResult, finetune, trainFromScratch } from "./finetune.js";
 export { type KMeansOptions, type KMeansResult, kMeans } from "./kmeans.js";
 export { type KnnOptions, knnAccuracy, knnPredict, l2NormalizeRows, releaseKnnPrograms } from "./knn.js";
-export { type MeanSd, drawPerClass, labelSubsets, meanSd, subsetDataset, takeLabels, takeRows } from "./label-subsets.js";
+export { type LabelDraws, type MeanSd, checkLabelDraws, drawPerClass, drawsInSubset, labelSubsets, meanSd, subsetDataset, takeLabels, takeRows } from "./label-subsets.js";
 export {
   type LabeledFeatures,
   type LinearClassifier,

@@ -28,6 +28,72 @@ export function labelSubsets(labels: Int32Array, perClass: number, draws: number
   return Array.from({ length: draws }, (_, d) => drawPerClass(labels, perClass, seed + d, numClasses));
 }
 
+/**
+ * Label draws given rather than drawn from a seed: `perClass` labelled examples of every class per
+ * draw, each draw as indices into the evaluation's train dataset (the index space `drawPerClass`
+ * returns). Draws stored against a larger dataset the train set is a subset of (the PyTorch
+ * anchor's MNIST draws are indices into loadMnist()) are mapped with `drawsInSubset` first, so the
+ * protocol itself never needs to know where its train set came from.
+ */
+export interface LabelDraws {
+  readonly perClass: number;
+  /** One entry per draw; within a draw any order (the probes do not depend on it). */
+  readonly draws: readonly ArrayLike<number>[];
+}
+
+/**
+ * `given.draws` checked against the train labels and copied: every draw has exactly
+ * `given.perClass` distinct examples of each of the `numClasses` classes, all inside [0, N).
+ *
+ * @throws naming the draw and the offending index or class
+ */
+export function checkLabelDraws(labels: Int32Array, given: LabelDraws, numClasses = maxLabel(labels) + 1): Int32Array[] {
+  const { perClass, draws } = given;
+  if (!Number.isInteger(perClass) || perClass < 1) throw new Error(`label draws: perClass must be a positive integer, got ${perClass}`);
+  if (draws.length === 0) throw new Error(`label draws for ${perClass}/class: no draws given`);
+  const size = perClass * numClasses;
+  return draws.map((draw, d) => {
+    const where = `label draws for ${perClass}/class, draw ${d}`;
+    if (draw.length !== size) throw new Error(`${where}: ${draw.length} indices, expected ${perClass} per class × ${numClasses} classes = ${size}`);
+    const indices = new Int32Array(size);
+    const seen = new Set<number>();
+    const counts = new Array<number>(numClasses).fill(0);
+    for (let j = 0; j < size; j++) {
+      const i = draw[j] as number;
+      if (!Number.isInteger(i) || i < 0 || i >= labels.length) throw new Error(`${where}: index ${i} (position ${j}) is outside the train set [0, ${labels.length})`);
+      if (seen.has(i)) throw new Error(`${where}: index ${i} appears twice`);
+      seen.add(i);
+      const y = labels[i] as number;
+      if (!(y >= 0 && y < numClasses)) throw new Error(`${where}: index ${i} has label ${y}, outside [0, ${numClasses})`);
+      counts[y] = (counts[y] as number) + 1;
+      indices[j] = i;
+    }
+    const wrong = counts.flatMap((n, c) => (n === perClass ? [] : [`class ${c} has ${n}`]));
+    if (wrong.length > 0) throw new Error(`${where}: ${wrong.join(", ")}, expected ${perClass} each`);
+    return indices;
+  });
+}
+
+/**
+ * Draws given as indices into a parent dataset, re-expressed as positions in a subset of it:
+ * `subsetRows[p]` is the parent index of the subset's row p (as `mnistSplitIndices().train` is
+ * for `mnistSplit().train`). Order within each draw is kept.
+ *
+ * @throws when a drawn index is not one of the subset's rows
+ */
+export function drawsInSubset(parentDraws: readonly ArrayLike<number>[], subsetRows: ArrayLike<number>): Int32Array[] {
+  const position = new Map<number, number>();
+  for (let p = 0; p < subsetRows.length; p++) position.set(subsetRows[p] as number, p);
+  return parentDraws.map((draw, d) =>
+    Int32Array.from({ length: draw.length }, (_, j) => {
+      const i = draw[j] as number;
+      const p = position.get(i);
+      if (p === undefined) throw new Error(`drawsInSubset: draw ${d} picks parent index ${i}, which is not in the subset (${subsetRows.length} rows)`);
+      return p;
+    }),
+  );
+}
+
 /** A mean with its spread over draws. */
 export interface MeanSd {
   readonly mean: number;

@@ -6,7 +6,7 @@ import { type EmbedOptions, type Embeddings, embedDataset, rawPixels } from "./e
 import { type FinetuneOptions, trainFromScratch } from "./finetune.js";
 import type { KMeansOptions } from "./kmeans.js";
 import { type KnnOptions, knnAccuracy } from "./knn.js";
-import { type MeanSd, labelSubsets, meanSd, subsetDataset, takeLabels, takeRows } from "./label-subsets.js";
+import { type LabelDraws, type MeanSd, checkLabelDraws, labelSubsets, meanSd, subsetDataset, takeLabels, takeRows } from "./label-subsets.js";
 import { type LinearProbeOptions, type LinearProbeResult, linearProbe } from "./linear-probe.js";
 
 export interface ProtocolOptions {
@@ -15,6 +15,13 @@ export interface ProtocolOptions {
   /** Seeded draws per few-label setting (seeds seed … seed + draws − 1); 5 as the anchor. */
   readonly draws?: number;
   readonly seed?: number;
+  /**
+   * Given draws for some of the `perClass` settings, used instead of the seeded ones (all of them:
+   * `draws` and `seed` then apply only to the other settings). Indices into the train dataset;
+   * map draws stored against a parent dataset with `drawsInSubset`. Each entry's `perClass` must
+   * be one of `perClass`.
+   */
+  readonly labelDraws?: readonly LabelDraws[];
   /** Also probe with every train label (off to save time on a large raw-pixel set). */
   readonly linearAll?: boolean;
   readonly linearProbe?: LinearProbeOptions;
@@ -29,6 +36,8 @@ export interface ProtocolOptions {
 export interface PerClassProbe {
   readonly perClass: number;
   readonly accuracy: MeanSd;
+  /** Where the labelled examples came from: seeded draws, or `ProtocolOptions.labelDraws`. */
+  readonly draws: "seeded" | "given";
 }
 
 export interface EvaluationResult {
@@ -72,8 +81,12 @@ export async function evaluateEmbeddings(
   options: ProtocolOptions = {},
   embedSeconds = 0,
 ): Promise<EvaluationResult> {
-  const { perClass = DEFAULTS.perClass, draws = DEFAULTS.draws, seed = DEFAULTS.seed, linearAll = true } = options;
+  const { perClass = DEFAULTS.perClass, linearAll = true } = options;
   if (train.dim !== test.dim) throw new Error(`evaluateEmbeddings: train is ${train.dim}-d, test ${test.dim}-d`);
+  for (const entry of options.labelDraws ?? []) {
+    if (!perClass.includes(entry.perClass)) throw new Error(`labelDraws: draws given for ${entry.perClass}/class, but perClass is [${perClass.join(", ")}]`);
+  }
+  const subsets = fewLabelSubsets(trainLabels, numClasses, perClass, options.draws ?? DEFAULTS.draws, options);
   const dim = train.dim;
   const testSet = { features: test.data, labels: testLabels };
   const t0 = performance.now();
@@ -81,18 +94,19 @@ export async function evaluateEmbeddings(
   const linearPerClass: PerClassProbe[] = [];
   for (const k of perClass) {
     const accuracies: number[] = [];
-    for (const indices of labelSubsets(trainLabels, k, draws, seed, numClasses)) {
+    const { draws, indices: drawn } = subsets.get(k) as FewLabelSubsets;
+    for (const indices of drawn) {
       const subset = { features: takeRows(train.data, dim, indices), labels: takeLabels(trainLabels, indices) };
       // The scaler sees the whole (unlabeled) train pool, as the anchor's StandardScaler does.
       const r = await linearProbe(subset, testSet, dim, numClasses, { standardizeWith: train.data, ...options.linearProbe });
       accuracies.push(r.accuracy);
     }
-    linearPerClass.push({ perClass: k, accuracy: meanSd(accuracies) });
+    linearPerClass.push({ perClass: k, accuracy: meanSd(accuracies), draws });
   }
   const t1 = performance.now();
   const knn = await knnAccuracy({ features: train.data, labels: trainLabels }, testSet, dim, numClasses, options.knn);
   const t2 = performance.now();
-  const clustering = clusteringScores(test.data, dim, testLabels, options.clusters ?? numClasses, { seed, ...options.kmeans });
+  const clustering = clusteringScores(test.data, dim, testLabels, options.clusters ?? numClasses, { seed: options.seed ?? DEFAULTS.seed, ...options.kmeans });
   const t3 = performance.now();
   return {
     dim,
@@ -117,7 +131,8 @@ export interface BaselineOptions extends ProtocolOptions {
   readonly encoderSeed?: number;
   /**
    * The encoder trained supervised from random init on only k labels per class (the same draws
-   * as the probes), or false to skip it: it trains a network per draw, the slow part.
+   * as the probes: the first `draws` of them, given draws included), or false to skip it: it
+   * trains a network per draw, the slow part.
    */
   readonly supervised?: false | { readonly perClass?: readonly number[]; readonly draws?: number; readonly finetune?: FinetuneOptions };
 }
@@ -149,14 +164,16 @@ export async function baselines(data: { train: Dataset; test: Dataset }, options
   if (options.supervised !== false) {
     const { perClass = [10], draws = 3, finetune = {} } = options.supervised ?? {};
     const seed = options.seed ?? DEFAULTS.seed;
+    const subsets = fewLabelSubsets(trainLabels, numClasses, perClass, draws, options);
     for (const k of perClass) {
       const accuracies: number[] = [];
-      const subsets = labelSubsets(trainLabels, k, draws, seed, numClasses);
-      for (const [d, indices] of subsets.entries()) {
+      const { draws: source, indices: drawn } = subsets.get(k) as FewLabelSubsets;
+      if (drawn.length < draws) throw new Error(`baselines: the supervised baseline wants ${draws} draws of ${k}/class but ${drawn.length} were given`);
+      for (const [d, indices] of drawn.slice(0, draws).entries()) {
         const labeled = subsetDataset(data.train, indices);
         accuracies.push((await trainFromScratch(options.makeEncoder, labeled, data.test, { seed: seed + d, ...finetune })).accuracy);
       }
-      supervised.push({ perClass: k, accuracy: meanSd(accuracies) });
+      supervised.push({ perClass: k, accuracy: meanSd(accuracies), draws: source });
     }
   }
   return { rawPixels: raw, randomEncoder, supervised };
@@ -169,6 +186,31 @@ export function formatEvaluation(r: EvaluationResult): string {
   for (const p of r.linearPerClass) parts.push(`${p.perClass}/class ${(100 * p.accuracy.mean).toFixed(1)} ± ${(100 * p.accuracy.sd).toFixed(1)}%`);
   parts.push(`kNN ${pct(r.knn)}`, `NMI ${r.clustering.nmi.toFixed(3)} ARI ${r.clustering.ari.toFixed(3)}`, `${r.seconds.total.toFixed(1)} s`);
   return parts.join(" | ");
+}
+
+interface FewLabelSubsets {
+  readonly draws: PerClassProbe["draws"];
+  readonly indices: readonly Int32Array[];
+}
+
+/**
+ * The labelled subsets of each of `perClass`: all of `options.labelDraws` for that k where given
+ * (every entry is checked, used or not), else `seededDraws` draws from `options.seed`.
+ */
+function fewLabelSubsets(
+  trainLabels: Int32Array,
+  numClasses: number,
+  perClass: readonly number[],
+  seededDraws: number,
+  options: ProtocolOptions,
+): Map<number, FewLabelSubsets> {
+  const seed = options.seed ?? DEFAULTS.seed;
+  const given = new Map<number, FewLabelSubsets>();
+  for (const entry of options.labelDraws ?? []) {
+    if (given.has(entry.perClass)) throw new Error(`labelDraws: two entries for ${entry.perClass}/class`);
+    given.set(entry.perClass, { draws: "given", indices: checkLabelDraws(trainLabels, entry, numClasses) });
+  }
+  return new Map(perClass.map((k) => [k, given.get(k) ?? { draws: "seeded", indices: labelSubsets(trainLabels, k, seededDraws, seed, numClasses) }]));
 }
 
 function labelsOf(dataset: Dataset): Int32Array {
