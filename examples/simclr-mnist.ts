@@ -1,8 +1,10 @@
 /**
  * SimCLR on the bundled MNIST under a wall-time budget: 9,000 unlabeled digits pretrain the small
  * CNN, then the frozen encoder is probed on the fixed stratified 1,000 test digits: a linear probe
- * with 10 labels per class (mean of 5 seeded draws) and kNN (k = 20) with all 9,000 labels, next
- * to the same encoder untrained (the random-encoder baseline).
+ * with 10 labels per class (mean of 5 draws: by default the PyTorch anchor's own five,
+ * src/data/mnist-anchor-draws.ts, so the figure compares with its like for like; `--draws seeded`
+ * for our seeded draws) and kNN (k = 20) with all 9,000 labels, next to the same encoder untrained
+ * (the random-encoder baseline).
  *
  * The budget plans the run (`pretrain` → `fit`'s `StepPlan`): a few steps are timed first, and
  * the run is planned for the steps that fit in the rest, so a schedule ends inside the budget
@@ -16,7 +18,7 @@
  *
  * Run: `npx tsx examples/simclr-mnist.ts [--budget 290 | --steps 630] [--batch 128] [--temperature 0.5] [--lr 1e-3]
  *   [--schedule constant|warmup-cosine] [--warmup 0.05] [--projector-out 64] [--threads 1] [--seed 0]
- *   [--embeddings-out FILE.safetensors]`
+ *   [--draws anchor|seeded] [--embeddings-out FILE.safetensors]`
  * Prints progress on stderr and one JSON line of its figures on stdout. `--embeddings-out` also
  * stores the trained encoder's embeddings of the pool and test digits, so another probe
  * (scripts/sklearn-probe.py: scikit-learn's, as the PyTorch anchor's) can be run on the very
@@ -25,7 +27,8 @@
 import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { mnistSplit, mnistSplitIndices } from "../src/data/mnist.js";
-import { embedDataset, evaluateEncoder } from "../src/eval/index.js";
+import { MNIST_ANCHOR_DRAWS } from "../src/data/mnist-anchor-draws.js";
+import { type ProtocolOptions, drawsInSubset, embedDataset, evaluateEncoder } from "../src/eval/index.js";
 import { effectiveRank } from "../src/methods/collapse.js";
 import { cloneModule } from "../src/methods/heads.js";
 import { pretrain } from "../src/methods/pretrain.js";
@@ -54,6 +57,8 @@ const USAGE = `usage: npx tsx examples/simclr-mnist.ts [options]
   --projector-out N  width of the projector's output (default ${projectorOut(simclr.defaults.projector)})
   --threads N        ONNX Runtime intra-op threads; 0 means one per core (default 0)
   --seed N           initialization, shuffling and augmentation seed (default 0)
+  --draws WHICH      the 10-label probe's 5 label draws: anchor (the PyTorch anchor's own, stored in
+                     src/data/mnist-anchor-draws.ts) or seeded (ours, seeds 0..4) (default anchor)
   --embeddings-out FILE
                      after pretraining, write FILE (.safetensors) with the trained encoder's frozen
                      embeddings (eval-mode BN, as the probes see them): pool_embeddings F32 [9000, 128],
@@ -73,6 +78,7 @@ const { values: args } = parseArgs({
     "projector-out": { type: "string", default: String(projectorOut(simclr.defaults.projector)) },
     threads: { type: "string", default: "0" },
     seed: { type: "string", default: "0" },
+    draws: { type: "string", default: "anchor" },
     "embeddings-out": { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
@@ -88,6 +94,8 @@ const seed = Number(args.seed);
 const threads = Number(args.threads);
 const schedule: SimclrOptions["learningRateSchedule"] | undefined = args.schedule === "warmup-cosine" ? "warmup-cosine" : args.schedule === "constant" ? "constant" : undefined;
 if (schedule === undefined) throw new Error(`--schedule takes constant or warmup-cosine, got ${args.schedule}`);
+const labelDraws = args.draws;
+if (labelDraws !== "anchor" && labelDraws !== "seeded") throw new Error(`--draws takes anchor or seeded, got ${labelDraws}`);
 const projector = simclr.defaults.projector.map((layer, i, all) => (i === all.length - 1 ? { ...layer, out: Number(args["projector-out"]) } : layer));
 const options = {
   temperature: Number(args.temperature),
@@ -151,7 +159,9 @@ if (embeddingsOut !== undefined) {
 }
 
 // Frozen encoder (eval-mode BN): linear probe 10/class × 5 draws, all-label probe, kNN k=20, k-means NMI.
-const protocol = { perClass: [10], draws: 5, seed: 0 } as const;
+// The anchor's draws are indices into loadMnist(); the probes want positions in `train`.
+const anchorDraws = { perClass: MNIST_ANCHOR_DRAWS.perClass, draws: drawsInSubset(MNIST_ANCHOR_DRAWS.draws, mnistSplitIndices().train) };
+const protocol: ProtocolOptions = { perClass: [10], draws: 5, seed: 0, ...(labelDraws === "anchor" ? { labelDraws: [anchorDraws] } : {}) };
 const trained = await evaluateEncoder(encoder, { train, test }, protocol);
 const random = await evaluateEncoder(untrained, { train, test }, protocol);
 // Effective rank of the test embeddings (exp of the entropy of the covariance spectrum; ≤ 128).
@@ -182,6 +192,7 @@ console.log(
     warmup_fraction: options.warmupFraction,
     projector_out: projectorOut(projector),
     threads,
+    label_draws: labelDraws, // "anchor": the PyTorch anchor's 5 draws; "seeded": ours, seeds 0..4
     pretrain_seconds: fit.elapsedSeconds,
     epoch_losses: fit.epochLosses,
     simclr: { ...summary(trained), effective_rank: ranks.trained },
