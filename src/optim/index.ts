@@ -27,5 +27,6 @@ export {
   learningRateAt,
   traceUpdate,
 } from "./optimizer.js";
+export { type GroupOf, partition } from "./partition.js";
 export { type Schedule, constant, warmupCosine } from "./schedule.js";
 export { type SgdOptions, sgd } from "./sgd.js";

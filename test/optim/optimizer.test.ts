@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Graph, type Tensor } from "../../src/graph/index.js";
 import {
-  type FlatLayout,
   type Optimizer,
   adam,
   adamw,
@@ -15,8 +14,9 @@ import {
   unpack,
   warmupCosine,
 } from "../../src/optim/index.js";
-import { type HostTensor, Program, float32, float64, toNumbers } from "../../src/runtime/index.js";
+import { type HostTensor, Program, float64, toNumbers } from "../../src/runtime/index.js";
 import { type RefOptimizer, type RefParam, refAdam, refLars, refSgd } from "./reference.js";
+import { runTraced } from "./traced.js";
 
 // A small model: two weights (decayed), a bias and a norm scale (not decayed), in field order.
 const layout = flatLayout([
@@ -32,37 +32,6 @@ const initial = (seed: number) =>
 const gradSequence = [0, 1, 2].map((step) =>
   layout.segments.map((s, j) => Array.from({ length: s.size }, (_, k) => (step + 1) * 0.3 * Math.cos(2.3 * step + 1.1 * j + 0.7 * k))),
 );
-
-type FloatDType = "float32" | "float64";
-
-/** Compiles `traceUpdate` once and runs it `grads.length` steps on ORT; the flat params after each step. */
-async function runTraced(optimizer: Optimizer, l: FlatLayout, params0: Float64Array, grads: Float64Array[], dtype: FloatDType) {
-  const graph = new Graph();
-  const params = graph.input("params", [l.size], dtype);
-  const gradsIn = graph.input("grads", [l.size], dtype);
-  const traced = traceUpdate(optimizer, l, { params, grads: gradsIn });
-  const outputs: Record<string, Tensor> = { newParams: traced.params };
-  for (const [k, v] of Object.entries(traced.state)) outputs[`next.${k}`] = v;
-  const inputs = [params, gradsIn, ...Object.values(traced.stateInputs), ...Object.values(traced.scalarInputs)];
-  const program = await Program.compile(graph, { inputs, outputs });
-  const host = (shape: number[], data: ArrayLike<number>): HostTensor => (dtype === "float64" ? float64(shape, data) : float32(shape, data));
-
-  let p: ArrayLike<number> = params0;
-  const state: Record<string, ArrayLike<number>> = optimizer.init(l);
-  const history: number[][] = [];
-  for (const [step, g] of grads.entries()) {
-    const feeds: Record<string, HostTensor> = { params: host([l.size], p), grads: host([l.size], g) };
-    for (const [k, t] of Object.entries(traced.stateInputs)) feeds[t.name] = host([l.size], state[k] as ArrayLike<number>);
-    const scalars = optimizer.scalars(step);
-    for (const [k, t] of Object.entries(traced.scalarInputs)) feeds[t.name] = host([], [scalars[k] as number]);
-    const out = await program.run(feeds);
-    p = toNumbers(out.newParams as HostTensor);
-    for (const k of Object.keys(traced.state)) state[k] = toNumbers(out[`next.${k}`] as HostTensor);
-    history.push(Array.from(p));
-  }
-  await program.release();
-  return history;
-}
 
 /** Runs the reference on per-parameter arrays; the flat params after each step. */
 function runReference(reference: RefOptimizer, seed: number, steps = 3): number[][] {
