@@ -149,6 +149,7 @@ export interface PretrainOutcome {
  */
 class MetricsLog implements TrainCallback {
   #pending: StepEvent | null = null;
+  #planned = false;
 
   constructor(
     readonly run: RunFolder,
@@ -157,8 +158,10 @@ class MetricsLog implements TrainCallback {
   ) {}
 
   onPlan(e: PlanEvent): void {
-    // Steps before e.step are in the checkpoint we resumed from (none if there was none).
-    if (this.resume) this.run.truncateMetricsTo(e.step);
+    // Steps before e.step are in the checkpoint we resumed from (none if there was none). A plan
+    // remade mid-run (a time budget's second estimate) keeps everything logged so far.
+    if (this.resume && !this.#planned) this.run.truncateMetricsTo(e.step);
+    this.#planned = true;
     this.run.appendMetrics([planRecord(e)]);
   }
 

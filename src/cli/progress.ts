@@ -58,6 +58,7 @@ export function planRecord(e: PlanEvent): Record<string, number | string | boole
     calibration_s: round(p.calibrationSeconds, 3),
     start_step: e.step,
     restored: e.restored,
+    replanned_at_step: p.replannedAtStep ?? null,
   };
 }
 
@@ -71,6 +72,9 @@ export function describePlan(e: PlanEvent): string {
       : p.from === "max-steps"
         ? "(max steps)"
         : `(${p.epochs} epoch${p.epochs === 1 ? "" : "s"}${p.timeBudgetSeconds === null ? "" : ` fit in the ${formatSeconds(p.timeBudgetSeconds)} budget`})`;
+  if (p.replannedAtStep !== undefined && !e.restored) {
+    return `replanned at step ${p.replannedAtStep}: ${steps} ${source} (${fmt(p.secondsPerStep ?? Number.NaN, 3)} s a step so far)`;
+  }
   const timing = p.secondsPerStep === null ? "" : ` (${fmt(p.secondsPerStep, 3)} s a step, timed on ${p.calibrationSteps} steps)`;
   return `${e.restored ? "resumed the plan of" : "planned"} ${steps} ${source}${timing}`;
 }

