@@ -186,7 +186,9 @@ describe("fit", () => {
     expect(events[11]?.plannedSteps).toBe(first.totalSteps);
     expect(events[12]?.plannedSteps).toBe(second.totalSteps);
     expect(result.plan).toEqual(second);
-    expect(result.elapsedSeconds).toBeGreaterThan(0.8 * 1.5);
+    // Without the second plan the run would end after ~0.2 s (the first plan's steps at their real
+    // speed); with it, most of the budget is used (not all: step times vary on a loaded machine).
+    expect(result.elapsedSeconds).toBeGreaterThan(0.5 * 1.5);
   });
 
   it("a resumed run keeps the saved plan; a new budget plans again", async () => {
