@@ -2,7 +2,7 @@
 """PyTorch's SimCLR anchor under a wall-time budget, for comparisons at equal wall time.
 
     /usr/bin/python3 scripts/pytorch-simclr-budget.py [--budget 290] [--seed 0] [--batch 256]
-        [--max-steps N] [--anchor ../shared/anchors/pytorch/simclr_mnist.py]
+        [--max-steps N] [--temperature 0.5] [--anchor ../shared/anchors/pytorch/simclr_mnist.py]
 
 The anchor script runs a whole number of epochs; this one imports it and uses its own pieces
 (data, split, label draws, encoder, projection head, augmentation, NT-Xent, probes) with its
@@ -37,6 +37,7 @@ def main():
     ap.add_argument('--budget', type=float, default=290.0, help='seconds of pretraining')
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--batch', type=int, default=256)
+    ap.add_argument('--temperature', type=float, default=0.5, help="NT-Xent temperature (the anchor's is 0.5)")
     ap.add_argument('--max-steps', type=int, default=None, help='also stop after this many steps (equal steps rather than equal time)')
     ap.add_argument('--anchor', default=DEFAULT_ANCHOR)
     ap.add_argument('--default-env', action='store_true', help='do not re-exec under the anchor\'s tuned environment')
@@ -77,7 +78,7 @@ def main():
         v = torch.cat([anchor.augment(xb, g), anchor.augment(xb, g)], 0).contiguous(memory_format=anchor.CL)
         opt.zero_grad(set_to_none=True)
         z = head(enc(v))
-        loss = anchor.nt_xent(z[:len(xb)], z[len(xb):], 0.5)
+        loss = anchor.nt_xent(z[:len(xb)], z[len(xb):], a.temperature)
         loss.backward()
         opt.step()
         steps += 1
@@ -87,7 +88,7 @@ def main():
     pretrain_s = time.time() - t0
     results = anchor.probe_suite('SimCLR', anchor.embed(enc, xp), y_pool, anchor.embed(enc, torch.from_numpy(x_test)), y_test, subsets)
     print(json.dumps(dict(
-        script='pytorch-simclr-budget.py', anchor=a.anchor, torch=torch.__version__, seed=a.seed, batch=a.batch,
+        script='pytorch-simclr-budget.py', anchor=a.anchor, torch=torch.__version__, seed=a.seed, batch=a.batch, temperature=a.temperature,
         budget_s=a.budget, max_steps=a.max_steps, pretrain_s=pretrain_s, steps=steps, epochs=steps / steps_per_epoch,
         images_per_s=steps * a.batch / pretrain_s, simclr=results,
     )))
