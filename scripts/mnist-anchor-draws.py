@@ -18,7 +18,6 @@ labelDrawsInSubset does this).
 
 The output is a generated TypeScript module for the reason given in scripts/mnist-test-split.py.
 """
-import json
 import os
 import sys
 from importlib import import_module
@@ -30,7 +29,8 @@ from sklearn.model_selection import train_test_split
 # the digits exactly as the test-split script (and the anchor) load them
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-load_mnist = import_module('mnist-test-split').load_mnist
+split_script = import_module('mnist-test-split')
+load_mnist, write_ts_constant = split_script.load_mnist, split_script.write_ts_constant
 
 OUT = os.path.join('src', 'data', 'mnist-anchor-draws.ts')
 SEEDS = list(range(5))  # the anchor's main(): label_subsets(y_pool, 10, range(5)), whatever --seed is
@@ -93,13 +93,8 @@ def main():
         '  readonly draws: readonly (readonly number[])[];',
         '}',
         '',
-        'export const MNIST_ANCHOR_DRAWS: MnistAnchorDrawsFile = {',
     ]
-    for k, v in fields.items():
-        lines.append(f'  {k}: {json.dumps(v, separators=(",", ":"))},')
-    lines.append('};')
-    with open(OUT, 'w') as f:
-        f.write('\n'.join(lines) + '\n')
+    write_ts_constant(OUT, lines, 'MNIST_ANCHOR_DRAWS: MnistAnchorDrawsFile', fields)
     print(f'wrote {OUT}: {len(draws)} draws of {PER_CLASS} per class', file=sys.stderr)
 
 

@@ -41,6 +41,16 @@ def load_mnist():
     return np.concatenate(xs), np.concatenate(ys)
 
 
+def write_ts_constant(path, preamble, declaration, fields):
+    """Writes `preamble` then `export const <declaration> = { ...fields }` as a TypeScript module."""
+    lines = [*preamble, f'export const {declaration} = {{']
+    for k, v in fields.items():
+        lines.append(f'  {k}: {json.dumps(v, separators=(",", ":"))},')
+    lines.append('};')
+    with open(path, 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+
+
 def main():
     x, y = load_mnist()
     _, idx_test = train_test_split(np.arange(len(y)), test_size=1000, stratify=y, random_state=0)
@@ -80,13 +90,8 @@ def main():
         '  readonly testPixelSums: readonly number[];',
         '}',
         '',
-        'export const MNIST_TEST_SPLIT: MnistTestSplitFile = {',
     ]
-    for k, v in fields.items():
-        lines.append(f'  {k}: {json.dumps(v, separators=(",", ":"))},')
-    lines.append('};')
-    with open(OUT, 'w') as f:
-        f.write('\n'.join(lines) + '\n')
+    write_ts_constant(OUT, lines, 'MNIST_TEST_SPLIT: MnistTestSplitFile', fields)
     print(f'wrote {OUT}: {len(test)} test indices, per class {fields["testPerClass"]}', file=sys.stderr)
 
 
