@@ -37,7 +37,7 @@ import { type ProtocolOptions, drawsInSubset, embedDataset, evaluateEncoder } fr
 import { effectiveRank } from "../src/methods/collapse.js";
 import { cloneModule } from "../src/methods/heads.js";
 import { pretrain } from "../src/methods/pretrain.js";
-import { type SimclrOptions, simclr } from "../src/methods/simclr.js";
+import { type SimclrOptions, simclr, simclrMnistRecipe } from "../src/methods/simclr.js";
 import { SmallCnn } from "../src/nn/encoders/small-cnn.js";
 import { Rng } from "../src/random/rng.js";
 import { workerBackend } from "../src/runtime/worker-backend.js";
@@ -50,15 +50,12 @@ function projectorOut(layers: readonly MlpBlockSpec[]): number {
   return last.out;
 }
 
-/** This recipe's NT-Xent temperature on MNIST (see the header). */
-const MNIST_TEMPERATURE = 1.0;
-
 const USAGE = `usage: npx tsx examples/simclr-mnist.ts [options]
   --budget SECONDS   wall time of pretraining; the steps are planned to fit (default 290 unless --steps is given)
   --steps N          train exactly N steps (with --budget too: whichever is fewer)
   --epochs N         at most this many epochs (default 100: the budget or --steps ends the run first)
-  --batch N          images per step, two views each (default 128)
-  --temperature T    NT-Xent temperature (default ${MNIST_TEMPERATURE}; the method's own default is ${simclr.defaults.temperature})
+  --batch N          images per step, two views each (default ${simclrMnistRecipe.batchSize})
+  --temperature T    NT-Xent temperature (default ${simclrMnistRecipe.temperature}; the method's own default is ${simclr.defaults.temperature})
   --lr RATE          Adam (peak) learning rate (default ${String(simclr.defaults.learningRate)})
   --schedule S       constant | warmup-cosine over the planned steps (default ${simclr.defaults.learningRateSchedule})
   --warmup F         warmup-cosine: fraction of the planned steps spent warming up (default ${simclr.defaults.warmupFraction})
@@ -78,8 +75,8 @@ const { values: args } = parseArgs({
     budget: { type: "string" },
     steps: { type: "string" },
     epochs: { type: "string", default: "100" },
-    batch: { type: "string", default: "128" },
-    temperature: { type: "string", default: String(MNIST_TEMPERATURE) },
+    batch: { type: "string", default: String(simclrMnistRecipe.batchSize) },
+    temperature: { type: "string", default: String(simclrMnistRecipe.temperature) },
     lr: { type: "string", default: String(simclr.defaults.learningRate) },
     schedule: { type: "string", default: simclr.defaults.learningRateSchedule },
     warmup: { type: "string", default: String(simclr.defaults.warmupFraction) },

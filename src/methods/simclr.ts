@@ -48,6 +48,14 @@ export const simclrDefaults: SimclrOptions = {
   augmentation: "simclr",
 };
 
+/**
+ * What learned the most in 290 s on the bundled MNIST on 2 cores, where it differs from the
+ * paper's defaults (docs/simclr-recipe.md): batch 128 instead of the anchor's 256 (twice the steps
+ * for the same images), and τ 1.0 instead of 0.5 (10-label probe 95.8% against 94.8% over three
+ * seeds). The example and the CLI demo run it.
+ */
+export const simclrMnistRecipe = { batchSize: 128, temperature: 1.0 } as const;
+
 /** Plans SimCLR: encoder + projector on both views in one batch, NT-Xent over the 2N projections. */
 export function planSimclr(setup: MethodSetup, options: SimclrOptions): MethodPlan<TwoViews> {
   const net = new EncoderWithHead(setup.encoder, head(setup.encoder.outputDim, options.projector, setup.rng));

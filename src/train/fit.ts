@@ -167,12 +167,13 @@ export async function fit<B extends string, T>(options: FitOptions<B, T>): Promi
   const started = performance.now();
   const elapsed = () => elapsedBefore + (performance.now() - started) / 1000;
   const restored = plan !== null;
-  const uncappedSteps = Math.min(loader.batchesPerEpoch * epochs, maxSteps ?? Number.POSITIVE_INFINITY);
+  // The most steps the limits other than time allow, and which limit that is.
+  const epochSteps = loader.batchesPerEpoch * epochs;
+  const capped = maxSteps !== null && maxSteps < epochSteps;
+  const cap = { totalSteps: capped ? maxSteps : epochSteps, from: capped ? ("max-steps" as const) : ("epochs" as const) };
   if (plan === null) {
-    const epochSteps = loader.batchesPerEpoch * epochs;
-    const capped = maxSteps !== null && maxSteps < epochSteps;
     const limits = { epochs, maxSteps, timeBudgetSeconds: budget };
-    plan = { totalSteps: capped ? maxSteps : epochSteps, from: capped ? "max-steps" : "epochs", ...limits, secondsPerStep: null, calibrationSteps: 0, calibrationSeconds: 0 };
+    plan = { ...cap, ...limits, secondsPerStep: null, calibrationSteps: 0, calibrationSeconds: 0 };
     if (budget !== null && step.stepCount < plan.totalSteps) {
       const calibrationSteps = options.calibrationSteps ?? 3;
       const t0 = performance.now();
@@ -192,7 +193,7 @@ export async function fit<B extends string, T>(options: FitOptions<B, T>): Promi
   // So a budgeted run remakes its plan once, early, from the steps it has run since warming up.
   const firstStep = step.stepCount;
   const replanAt =
-    budget !== null && !restored && planned.replannedAtStep === undefined
+    budget !== null && !restored
       ? firstStep + Math.max(REPLAN_MIN_STEPS, Math.ceil(REPLAN_FRACTION * (planned.totalSteps - firstStep)))
       : null;
   let warmedAt: { step: number; seconds: number } | null = null;
@@ -200,8 +201,7 @@ export async function fit<B extends string, T>(options: FitOptions<B, T>): Promi
     if (budget === null || warmedAt === null) return;
     const secondsPerStep = (elapsed() - warmedAt.seconds) / (step.stepCount - warmedAt.step);
     const fits = step.stepCount + Math.max(1, Math.floor((budget - elapsed()) / secondsPerStep));
-    const totalSteps = Math.min(uncappedSteps, fits);
-    const from = totalSteps < uncappedSteps ? "time-budget" : maxSteps !== null && maxSteps < loader.batchesPerEpoch * epochs ? "max-steps" : "epochs";
+    const { totalSteps, from } = fits < cap.totalSteps ? { totalSteps: fits, from: "time-budget" as const } : cap;
     const changed = totalSteps !== planned.totalSteps;
     planned = { ...planned, totalSteps, from, secondsPerStep, replannedAtStep: step.stepCount };
     if (changed) for (const c of callbacks) await c.onPlan?.({ plan: planned, step: step.stepCount, restored: false });
