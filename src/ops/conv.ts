@@ -168,7 +168,10 @@ function convInputGradByFlippedConv(g: Tensor, w: Tensor, a: ConvAttrs): Tensor 
  * channels apart. The result may extend past the kernel; it is sliced back.
  */
 function convWeightGrad(x: Tensor, gy: Tensor, wShape: readonly number[], a: ConvAttrs): Tensor {
-  if (a.groups === 1 && a.stride.every((s) => s === 1)) return convWeightGradByTaps(x, gy, wShape, a);
+  if (a.groups === 1 && a.stride.every((s) => s === 1)) {
+    const few = (x.shape[1] as number) <= IM2COL_MAX_CHANNELS;
+    return few ? convWeightGradByIm2col(x, gy, wShape, a) : convWeightGradByTaps(x, gy, wShape, a);
+  }
   const [n, c, h, wd] = x.shape as [number, number, number, number];
   const [, o, ho, wo] = gy.shape as [number, number, number, number];
   const [, cg, kh, kw] = wShape as [number, number, number, number];
@@ -178,15 +181,6 @@ function convWeightGrad(x: Tensor, gy: Tensor, wShape: readonly number[], a: Con
   const r = apply1(conv2dOp, [xs, gs], { stride: a.dilation, padding: a.padding, dilation: a.stride, groups: g }); // [C/g, O, ≥kh, ≥kw]
   return transpose(slice(r, [0, 0], [kh, kw], [2, 3]), [1, 0, 2, 3]);
 }
-
-// When the filter gradient reads its windows from the flat padded grid (convWeightGradByTaps):
-// the window copies become long contiguous runs (9 Slices of [2, 32, 100k] took 16 ms against 33
-// for 28-float rows, ORT profiler, 2 threads), but the GEMMs also run over the grid's zero padding
-// and gy is copied twice more. Measured per layer (bench/conv-micro.ts, 2 threads, batch 256,
-// alternated): 32→32 on 28×28 40 vs 45 ms, 64→64 on 14×14 31 vs 34; 64→128 on 7×7 (grid 1.65×
-// the output) 17.7 vs 16.4, 1→32 on 28×28 (gy's copies dominate) 13.5 vs 9.3.
-const FLAT_GRID_MIN_CHANNELS = 8;
-const FLAT_GRID_MAX_OVERHEAD = 1.4;
 
 /**
  * The same filter gradient for stride 1 and one group, one matrix product per kernel tap:
@@ -199,6 +193,8 @@ const FLAT_GRID_MAX_OVERHEAD = 1.4;
  * against 117–267 ms, bench/conv-micro.ts, alternated on a loaded VM).
  */
 function convWeightGradByTaps(x: Tensor, gy: Tensor, wShape: readonly number[], a: ConvAttrs): Tensor {
+  const rowGrid = convWeightGradOnRowGrid(x, gy, wShape, a);
+  if (rowGrid !== null) return rowGrid;
   const [n, c, h, w] = x.shape as [number, number, number, number];
   const [, o, ho, wo] = gy.shape as [number, number, number, number];
   const [, , kh, kw] = wShape as [number, number, number, number];
@@ -208,27 +204,6 @@ function convWeightGradByTaps(x: Tensor, gy: Tensor, wShape: readonly number[], 
   const [dh, dw] = a.dilation;
   const xt = transpose(reshape(x, [s, n / s, c, h, w]), [0, 2, 1, 3, 4]); // [S, C, N/S, H, W]
   const xp = ph > 0 || pw > 0 ? pad(xt, [[ph, ph], [pw, pw]]) : xt;
-  const [hp, wp] = [h + 2 * ph, w + 2 * pw];
-  if (c >= FLAT_GRID_MIN_CHANNELS && (hp * wp) / (ho * wo) <= FLAT_GRID_MAX_OVERHEAD) {
-    // Every image on its padded grid, the batch flattened behind it: the window of tap (a, b) is
-    // then the contiguous range starting a·d·Wp + b·d further on, and gy sits at the top-left of
-    // each grid with zeros in the rows and columns no window starts from. The last image's
-    // trailing zeros are exactly as long as the largest shift, so every window stays in bounds.
-    const grid = (n / s) * hp * wp;
-    const maxShift = dh * (kh - 1) * wp + dw * (kw - 1);
-    const len = grid - maxShift;
-    const xf = reshape(xp, [s, c, grid]);
-    const gt = transpose(reshape(gy, [s, n / s, o, ho, wo]), [0, 2, 1, 3, 4]); // [S, O, N/S, Ho, Wo]
-    const gf = slice(reshape(pad(gt, [[0, hp - ho], [0, wp - wo]]), [s, o, grid]), [0], [len], [2]);
-    const taps: Tensor[] = [];
-    for (let i = 0; i < kh; i++) {
-      for (let j = 0; j < kw; j++) {
-        const shift = i * dh * wp + j * dw;
-        taps.push(sum(matmul(gf, transposeLast2(slice(xf, [shift], [shift + len], [2]))), [0])); // [O, C]
-      }
-    }
-    return reshape(stack(taps, 2), [o, c, kh, kw]);
-  }
   const g2 = reshape(transpose(reshape(gy, [s, n / s, o, ho * wo]), [0, 2, 1, 3]), [s, o, m]); // [S, O, N/S·Ho·Wo]
   const taps: Tensor[] = [];
   for (let i = 0; i < kh; i++) {
@@ -238,6 +213,82 @@ function convWeightGradByTaps(x: Tensor, gy: Tensor, wShape: readonly number[], 
     }
   }
   return reshape(stack(taps, 2), [o, c, kh, kw]);
+}
+
+/**
+ * The per-tap filter gradient of a "same" conv (stride 1, output the input's size) with every
+ * window a contiguous range of one flat array, so each window is one long copy: ORT runs Slice and
+ * Pad on one thread, and copying 28-float rows took twice as long per byte as long runs.
+ *
+ * Each image's rows are laid end to end followed by ph zero rows, x and gy alike, and x gets one
+ * zero image before and after. Tap (a, b), offset (da, db) = (a·dh − ph, b·dw − pw) from the
+ * output pixel, is then the range of x starting da·W + db further on than gy's. A window row that
+ * leaves the image reads zero rows. A window column that leaves the image would wrap onto the
+ * neighbouring row instead, so for each horizontal offset db ≠ 0 a copy of gy has the output
+ * columns whose windows wrap zeroed (one pass over gy per distinct db).
+ *
+ * Returns null for other convs, and when the padding is a whole row wide.
+ */
+function convWeightGradOnRowGrid(x: Tensor, gy: Tensor, wShape: readonly number[], a: ConvAttrs): Tensor | null {
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const [, o, ho, wo] = gy.shape as [number, number, number, number];
+  const [, , kh, kw] = wShape as [number, number, number, number];
+  const [ph, pw] = a.padding;
+  const [dh, dw] = a.dilation;
+  const same = ho === h && wo === w && 2 * ph === dh * (kh - 1) && 2 * pw === dw * (kw - 1);
+  if (!same || ph + pw === 0 || pw >= w) return null;
+  const s = n % 2 === 0 ? 2 : 1;
+  const images = n / s;
+  const period = (h + ph) * w;
+  const len = images * period;
+  const xt = transpose(reshape(x, [s, images, c, h * w]), [0, 2, 1, 3]); // [S, C, N/S, H·W]
+  const xf = reshape(pad(xt, [[1, 1], [0, ph * w]]), [s, c, (images + 2) * period]);
+  const gt = pad(transpose(reshape(gy, [s, images, o, h * w]), [0, 2, 1, 3]), [[0, 0], [0, ph * w]]); // [S, O, N/S, period]
+  const masked = new Map<number, Tensor>();
+  const gyFor = (db: number): Tensor => {
+    let t = masked.get(db);
+    if (t === undefined) {
+      const keep = new Float32Array(period).map((_, i) => ((i % w) + db >= 0 && (i % w) + db < w ? 1 : 0));
+      t = reshape(db === 0 ? gt : mul(gt, x.graph.constant(keep, [period], gy.dtype)), [s, o, len]);
+      masked.set(db, t);
+    }
+    return t;
+  };
+  const taps: Tensor[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const [da, db] = [i * dh - ph, j * dw - pw];
+      const start = period + da * w + db; // x's image k starts at (k + 1)·period, gy's at k·period
+      taps.push(sum(matmul(gyFor(db), transposeLast2(slice(xf, [start], [start + len], [2]))), [0])); // [O, C]
+    }
+  }
+  return reshape(stack(taps, 2), [o, c, kh, kw]);
+}
+
+// A first layer's input has few channels (1 for MNIST, 3 for RGB), so its im2col is small
+// (9 columns for 1 channel: 7 MB at batch 256 on 28×28) while gy is 32+ channels wide. Per tap,
+// gy was read 9 times over for 9 matrix-vector products, each memory-bound: 11 ms of the SmallCnn
+// step (ORT profiler, 2 threads). On the flat grid, gy's copies cost more than the products.
+const IM2COL_MAX_CHANNELS = 7;
+
+/**
+ * The filter gradient (stride 1, one group) through an explicit im2col, for inputs with few
+ * channels: a conv with a constant one-hot filter lays the C·kh·kw windows of every image out as
+ * channels, [N, kh·kw·C, Ho, Wo], and one batched product with gy as [N, O, Ho·Wo], summed over
+ * the batch, gives every tap at once. Neither gy nor x is transposed.
+ */
+function convWeightGradByIm2col(x: Tensor, gy: Tensor, wShape: readonly number[], a: ConvAttrs): Tensor {
+  const [n, c] = x.shape as [number, number];
+  const [, o, ho, wo] = gy.shape as [number, number, number, number];
+  const [, , kh, kw] = wShape as [number, number, number, number];
+  const taps = kh * kw;
+  // column t·C + ch of the im2col is input channel ch at tap t = a·kw + b
+  const oneHot = new Float32Array(taps * c * c * taps);
+  for (let t = 0; t < taps; t++) for (let ch = 0; ch < c; ch++) oneHot[((t * c + ch) * c + ch) * taps + t] = 1;
+  const selector = x.graph.constant(oneHot, [taps * c, c, kh, kw], x.dtype);
+  const columns = apply1(conv2dOp, [x, selector], { stride: [1, 1], padding: a.padding, dilation: a.dilation, groups: 1 });
+  const products = matmul(reshape(gy, [n, o, ho * wo]), transposeLast2(reshape(columns, [n, taps * c, ho * wo]))); // [N, O, taps·C]
+  return reshape(transpose(reshape(sum(products, [0]), [o, taps, c]), [0, 2, 1]), [o, c, kh, kw]);
 }
 
 /**

@@ -221,9 +221,14 @@ describe("conv family: gradients by central finite differences", () => {
     // stride 1: the input gradient is a conv with the flipped filter, padded d(k − 1) − p
     ["groups 2, 3×2 kernel, dilation [2, 1], padding [1, 0]", [2, 4, 7, 6], [6, 2, 3, 2], { padding: [1, 0], dilation: [2, 1], groups: 2 }, true],
     ["padding past the kernel's reach", [1, 2, 4, 4], [3, 2, 3, 3], { padding: 3 }, false],
-    // ≥ 8 input channels on a small padded grid: the filter gradient reads flat, shifted windows
-    ["filter gradient on the flat padded grid", [2, 8, 12, 12], [3, 8, 3, 3], { padding: 1 }, false],
-    ["flat grid, odd batch, 3×2 kernel, dilation [2, 1]", [1, 8, 16, 10], [2, 8, 3, 2], { padding: [2, 0], dilation: [2, 1] }, true],
+    // ≥ 8 input channels, "same" output: the filter gradient reads its windows as ranges of rows
+    // laid end to end, gy masked where a window's columns wrap
+    ["filter gradient on the row grid", [2, 8, 12, 12], [3, 8, 3, 3], { padding: 1 }, false],
+    ["row grid, odd batch, 3×3 dilated by 2, padding 2", [1, 8, 7, 6], [2, 8, 3, 3], { padding: 2, dilation: 2 }, true],
+    ["row grid, 5×3 kernel, padding [2, 1]", [3, 8, 5, 4], [2, 8, 5, 3], { padding: [2, 1] }, false],
+    // ≥ 8 input channels, output smaller than the input: a window per tap
+    ["filter gradient from one window per tap", [2, 8, 5, 5], [3, 8, 3, 3], {}, true],
+    ["a window per tap, odd batch, 3×2 kernel, dilation [2, 1]", [1, 8, 16, 10], [2, 8, 3, 2], { padding: [2, 0], dilation: [2, 1] }, true],
   ];
   for (const [name, xs, ws, options, withBias] of conv2dCases) {
     it(`conv2d ${name}`, async () => {
@@ -284,6 +289,12 @@ describe("conv family: the backward pass is differentiable again", () => {
     const specs = [{ shape: [1, 4, 5, 6] }, { shape: [2, 2, 3, 3] }, { shape: [1, 2, 3, 3] }];
     await checkGradients((x, w, gy) => backward(1)(x as Tensor, w as Tensor, gy as Tensor), specs, f32);
     await checkGradients((x, w, gy) => backward(0)(x as Tensor, w as Tensor, gy as Tensor), specs, f32);
+  });
+
+  it("conv2d's filter gradient through the one-hot im2col of a few input channels", async () => {
+    const backward = (x: Tensor, w: Tensor, gy: Tensor) => vjp([ops.conv2d(x, w, undefined, { padding: 1 })], [gy], [w])[0] as Tensor;
+    const specs = [{ shape: [2, 2, 4, 5] }, { shape: [3, 2, 3, 3] }, { shape: [2, 3, 4, 5] }];
+    await checkGradients((x, w, gy) => backward(x as Tensor, w as Tensor, gy as Tensor), specs, f32);
   });
 
   it("maxPool2d's scatter gradient (float64)", async () => {
