@@ -3,6 +3,7 @@ import { grad } from "../../src/autodiff/index.js";
 import { Graph, type Tensor } from "../../src/graph/index.js";
 import {
   BoundContext,
+  ConvBnRelu,
   MlpEncoder,
   ResNet18Cifar,
   SmallCnn,
@@ -13,7 +14,8 @@ import {
   namedParameters,
   parameterCount,
 } from "../../src/nn/index.js";
-import { sum } from "../../src/ops/index.js";
+import { maxPool2d } from "../../src/ops/conv.js";
+import { mul, sum } from "../../src/ops/index.js";
 import { Rng } from "../../src/random/rng.js";
 import { type HostTensor, Program, int64, toNumbers } from "../../src/runtime/index.js";
 import { feedsFor, randomInput, runModule } from "./run-module.js";
@@ -99,6 +101,35 @@ describe("encoders are differentiable end to end", () => {
         expect(g.every(Number.isFinite), name).toBe(true);
       }
       expect(toNumbers(out[`grad:${params[0]?.[0]}`] as HostTensor).some((v) => v !== 0)).toBe(true);
+    }
+  });
+
+  it("ConvBnRelu.callThenMaxPool (ReLU after the pool) equals the pool of the block, values and gradients", async () => {
+    const block = new ConvBnRelu(3, 8, new Rng(3));
+    const x = randomInput([2, 3, 6, 6]);
+    const weights = randomInput([2, 8, 3, 3], 4);
+    const graph = new Graph();
+    const input = graph.input("x", x.shape, x.dtype);
+    const r = graph.input("r", weights.shape, weights.dtype);
+    const { bindings, inputs } = bindModule(graph, block);
+    const ctx = new BoundContext(true, bindings);
+    const params = [...namedParameters(block)].map(([, p]) => bindings.get(p) as Tensor);
+    const outputs: Record<string, Tensor> = {};
+    for (const [name, y] of [["pooledFirst", block.callThenMaxPool(ctx, input, 2)], ["reluFirst", maxPool2d(block.call(ctx, input), { kernel: 2 })]] as const) {
+      const grads = grad(sum(mul(y, r)), [input, ...params]);
+      outputs[`${name}:y`] = y;
+      grads.forEach((g, i) => {
+        outputs[`${name}:${i}`] = g as Tensor;
+      });
+    }
+    const program = await Program.compile(graph, { inputs: graph.inputs, outputs }, { threads: 1 });
+    const out = await program.run({ x, r: weights, ...feedsFor(block, inputs.keys()) });
+    await program.release();
+    for (const key of ["y", "0", "1", "2", "3"]) {
+      const a = toNumbers(out[`pooledFirst:${key}`] as HostTensor);
+      const b = toNumbers(out[`reluFirst:${key}`] as HostTensor);
+      expect(a.some((v) => v !== 0), key).toBe(true);
+      a.forEach((v, i) => expect(v, `${key}[${i}]`).toBeCloseTo(b[i] as number, 5));
     }
   });
 });

@@ -20,6 +20,15 @@ export class ConvBnRelu extends AbstractModule {
   call(ctx: ForwardContext, x: Tensor): Tensor {
     return relu(this.bn.call(ctx, this.conv.call(ctx, x)));
   }
+
+  /**
+   * This block followed by a max pool of `kernel`, with the ReLU after the pool: the two commute
+   * (both are monotone, so max(relu(a), relu(b)) = relu(max(a, b))), and after the pool the ReLU
+   * and its gradient mask touch a quarter of the elements. Values and gradients are the same.
+   */
+  callThenMaxPool(ctx: ForwardContext, x: Tensor, kernel: number): Tensor {
+    return relu(maxPool2d(this.bn.call(ctx, this.conv.call(ctx, x)), { kernel }));
+  }
 }
 
 export interface SmallCnnOptions {
@@ -54,10 +63,8 @@ export class SmallCnn extends AbstractModule {
 
   call(ctx: ForwardContext, x: Tensor): Tensor {
     if (x.rank !== 4 || x.shape[1] !== this.inChannels) throw new ShapeError("SmallCnn", `expects [N, ${this.inChannels}, H, W], got ${formatShape(x.shape)}`);
-    let y = this.block2.call(ctx, this.block1.call(ctx, x)); // [N, 32, H, W]
-    y = maxPool2d(y, { kernel: 2 }); // [N, 32, H/2, W/2]
-    y = this.block4.call(ctx, this.block3.call(ctx, y)); // [N, 64, H/2, W/2]
-    y = maxPool2d(y, { kernel: 2 }); // [N, 64, H/4, W/4]
+    let y = this.block2.callThenMaxPool(ctx, this.block1.call(ctx, x), 2); // [N, 32, H/2, W/2]
+    y = this.block4.callThenMaxPool(ctx, this.block3.call(ctx, y), 2); // [N, 64, H/4, W/4]
     y = this.block5.call(ctx, y); // [N, 128, H/4, W/4]
     return globalAvgPool2d(y); // [N, 128]
   }
