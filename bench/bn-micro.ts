@@ -16,6 +16,23 @@ const variants: Record<string, B> = {
   "Mul+Add per channel": (g, x, _gy, s, b) => g.emit1("Add", [g.emit1("Mul", [x, rs(g, s)], S, "float32"), rs(g, b)], S, "float32"),
   "BatchNormalization inference": (g, x, _gy, s, b) => g.emit1("BatchNormalization", [x, s, b, b, g.emit1("Abs", [s], [c], "float32")], S, "float32", { epsilon: attr.float(1e-5) }),
   "(ReduceSum alone, subtract from the full-size rows)": (_g, x) => x,
+  "batch statistics + normalize: ReduceMean, Sub, Mul, ReduceMean, BatchNormalization inference": (g, x, _gy, s, b) => {
+    const keep = { keepdims: attr.int(1) };
+    const m = g.emit1("ReduceMean", [x, g.int64s([0, 2, 3])], K, "float32", keep);
+    const d = g.emit1("Sub", [x, m], S, "float32");
+    const v = g.emit1("ReduceMean", [g.emit1("Mul", [d, d], S, "float32"), g.int64s([0, 2, 3])], K, "float32", keep);
+    const flat = (t: Tensor) => g.emit1("Reshape", [t, g.int64s([c])], [c], "float32");
+    return g.emit1("BatchNormalization", [x, s, b, flat(m), flat(v)], S, "float32", { epsilon: attr.float(1e-5) });
+  },
+  "batch statistics + normalize: BatchNormalization training_mode 1 (src/runtime/batch-norm-training.ts)": (g, x, _gy, s, b) => {
+    const zeros = () => g.emit1("RandomUniform", [], [c], "float32", { shape: attr.ints([c]), low: attr.float(0), high: attr.float(0) });
+    const [y] = g.emit("BatchNormalization", [x, s, b, zeros(), zeros()], [{ shape: S, dtype: "float32" }, { shape: [c], dtype: "float32" }, { shape: [c], dtype: "float32" }], {
+      epsilon: attr.float(1e-5),
+      momentum: attr.float(0),
+      training_mode: attr.int(1),
+    });
+    return y as Tensor;
+  },
   "ReduceMean": (g, x) => g.emit1("ReduceMean", [x, g.int64s([0, 2, 3])], K, "float32", { keepdims: attr.int(1) }),
   "ReduceSum": (g, x) => g.emit1("ReduceSum", [x, g.int64s([0, 2, 3])], K, "float32", { keepdims: attr.int(1) }),
   "ReduceSumSquare": (g, x) => g.emit1("ReduceSumSquare", [x, g.int64s([0, 2, 3])], K, "float32", { keepdims: attr.int(1) }),

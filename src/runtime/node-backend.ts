@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import type { NodeRewrite } from "../graph/index.js";
 import type { Backend, Session, SessionOptions } from "./backend.js";
+import { batchNormTrainingRewrite } from "./batch-norm-training.js";
 import { nchwcConvRewrite, probeNchwcBlockSize } from "./nchwc.js";
 import { type OrtModule, createOrtSession } from "./ort-session.js";
 
@@ -18,9 +19,24 @@ export const nodeBackend: Backend = {
     return createOrtSession(await loadOrt(), model, { ...options, threads });
   },
   async nodeRewrite(options: SessionOptions = {}): Promise<NodeRewrite | undefined> {
-    if (options.nchwc === false) return undefined;
-    nchwcBlock ??= loadOrt().then(probeNchwcBlockSize);
-    const block = await nchwcBlock;
-    return block === null ? undefined : nchwcConvRewrite(block);
+    const rewrites = [batchNormTrainingRewrite()];
+    if (options.nchwc !== false) {
+      nchwcBlock ??= loadOrt().then(probeNchwcBlockSize);
+      const block = await nchwcBlock;
+      if (block !== null) rewrites.push(nchwcConvRewrite(block));
+    }
+    return inSequence(rewrites);
   },
 };
+
+/** One rewrite that applies `rewrites` in order, declaring every opset any of them needs. */
+function inSequence(rewrites: readonly NodeRewrite[]): NodeRewrite {
+  return (nodes, graph) => {
+    let current = { nodes: [...nodes], opsets: [] as { domain: string; version: number }[] };
+    for (const rewrite of rewrites) {
+      const next = rewrite(current.nodes, graph);
+      current = { nodes: next.nodes, opsets: [...current.opsets, ...next.opsets] };
+    }
+    return current;
+  };
+}
