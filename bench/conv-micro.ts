@@ -3,7 +3,9 @@
  * `npx tsx bench/conv-micro.ts [N] [C] [O] [H] [runs] [threads]` (`ONLY=<regex>` picks variants).
  * Each variant is its own session; median ms.
  */
+import { vjp } from "../src/autodiff/index.js";
 import { Graph, type Tensor, attr } from "../src/graph/index.js";
+import { conv2d } from "../src/ops/conv.js";
 import { Rng } from "../src/random/rng.js";
 import { Program, float32 } from "../src/runtime/index.js";
 
@@ -132,6 +134,35 @@ const variants: Record<string, Build> = {
       }
     const all = g.emit1("Concat", taps, [o, c, 9], "float32", { axis: attr.int(2) });
     return g.emit1("Reshape", [all, g.int64s([o, c, 3, 3])], [o, c, 3, 3], "float32");
+  },
+  "dW library rule (src/ops conv2d's filter gradient)": (g, x, gy, k) => vjp([conv2d(x, k, undefined, { padding: 1 })], [gy], [k])[0] as Tensor,
+  "dW row grid, per column offset one row Gather of the 3 row offsets and one GEMM (S=2)": (g, x, gy) => {
+    const f = "float32";
+    const [s, m] = [2, n / 2];
+    const period = (h + 1) * w;
+    const lx = (m + 2) * period;
+    const xt = g.emit1("Transpose", [g.emit1("Reshape", [x, g.int64s([s, m, c, h * w])], [s, m, c, h * w], f)], [s, c, m, h * w], f, { perm: attr.ints([0, 2, 1, 3]) });
+    const xg = g.emit1("Reshape", [g.emit1("Pad", [xt, g.int64s([0, 0, 1, 0, 0, 0, 1, w])], [s, c, m + 2, period], f), g.int64s([s, c, lx])], [s, c, lx], f);
+    const gt = g.emit1("Transpose", [g.emit1("Reshape", [gy, g.int64s([s, m, o, h * w])], [s, m, o, h * w], f)], [s, o, m, h * w], f, { perm: attr.ints([0, 2, 1, 3]) });
+    const gg = g.emit1("Pad", [gt, g.int64s([0, 0, 0, 0, 0, 0, 0, w])], [s, o, m, period], f);
+    const rows = m * (h + 1);
+    const rx = (lx - 2 * w) / w;
+    const index = new Array<number>(3 * rows);
+    for (let j = 0; j < 3; j++) for (let r = 0; r < rows; r++) index[j * rows + r] = h + j - 1 + r;
+    const indices = g.constant(index, [3, rows], "int64");
+    const perDb: Tensor[] = [];
+    for (const db of [-1, 0, 1]) {
+      const xs = g.emit1("Slice", [xg, g.int64s([db + w]), g.int64s([db + w + lx - 2 * w]), g.int64s([2])], [s, c, lx - 2 * w], f);
+      const windows = g.emit1("Gather", [g.emit1("Reshape", [xs, g.int64s([s, c, rx, w])], [s, c, rx, w], f), indices], [s, c, 3, rows, w], f, { axis: attr.int(2) });
+      const cols = g.emit1("Reshape", [windows, g.int64s([s, 3 * c, rows * w])], [s, 3 * c, rows * w], f);
+      const keep = new Float32Array(period).map((_, i) => ((i % w) + db >= 0 && (i % w) + db < w ? 1 : 0));
+      const gm = db === 0 ? gg : g.emit1("Mul", [gg, g.constant(keep, [period])], [s, o, m, period], f);
+      const g2 = g.emit1("Reshape", [gm, g.int64s([s, o, m * period])], [s, o, m * period], f);
+      const prod = g.emit1("MatMul", [g2, g.emit1("Transpose", [cols], [s, rows * w, 3 * c], f, { perm: attr.ints([0, 2, 1]) })], [s, o, 3 * c], f);
+      const red = g.emit1("ReduceSum", [prod, g.int64s([0])], [o, 3 * c], f, { keepdims: attr.int(0) });
+      perDb.push(g.emit1("Reshape", [red, g.int64s([o, c, 3, 1])], [o, c, 3, 1], f));
+    }
+    return g.emit1("Concat", perDb, [o, c, 3, 3], f, { axis: attr.int(3) });
   },
   "dW per tap, each image flat on its padded grid, MatMul batched over N + ReduceSum (no transposes)": (g, x, gy) => {
     const wp = w + 2;

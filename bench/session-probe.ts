@@ -5,7 +5,7 @@
  * ours, the rest go to InferenceSession.create). Prints the median step and the peak RSS.
  */
 import type * as OrtNode from "onnxruntime-node";
-import type { Backend, SessionOptions } from "../src/runtime/index.js";
+import { type Backend, type SessionOptions, nodeBackend } from "../src/runtime/index.js";
 import { createOrtSession } from "../src/runtime/ort-session.js";
 import { type WorkloadName, buildWorkload } from "./workloads.js";
 
@@ -18,6 +18,8 @@ const backend: Backend = {
     const ort = (await import("onnxruntime-node")) as typeof OrtNode;
     return createOrtSession(ort, model, options, extra);
   },
+  // the same graph rewrites (NCHWc convs, fused batch-norm statistics) as the node backend
+  nodeRewrite: (options) => nodeBackend.nodeRewrite?.(options) ?? Promise.resolve(undefined),
 };
 const ours: SessionOptions = {
   ...(threads !== undefined ? { threads } : {}),
