@@ -124,9 +124,24 @@ export function transposeLast2(x: Tensor): Tensor {
 interface ExpandAttrs {
   readonly shape: readonly number[];
 }
+// A float broadcast whose repeat factor (the product of the expanded axes) is at most this many
+// elements is a Mul by a ones constant of that size instead of an Expand: ORT runs Mul on all
+// threads and Expand on one. [256, 128, 1, 1] → [256, 128, 7, 7] (the average pool's gradient in
+// SmallCnn): 0.97 against 3.43 ms, with the next Mul included (2 threads).
+const BROADCAST_BY_MUL_MAX_FACTOR = 1 << 16;
+
 const broadcastToOp = defineOp<ExpandAttrs>({
   name: "broadcastTo",
-  lower: (graph, [x], { shape }) => [graph.emit1("Expand", [x as Tensor, graph.int64s(shape)], shape, (x as Tensor).dtype)],
+  lower: (graph, [input], { shape }) => {
+    const x = input as Tensor;
+    const lead = shape.length - x.rank;
+    const repeats = shape.map((d, i) => (i < lead || x.shape[i - lead] === 1 ? d : 1));
+    const factor = repeats.reduce((a, b) => a * b, 1);
+    if (isFloat(x.dtype) && factor <= BROADCAST_BY_MUL_MAX_FACTOR) {
+      return [graph.emit1("Mul", [x, graph.constant(new Array<number>(factor).fill(1), repeats, x.dtype)], shape, x.dtype)];
+    }
+    return [graph.emit1("Expand", [x, graph.int64s(shape)], shape, x.dtype)];
+  },
   // a broadcast copies values: their cotangents are summed back
   vjp: ({ inputs: [x] }, [g]) => [g ? sumToShape(g, (x as Tensor).shape) : null],
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Graph, ShapeError } from "../../src/graph/index.js";
 import * as ops from "../../src/ops/index.js";
-import { float64 } from "../../src/runtime/index.js";
+import { float32, float64, int64 } from "../../src/runtime/index.js";
 import { allClose, evaluate, evaluate1, gradient } from "../helpers/evaluate.js";
 import { checkGradients } from "../helpers/gradcheck.js";
 
@@ -147,6 +147,15 @@ describe("shape ops: values against hand-written references", () => {
     expect(b.values).toEqual([...iota(6), ...iota(6)]);
     const s = await evaluate1((t) => ops.sumToShape(t, [1, 3]), [x]);
     expect(s.values).toEqual([3, 5, 7]);
+  });
+
+  it("broadcastTo keeps every value: by Mul with ones (small repeat), by Expand (integers, or a repeat of more than 2^16)", async () => {
+    const nonFinite = await evaluate1((t) => ops.broadcastTo(t, [2, 3]), [float64([3], [-0, Number.POSITIVE_INFINITY, Number.NaN])]);
+    expect(nonFinite.values.map((v) => Object.is(v, -0) ? "-0" : String(v))).toEqual(["-0", "Infinity", "NaN", "-0", "Infinity", "NaN"]);
+    const ints = await evaluate1((t) => ops.broadcastTo(t, [3, 2]), [int64([2], [7, -9])]);
+    expect(ints.values).toEqual([7, -9, 7, -9, 7, -9]);
+    const wide = await evaluate1((t) => ops.broadcastTo(t, [2, 1 << 17]), [float32([2, 1], [1.5, -2])]);
+    expect(wide.values.slice((1 << 17) - 1, (1 << 17) + 1)).toEqual([1.5, -2]);
   });
 
   it("cast rounds to float32", async () => {
