@@ -100,7 +100,7 @@ describe("traced graphs as text (a lowering change shows up here)", () => {
       const const_5: float32[] = 1
       const const_6: int64[0] =
       const const_8: int64[2] = 1, 1
-      const const_10: int64[2] = 2, 4
+      const const_10: float32[2, 4] = 1, 1, 1, 1, 1, 1, 1, 1
       const const_12: float32[] = 0
       const const_16: int64[1] = 0
       const const_18: int64[1] = 4
@@ -108,10 +108,10 @@ describe("traced graphs as text (a lowering change shows up here)", () => {
       add_1 = Add(matmul_0, b)
       expand_7 = Expand(const_5, const_6)
       reshape_9 = Reshape(expand_7, const_8) {allowzero=1}
-      expand_11 = Expand(reshape_9, const_10)
+      mul_11 = Mul(reshape_9, const_10)
       greater_13 = Greater(add_1, const_12)
       cast_14 = Cast(greater_13) {to=1}
-      mul_15 = Mul(expand_11, cast_14)
+      mul_15 = Mul(mul_11, cast_14)
       reducesum_17 = ReduceSum(mul_15, const_16) {keepdims=1}
       db = Reshape(reducesum_17, const_18) {allowzero=1}
       transpose_20 = Transpose(w) {perm=[1,0]}
@@ -138,7 +138,7 @@ describe("traced graphs as text (a lowering change shows up here)", () => {
       const const_6: float32[] = 1
       const const_7: int64[0] =
       const const_11: int64[2] = 1, 1
-      const const_13: int64[2] = 2, 3
+      const const_13: float32[2, 3] = 1, 1, 1, 1, 1, 1
       const const_18: int64[1] = 1
       logsoftmax_0 = LogSoftmax(logits) {axis=1}
       mul_1 = Mul(labels, logsoftmax_0)
@@ -147,8 +147,8 @@ describe("traced graphs as text (a lowering change shows up here)", () => {
       expand_8 = Expand(const_6, const_7)
       mul_9 = Mul(expand_8, const_4)
       reshape_12 = Reshape(mul_9, const_11) {allowzero=1}
-      expand_14 = Expand(reshape_12, const_13)
-      mul_16 = Mul(expand_14, labels)
+      mul_14 = Mul(reshape_12, const_13)
+      mul_16 = Mul(mul_14, labels)
       exp_17 = Exp(logsoftmax_0)
       reducesum_19 = ReduceSum(mul_16, const_18) {keepdims=1}
       mul_20 = Mul(exp_17, reducesum_19)
