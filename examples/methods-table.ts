@@ -15,9 +15,9 @@ import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import type { ArrayDataset } from "../src/data/dataset.js";
-import { MNIST_ANCHOR_DRAWS } from "../src/data/mnist-anchor-draws.js";
-import { mnistSplit, mnistSplitIndices } from "../src/data/mnist.js";
-import { type EvaluationResult, type MeanSd, type ProtocolOptions, baselines, drawsInSubset, embedDataset, evaluateEncoder } from "../src/eval/index.js";
+import { mnistSplit } from "../src/data/mnist.js";
+import { type EvaluationResult, type MeanSd, type ProtocolOptions, baselines, embedDataset, evaluateEncoder } from "../src/eval/index.js";
+import { mnistAnchorLabelDraws } from "../src/eval/mnist-anchor-draws.js";
 import { effectiveRank } from "../src/methods/collapse.js";
 import { pretrain } from "../src/methods/pretrain.js";
 import { methods } from "../src/methods/registry.js";
@@ -164,7 +164,7 @@ function protocolFor(labelDraws: LabelDrawsChoice, fixedSplit: boolean): Protoco
   const seeded = { perClass: [10], draws: 5, seed: 0 } as const;
   if (labelDraws === "seeded") return seeded;
   if (!fixedSplit) throw new Error("methodsTable: the anchor's label draws are digits of the fixed MNIST split; with other data use labelDraws: \"seeded\"");
-  return { ...seeded, labelDraws: [{ perClass: MNIST_ANCHOR_DRAWS.perClass, draws: drawsInSubset(MNIST_ANCHOR_DRAWS.draws, mnistSplitIndices().train) }] };
+  return { ...seeded, labelDraws: [mnistAnchorLabelDraws()] };
 }
 
 function empty(name: string, kind: Row["kind"], labelDraws: LabelDrawsChoice): Row {

@@ -32,8 +32,8 @@
 import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { mnistSplit, mnistSplitIndices } from "../src/data/mnist.js";
-import { MNIST_ANCHOR_DRAWS } from "../src/data/mnist-anchor-draws.js";
-import { type ProtocolOptions, drawsInSubset, embedDataset, evaluateEncoder } from "../src/eval/index.js";
+import { type ProtocolOptions, embedDataset, evaluateEncoder } from "../src/eval/index.js";
+import { mnistAnchorLabelDraws } from "../src/eval/mnist-anchor-draws.js";
 import { effectiveRank } from "../src/methods/collapse.js";
 import { cloneModule } from "../src/methods/heads.js";
 import { pretrain } from "../src/methods/pretrain.js";
@@ -165,8 +165,7 @@ if (embeddingsOut !== undefined) {
 
 // Frozen encoder (eval-mode BN): linear probe 10/class × 5 draws, all-label probe, kNN k=20, k-means NMI.
 // The anchor's draws are indices into loadMnist(); the probes want positions in `train`.
-const anchorDraws = { perClass: MNIST_ANCHOR_DRAWS.perClass, draws: drawsInSubset(MNIST_ANCHOR_DRAWS.draws, mnistSplitIndices().train) };
-const protocol: ProtocolOptions = { perClass: [10], draws: 5, seed: 0, ...(labelDraws === "anchor" ? { labelDraws: [anchorDraws] } : {}) };
+const protocol: ProtocolOptions = { perClass: [10], draws: 5, seed: 0, ...(labelDraws === "anchor" ? { labelDraws: [mnistAnchorLabelDraws()] } : {}) };
 const trained = await evaluateEncoder(encoder, { train, test }, protocol);
 const random = await evaluateEncoder(untrained, { train, test }, protocol);
 // Effective rank of the test embeddings (exp of the entropy of the covariance spectrum; ≤ 128).

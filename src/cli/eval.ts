@@ -1,11 +1,14 @@
 import { Command, Option } from "commander";
 import type { Dataset } from "../data/dataset.js";
+import { MNIST_ANCHOR_DRAWS } from "../data/mnist-anchor-draws.js";
 import { rawPixels, releaseEmbeddings } from "../eval/embed.js";
+import type { LabelDraws } from "../eval/label-subsets.js";
+import { mnistAnchorLabelDraws } from "../eval/mnist-anchor-draws.js";
 import { type EvaluationResult, type ProtocolOptions, baselines, evaluateEmbeddings, evaluateEncoder } from "../eval/protocol.js";
 import type { Encoder } from "../methods/method.js";
 import { Rng } from "../random/rng.js";
 import { countListArg, nameListArg, nonNegativeIntArg, positiveIntArg } from "./args.js";
-import { BASELINES, type ConfigObject, type ConfigValue, type EncoderName, type EvalConfig, PROBES, readConfigFile, resolveEval } from "./config.js";
+import { BASELINES, type ConfigObject, type ConfigValue, type EncoderName, type EvalConfig, LABEL_DRAWS, PROBES, readConfigFile, resolveEval } from "./config.js";
 import { BUNDLED_MNIST, limitDataset, loadData } from "./data.js";
 import { writeEmbeddings } from "./embed.js";
 import { makeEncoder } from "./encoder.js";
@@ -36,6 +39,7 @@ interface EvalFlags {
   readonly labelsPerClass?: number[];
   readonly probes?: string[];
   readonly draws?: number;
+  readonly labelDraws?: string;
   readonly baselines?: string[];
   readonly seed?: number;
   readonly config?: string;
@@ -55,6 +59,9 @@ export function evalCommand(io: Io, done: (code: ExitCodeValue) => void): Comman
     .option("--labels-per-class <list>", "label budgets of the linear probe, e.g. 1,10,100 (all = every label)", countListArg)
     .option("--probes <list>", `probes to run: ${PROBES.join(",")}`, nameListArg(PROBES))
     .option("--draws <n>", "random label subsets per budget (default 3)", positiveIntArg)
+    .addOption(
+      new Option("--label-draws <which>", "the 10-per-class budget's subsets: seeded, or the PyTorch anchor's own 5 (bundled mnist only)").choices(LABEL_DRAWS),
+    )
     .option("--baselines <list>", `baselines: ${BASELINES.join(",")} or none (default random,raw_pixels)`, (v: string) => (v === "none" ? [] : nameListArg(BASELINES)(v)))
     .option("--seed <n>", "seeds the label draws (default 0)", nonNegativeIntArg)
     .option("--config <file>", "a .json or .yaml file whose eval section sets these options")
@@ -75,6 +82,7 @@ export function evalCommand(io: Io, done: (code: ExitCodeValue) => void): Comman
       set("labelsPerClass", flags.labelsPerClass);
       set("probes", flags.probes);
       set("draws", flags.draws);
+      set("labelDraws", flags.labelDraws);
       set("baselines", flags.baselines);
       set("seed", flags.seed);
       const file = flags.config === undefined ? savedSection(run, "eval") : (await readConfigFile(flags.config)).eval;
@@ -142,11 +150,13 @@ export async function evaluateRun(o: EvaluateRunOptions): Promise<EvalLine[]> {
   const c = o.evalConfig;
   const data = await evalData(o.dataSpec, o.labels, c, o.limit ?? null);
   const linear = c.probes.includes("linear");
+  const perClass = linear ? c.labelsPerClass.filter((k) => k > 0) : [];
   const protocol: ProtocolOptions = {
-    perClass: linear ? c.labelsPerClass.filter((k) => k > 0) : [],
+    perClass,
     draws: c.draws,
     seed: c.seed,
     linearAll: linear && c.labelsPerClass.includes(0),
+    ...(c.labelDraws === "anchor" ? { labelDraws: [anchorDraws(o.dataSpec, c, perClass, o.limit ?? null)] } : {}),
   };
   const lines: EvalLine[] = [];
   o.log(`evaluating ${o.methodName} on ${data.train.length} labelled / ${data.test.length} test images…`);
@@ -185,6 +195,17 @@ export async function evaluateRun(o: EvaluateRunOptions): Promise<EvalLine[]> {
   o.run.dropEvalMetrics();
   o.run.appendMetrics(lines);
   return lines;
+}
+
+/** The PyTorch anchor's 10-per-class draws, when the evaluation runs on the split they were drawn from. */
+function anchorDraws(dataSpec: string, c: EvalConfig, perClass: readonly number[], limit: number | null): LabelDraws {
+  const from = MNIST_ANCHOR_DRAWS.perClass;
+  if (dataSpec !== BUNDLED_MNIST || c.testData !== null) {
+    throw new CliError(`--label-draws anchor: the anchor's draws are digits of the bundled ${BUNDLED_MNIST}'s fixed split, but the probes train on ${dataSpec}${c.testData === null ? "" : ` and test on ${c.testData}`}; use --label-draws seeded`);
+  }
+  if (limit !== null) throw new CliError("--label-draws anchor needs every train digit; drop --limit");
+  if (!perClass.includes(from)) throw new CliError(`--label-draws anchor: the anchor drew ${from} labels per class; add ${from} to --labels-per-class (now ${perClass.join(",") || "none"})`);
+  return mnistAnchorLabelDraws();
 }
 
 function resultLines(encoder: string, r: EvaluationResult, c: EvalConfig): EvalLine[] {

@@ -3,18 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { resolveRunConfig } from "../../src/cli/pretrain.js";
-import { runInProcess } from "./run-cli.js";
+import { expectOneLineError, runInProcess } from "./run-cli.js";
 
 const COMMANDS = ["pretrain", "eval", "embed", "export", "report", "views", "methods", "demo"];
-
-/** A user error: exactly one line on stderr, naming the command, and a usage exit code. */
-function expectOneLineError(r: { code: number; stdout: string; stderr: string }, command: string, pattern: RegExp): void {
-  expect(r.code).toBe(2);
-  const lines = r.stderr.split("\n").filter((l) => l.trim() !== "");
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(new RegExp(`^pretext ${command}: error: `));
-  expect(lines[0]).toMatch(pattern);
-}
 
 describe("pretext --help", () => {
   it("lists every command", async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { readSafetensors } from "../../src/train/safetensors.js";
-import { exited, runCli, runInProcess, spawnCli, waitFor } from "./run-cli.js";
+import { exited, expectOneLineError, runCli, runInProcess, spawnCli, waitFor } from "./run-cli.js";
 
 // A tiny run: 256 digits in batches of 32 is 8 steps an epoch; 2 epochs take seconds on 2 cores.
 const TINY = ["--method", "simclr", "--data", "mnist", "--limit", "256", "--batch-size", "32", "--epochs", "2", "--seed", "3", "--checkpoint-every", "2"];
@@ -163,6 +163,20 @@ describe("pretext pretrain", () => {
     expect(metrics.startsWith('{"type":"plan"')).toBe(true);
     expect(existsSync(join(dir, "encoder.onnx"))).toBe(true);
   }, 60_000);
+
+  it("eval --label-draws anchor probes 10/class on the PyTorch anchor's own draws, and says when it cannot", async () => {
+    const ev = await runCli(["eval", full, "--labels-per-class", "10", "--probes", "linear", "--baselines", "none", "--label-draws", "anchor", "--json"]);
+    expect(ev.code, ev.stderr).toBe(0);
+    const [line, ...rest] = ev.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rest).toHaveLength(0);
+    expect(line).toMatchObject({ encoder: "simclr", probe: "linear", labels_per_class: 10 });
+    expect(line?.accuracy).toBeGreaterThan(0.3);
+    const limited = await runInProcess(["eval", full, "--label-draws", "anchor", "--limit", "500"]);
+    expectOneLineError(limited, "eval", /--label-draws anchor needs every train digit; drop --limit/);
+    const noTen = await runInProcess(["eval", full, "--label-draws", "anchor", "--labels-per-class", "1,100"]);
+    expectOneLineError(noTen, "eval", /the anchor drew 10 labels per class; add 10 to --labels-per-class \(now 1,100\)/);
+    expectOneLineError(await runInProcess(["eval", full, "--label-draws", "pytorch"]), "eval", /--label-draws.*pytorch.*Allowed choices are seeded, anchor/);
+  }, 120_000);
 
   it("eval on data without a fixed split asks for --test-data", async () => {
     // A 64-image IDX file: magic 0x00000803 (uint8, 3 dims), then [64, 28, 28] big-endian.

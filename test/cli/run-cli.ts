@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
 import { main } from "../../src/cli/program.js";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -50,4 +51,13 @@ export async function waitFor(check: () => boolean, timeoutMs: number, what: str
     if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** A user error: exactly one line on stderr, naming the command, and a usage exit code. */
+export function expectOneLineError(r: { code: number | null; stdout: string; stderr: string }, command: string, pattern: RegExp): void {
+  expect(r.code).toBe(2);
+  const lines = r.stderr.split("\n").filter((l) => l.trim() !== "");
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(new RegExp(`^pretext ${command}: error: `));
+  expect(lines[0]).toMatch(pattern);
 }
