@@ -226,6 +226,7 @@ describe("conv family: gradients by central finite differences", () => {
     ["filter gradient on the row grid", [2, 8, 12, 12], [3, 8, 3, 3], { padding: 1 }, false],
     ["row grid, odd batch, 3×3 dilated by 2, padding 2", [1, 8, 7, 6], [2, 8, 3, 3], { padding: 2, dilation: 2 }, true],
     ["row grid, 5×3 kernel, padding [2, 1]", [3, 8, 5, 4], [2, 8, 5, 3], { padding: [2, 1] }, false],
+    ["row grid without zero rows, 1×3 kernel, padding [0, 1]", [2, 8, 4, 5], [3, 8, 1, 3], { padding: [0, 1] }, false],
     // ≥ 8 input channels, output smaller than the input: a window per tap
     ["filter gradient from one window per tap", [2, 8, 5, 5], [3, 8, 3, 3], {}, true],
     ["a window per tap, odd batch, 3×2 kernel, dilation [2, 1]", [1, 8, 16, 10], [2, 8, 3, 2], { padding: [2, 0], dilation: [2, 1] }, true],
