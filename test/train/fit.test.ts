@@ -190,6 +190,24 @@ describe("fit", () => {
     expect(result.elapsedSeconds).toBeGreaterThan(0.85 * 1.5);
   });
 
+  it("the remade plan times the steps after the first ones, which still run slow", async () => {
+    const { step, loader, feeds } = await setup(4);
+    // 3 calibration steps of 30 ms, then 6 steps of 40 ms (still warming up), then steady 5 ms steps.
+    let calls = 0;
+    const warmingFeeds: typeof feeds = (item) => {
+      const n = calls++;
+      const until = performance.now() + (n < 3 ? 30 : n < 9 ? 40 : 5);
+      while (performance.now() < until);
+      return feeds(item);
+    };
+    const plans: PlanEvent[] = [];
+    await fit({ step, loader, feeds: warmingFeeds, epochs: 10_000, timeBudgetSeconds: 1.5, callbacks: [{ onPlan: (e) => void plans.push(e) }] });
+    const second = plans[1]?.plan;
+    expect(second?.replannedAtStep).toBe(12);
+    // Timed from step 3 (the 40 ms steps included) it would read ~17 ms; from step 6 on, ~5 ms.
+    expect(second?.secondsPerStep as number).toBeLessThan(0.01);
+  });
+
   it("a resumed run keeps the saved plan; a new budget plans again", async () => {
     const dir = await mkdtemp(join(tmpdir(), "pretext-fit-"));
     dirs.push(dir);
