@@ -1,11 +1,11 @@
 import { Command } from "commander";
+import { simclrMnistRecipe } from "../methods/simclr.js";
 import { writeReport } from "../report/index.js";
 import { durationArg } from "./args.js";
 import { EVAL_DEFAULTS, PRETRAIN_DEFAULTS, type RunConfig, resolveMethodOptions } from "./config.js";
 import { BUNDLED_MNIST } from "./data.js";
 import { ExitCode, type ExitCodeValue } from "./errors.js";
 import { evaluateRun, formatEvalTable } from "./eval.js";
-import { simclrMnistRecipe } from "../methods/simclr.js";
 import { findMethod } from "./methods.js";
 import { pretrainRun } from "./pretrain.js";
 import { type Io, formatSeconds, progressMode } from "./progress.js";

@@ -169,8 +169,8 @@ function convInputGradByFlippedConv(g: Tensor, w: Tensor, a: ConvAttrs): Tensor 
  */
 function convWeightGrad(x: Tensor, gy: Tensor, wShape: readonly number[], a: ConvAttrs): Tensor {
   if (a.groups === 1 && a.stride.every((s) => s === 1)) {
-    const few = (x.shape[1] as number) <= IM2COL_MAX_CHANNELS;
-    return few ? convWeightGradByIm2col(x, gy, wShape, a) : convWeightGradByTaps(x, gy, wShape, a);
+    if ((x.shape[1] as number) <= IM2COL_MAX_CHANNELS) return convWeightGradByIm2col(x, gy, wShape, a);
+    return convWeightGradOnRowGrid(x, gy, wShape, a) ?? convWeightGradByTaps(x, gy, wShape, a);
   }
   const [n, c, h, wd] = x.shape as [number, number, number, number];
   const [, o, ho, wo] = gy.shape as [number, number, number, number];
@@ -193,8 +193,6 @@ function convWeightGrad(x: Tensor, gy: Tensor, wShape: readonly number[], a: Con
  * against 117–267 ms, bench/conv-micro.ts, alternated on a loaded VM).
  */
 function convWeightGradByTaps(x: Tensor, gy: Tensor, wShape: readonly number[], a: ConvAttrs): Tensor {
-  const rowGrid = convWeightGradOnRowGrid(x, gy, wShape, a);
-  if (rowGrid !== null) return rowGrid;
   const [n, c, h, w] = x.shape as [number, number, number, number];
   const [, o, ho, wo] = gy.shape as [number, number, number, number];
   const [, , kh, kw] = wShape as [number, number, number, number];

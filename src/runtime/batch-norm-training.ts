@@ -38,14 +38,14 @@ export function batchNormTrainingRewrite(): NodeRewrite {
     });
     const removed = new Set<number>();
     const replacements = new Map<number, OnnxNode[]>();
-    for (const node of nodes) {
-      const match = matchStatistics(node, nodes, producer, readers, graph);
+    nodes.forEach((node, index) => {
+      const match = matchStatistics(node, index, nodes, producer, readers, graph);
       // the backward pass's inference-form node reads the same statistics: the forward one claims them
-      if (match === null || match.chain.some((j) => removed.has(j))) continue;
+      if (match === null || match.chain.some((j) => removed.has(j))) return;
       for (const j of match.chain) removed.add(j);
       const [x, gamma, beta, mean, variance] = node.inputs as [string, string, string, string, string];
-      const channels = match.channels;
-      const dtype = graph.tensor(x)?.dtype === "float64" ? 11 : 1; // ONNX TensorProto float / double
+      const { channels } = match;
+      const dtype = match.dtype === "float64" ? 11 : 1; // ONNX TensorProto float / double
       const [y] = node.outputs as [string];
       const zeros = (role: string): OnnxNode => ({
         opType: "RandomUniform",
@@ -63,7 +63,7 @@ export function batchNormTrainingRewrite(): NodeRewrite {
           attributes: { ...node.attributes, momentum: attr.float(0), training_mode: attr.int(1) },
         },
       ]);
-    }
+    });
     const out: OnnxNode[] = [];
     nodes.forEach((node, i) => {
       out.push(...(replacements.get(i) ?? []));
@@ -76,11 +76,12 @@ export function batchNormTrainingRewrite(): NodeRewrite {
 /** The indices of the statistics chain feeding an inference-form BatchNormalization, or null. */
 function matchStatistics(
   bn: OnnxNode,
+  index: number,
   nodes: readonly OnnxNode[],
   producer: ReadonlyMap<string, number>,
   readers: ReadonlyMap<string, number>,
   graph: Graph,
-): { chain: number[]; channels: number } | null {
+): { chain: number[]; channels: number; dtype: "float32" | "float64" } | null {
   if (bn.opType !== "BatchNormalization" || (bn.domain ?? "") !== "" || bn.outputs.length !== 1 || bn.inputs.length !== 5) return null;
   const training = bn.attributes.training_mode;
   if (training !== undefined && !(training.kind === "int" && training.value === 0)) return null;
@@ -125,11 +126,11 @@ function matchStatistics(
   if (!private_) return null;
   const channels = graph.tensor(meanC)?.shape;
   if (channels?.length !== 1) return null;
-  const chain = [mean[0], meanReshape[0], centred[0], square[0], variance[0], varReshape[0], producer.get(bn.outputs[0] as string) as number];
+  const chain = [mean[0], meanReshape[0], centred[0], square[0], variance[0], varReshape[0], index];
   // The fused node runs where the chain starts, so its scale and shift must exist by then. The
   // backward pass's node, whose scale and shift are computed from the statistics, never does.
   const start = Math.min(...chain);
   const ready = (name: string) => (producer.get(name) ?? -1) < start;
   if (!ready(bn.inputs[1] as string) || !ready(bn.inputs[2] as string)) return null;
-  return { chain, channels: channels[0] as number };
+  return { chain, channels: channels[0] as number, dtype: data.dtype };
 }
