@@ -29,6 +29,11 @@ const variants: Record<string, (g: Graph, x: Tensor, gy: Tensor) => Tensor> = {
     const d = g.emit1("Where", [m, g.emit1("Reshape", [gy, g.int64s(w)], w, F), g.scalar(0)], [n, 4, c, ho, ho], F);
     return g.emit1("DepthToSpace", [g.emit1("Reshape", [d, g.int64s([n, 4 * c, ho, ho])], [n, 4 * c, ho, ho], F)], [n, c, h, h], F, { blocksize: attr.int(2), mode: attr.string("DCR") });
   },
+  // ONNX's own max-pool "gradient" op; 2026-12-05: 22.8 ms against 17.2 for Resize nearest.
+  "MaxPool idx + MaxUnpool": (g, x, gy) => {
+    const [, idx] = g.emit("MaxPool", [x], [{ shape: [n, c, ho, ho], dtype: F }, { shape: [n, c, ho, ho], dtype: "int64" }], { kernel_shape: attr.ints([2, 2]), strides: attr.ints([2, 2]) }) as [Tensor, Tensor];
+    return g.emit1("MaxUnpool", [gy, idx], [n, c, h, h], F, { kernel_shape: attr.ints([2, 2]), strides: attr.ints([2, 2]) });
+  },
   "MaxPool idx + ScatterElements": (g, x, gy) => {
     const [, idx] = g.emit("MaxPool", [x], [{ shape: [n, c, ho, ho], dtype: F }, { shape: [n, c, ho, ho], dtype: "int64" }], { kernel_shape: attr.ints([2, 2]), strides: attr.ints([2, 2]) }) as [Tensor, Tensor];
     const N = n * c * h * h;
