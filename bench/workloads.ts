@@ -9,29 +9,39 @@ import { add, crossEntropyWithLogits, l2Normalize, matmul, mseLoss, mul, relu, r
 import { adam } from "../src/optim/index.js";
 import { Rng } from "../src/random/rng.js";
 import { type CompileOptions, type HostTensor, Program, hostTensor } from "../src/runtime/index.js";
+import { stepsPerCall } from "../src/train/fit.js";
 import { TrainStep } from "../src/train/train-step.js";
 
 export type WorkloadName = "supervised" | "simclr" | "ae" | "lm" | "infer";
 export const workloadNames: readonly WorkloadName[] = ["supervised", "simclr", "ae", "lm", "infer"];
 
-/** A compiled workload: `step` runs one training step (or one inference batch). */
+/**
+ * A compiled workload: `step` makes one call into the runtime (one inference batch, or training
+ * steps grouped as `fit` groups them) and says how many images or tokens it processed.
+ */
 export interface Workload {
   readonly unit: "images/s" | "tokens/s";
-  /** Images or tokens processed per step. */
-  readonly perStep: number;
-  step(): Promise<void>;
+  step(): Promise<number>;
   release(): Promise<void>;
 }
 
 const int64s = (n: number, f: (i: number) => number) => BigInt64Array.from({ length: n }, (_, i) => BigInt(f(i)));
 
-/** Wraps a TrainStep with fixed feeds. */
+/**
+ * Wraps a TrainStep with fixed feeds, calling it as `fit` does: one step first, then as many
+ * steps per call as the last call's step time puts in about half a second (`stepsPerCall`), up to
+ * the step's `stepsPerRun`.
+ */
 function trainWorkload<B extends string>(step: TrainStep<B>, feeds: Readonly<Record<B, HostTensor>>, unit: Workload["unit"], perStep: number): Workload {
+  let secondsPerStep: number | null = null;
   return {
     unit,
-    perStep,
     step: async () => {
-      await step.run(feeds);
+      const steps = secondsPerStep === null ? 1 : stepsPerCall(secondsPerStep, step.stepsPerRun);
+      const t0 = performance.now();
+      await step.runSteps(new Array(steps).fill(feeds));
+      secondsPerStep = (performance.now() - t0) / 1000 / steps;
+      return steps * perStep;
     },
     release: () => step.release(),
   };
@@ -128,9 +138,9 @@ export async function buildWorkload(name: WorkloadName, compile: CompileOptions 
       const feeds = { x: hostTensor("float32", [B, 1, 28, 28], rng.uniformArray(B * 784)) };
       return {
         unit: "images/s",
-        perStep: B,
         step: async () => {
           await program.run(feeds);
+          return B;
         },
         release: () => program.release(),
       };

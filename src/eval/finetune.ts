@@ -87,9 +87,13 @@ export async function finetune(encoder: UnaryModule, labeled: Dataset, test: Dat
   try {
     const start = performance.now();
     let finalLoss = Number.NaN;
-    for (let s = 0; s < steps; s++) {
-      const b = loader.next();
-      finalLoss = (await step.run({ x: hostTensor("float32", shape, b.images), y: hostTensor("int64", [batch], b.labels) })).loss;
+    for (let s = 0; s < steps; ) {
+      const call = Array.from({ length: Math.min(step.stepsPerRun, steps - s) }, () => {
+        const b = loader.next();
+        return { x: hostTensor("float32", shape, b.images), y: hostTensor("int64", [batch], b.labels) };
+      });
+      finalLoss = (await step.runSteps(call)).at(-1)?.loss ?? finalLoss;
+      s += call.length;
     }
     const trainSeconds = (performance.now() - start) / 1000;
     step.syncToModules();

@@ -163,26 +163,30 @@ export async function trainLinearClassifier(
   const labels = BigInt64Array.from(train.labels, (v) => BigInt(v));
   const decay = hostTensor("float32", [], Float32Array.of(weightDecay));
   let loss = Number.NaN;
+  // Steps go to the runtime in calls of up to `stepsPerRun`, each with its own batch buffers.
+  const callSize = (s: number) => Math.min(step.stepsPerRun, steps - s);
   if (batch === n) {
     const feeds = { x: hostTensor("float32", [n, dim], train.features), y: hostTensor("int64", [n], labels), decay };
-    for (let s = 0; s < steps; s++) loss = (await step.run(feeds)).loss;
+    for (let s = 0; s < steps; s += callSize(s)) loss = (await step.runSteps(new Array(callSize(s)).fill(feeds))).at(-1)?.loss ?? loss;
   } else {
     // Seeded shuffled mini-batches, a new permutation each epoch (the last partial batch of an
     // epoch is skipped; its examples land in full batches of other epochs).
     const rng = new Rng(seed);
-    const x = new Float32Array(batch * dim);
-    const y = new BigInt64Array(batch);
+    const slots = Array.from({ length: step.stepsPerRun }, () => ({ x: new Float32Array(batch * dim), y: new BigInt64Array(batch) }));
     const perEpoch = Math.floor(n / batch);
     let order = rng.permutation(n);
-    for (let s = 0; s < steps; s++) {
-      const b = s % perEpoch;
-      if (b === 0 && s > 0) order = rng.permutation(n);
-      for (let r = 0; r < batch; r++) {
-        const i = order[b * batch + r] as number;
-        x.set(train.features.subarray(i * dim, (i + 1) * dim), r * dim);
-        y[r] = labels[i] as bigint;
-      }
-      loss = (await step.run({ x: hostTensor("float32", [batch, dim], x), y: hostTensor("int64", [batch], y), decay })).loss;
+    for (let s = 0; s < steps; s += callSize(s)) {
+      const call = slots.slice(0, callSize(s)).map(({ x, y }, k) => {
+        const b = (s + k) % perEpoch;
+        if (b === 0 && s + k > 0) order = rng.permutation(n);
+        for (let r = 0; r < batch; r++) {
+          const i = order[b * batch + r] as number;
+          x.set(train.features.subarray(i * dim, (i + 1) * dim), r * dim);
+          y[r] = labels[i] as bigint;
+        }
+        return { x: hostTensor("float32", [batch, dim], x), y: hostTensor("int64", [batch], y), decay };
+      });
+      loss = (await step.runSteps(call)).at(-1)?.loss ?? loss;
     }
   }
   const values = unpack(step.layout, step.params);

@@ -13,4 +13,4 @@ export {
   requireFloat,
   toHostArray,
 } from "./graph.js";
-export { IR_VERSION, type NodeRewrite, OPSET, type ProgramSignature, prune, toOnnxModel, toText } from "./serialize.js";
+export { IR_VERSION, type NodeRewrite, OPSET, type ProgramSignature, type RepeatSpec, prune, toOnnxModel, toText } from "./serialize.js";

@@ -13,10 +13,12 @@ import {
   TypeProtoSchema,
   ValueInfoProtoSchema,
   type AttributeProto,
+  type GraphProto,
+  type NodeProto,
   type TensorProto,
   type ValueInfoProto,
 } from "onnx-buf";
-import { onnxDataType } from "./dtype.js";
+import { type DType, onnxDataType } from "./dtype.js";
 import type { AttributeValue, Constant, Graph, OnnxNode, Tensor } from "./graph.js";
 import { formatShape } from "./shape.js";
 
@@ -93,8 +95,23 @@ export function prune(graph: Graph, signature: ProgramSignature): { nodes: OnnxN
  */
 export type NodeRewrite = (nodes: readonly OnnxNode[], graph: Graph) => { nodes: OnnxNode[]; opsets: readonly { domain: string; version: number }[] };
 
+/**
+ * A program that runs its graph up to `steps` times per call, as the body of one ONNX Loop: each
+ * `carry` input (by name) takes the value of its paired output (by fetch name) from the step
+ * before, and starts from what is fed; every other input is fed once per step, stacked on a new
+ * leading axis of length `steps`; every other output comes back per step on a leading axis as long
+ * as the steps run. `countInput` names the int64 scalar input that says how many steps to run
+ * (1..`steps`). One call then pays the runtime's per-call costs once (copying the carried outputs
+ * into host memory, dispatch) for all its steps.
+ */
+export interface RepeatSpec {
+  readonly steps: number;
+  readonly carry: ReadonlyMap<string, string>;
+  readonly countInput: string;
+}
+
 /** Serializes the part of `graph` that computes the signature's outputs into an ONNX ModelProto. */
-export function toOnnxModel(graph: Graph, signature: ProgramSignature, docString = "pretext", rewrite?: NodeRewrite): Uint8Array {
+export function toOnnxModel(graph: Graph, signature: ProgramSignature, docString = "pretext", rewrite?: NodeRewrite, repeat?: RepeatSpec): Uint8Array {
   const pruned = prune(graph, signature);
   const rewritten = rewrite ? rewrite(pruned.nodes, graph) : { nodes: pruned.nodes, opsets: [] };
   const nodes = rewritten.nodes;
@@ -112,37 +129,101 @@ export function toOnnxModel(graph: Graph, signature: ProgramSignature, docString
       create(OperatorSetIdProtoSchema, { domain: "", version: BigInt(OPSET) }),
       ...rewritten.opsets.map((o) => create(OperatorSetIdProtoSchema, { domain: o.domain, version: BigInt(o.version) })),
     ],
-    graph: create(GraphProtoSchema, {
-      name: "pretext",
-      node: nodes.map((n, i) =>
-        create(NodeProtoSchema, {
-          name: `${n.opType}_${i}`,
-          opType: n.opType,
-          domain: n.domain ?? "",
-          input: [...n.inputs],
-          output: [...n.outputs],
-          attribute: Object.entries(n.attributes).map(([name, a]) => toAttributeProto(name, a)),
-        }),
-      ),
-      initializer: constants.map(toTensorProto),
-      input: signature.inputs.map((t) => valueInfo(t.name, t)),
-      output: Object.entries(signature.outputs).map(([name, t]) => valueInfo(name, t)),
-    }),
+    graph: repeat ? repeatedGraph(nodes, constants, signature, repeat) : graphProto("pretext", nodes, constants, signature.inputs.map((t) => valueInfo(t.name, t)), Object.entries(signature.outputs).map(([name, t]) => valueInfo(name, t))),
   });
   return toBinary(ModelProtoSchema, model);
 }
 
+function graphProto(name: string, nodes: readonly OnnxNode[], constants: readonly Constant[], input: ValueInfoProto[], output: ValueInfoProto[]): GraphProto {
+  return create(GraphProtoSchema, {
+    name,
+    node: nodes.map((n, i) =>
+      create(NodeProtoSchema, {
+        name: `${n.opType}_${i}`,
+        opType: n.opType,
+        domain: n.domain ?? "",
+        input: [...n.inputs],
+        output: [...n.outputs],
+        attribute: Object.entries(n.attributes).map(([name, a]) => toAttributeProto(name, a)),
+      }),
+    ),
+    initializer: constants.map(toTensorProto),
+    input,
+    output,
+  });
+}
+
+/**
+ * The outer graph of a repeated program: one Loop node whose body is the step. Inside the body,
+ * every name the outer graph also uses (its inputs and outputs) gets a suffix, because a subgraph
+ * may read outer names but should not shadow them: a per-step input is the outer stack's row at
+ * the iteration number (`Gather`), a carried input is a body input, a fetched value is renamed.
+ * `Program.compileRepeated` has checked the spec against the signature.
+ */
+function repeatedGraph(nodes: readonly OnnxNode[], constants: readonly Constant[], signature: ProgramSignature, repeat: RepeatSpec): GraphProto {
+  const { steps, carry, countInput } = repeat;
+  const inputs = new Map(signature.inputs.map((t) => [t.name, t]));
+  const outputs = new Map(Object.entries(signature.outputs));
+  const carriedOutputs = new Set(carry.values());
+  const perStepInputs = signature.inputs.filter((t) => !carry.has(t.name));
+  const perStepOutputs = [...outputs].filter(([name]) => !carriedOutputs.has(name));
+
+  const outerNames = new Set<string>([countInput, ...inputs.keys(), ...outputs.keys()]);
+  const inBody = (name: string) => (outerNames.has(name) ? `${name}@step` : name);
+  const iteration = "loop.iteration@step";
+  const condition = "loop.condition@step";
+  const bodyNodes: OnnxNode[] = [
+    ...perStepInputs.map((t): OnnxNode => ({ opType: "Gather", inputs: [t.name, iteration], outputs: [inBody(t.name)], attributes: { axis: { kind: "int", value: 0 } } })),
+    ...nodes.map((n) => ({ ...n, inputs: n.inputs.map((x) => (x === "" ? x : inBody(x))), outputs: n.outputs.map(inBody) })),
+    { opType: "Identity", inputs: [condition], outputs: [`${condition}:out`], attributes: {} },
+  ];
+  const body = graphProto(
+    "step",
+    bodyNodes,
+    constants,
+    [tensorInfo(iteration, "int64", []), tensorInfo(condition, "bool", []), ...[...carry.keys()].map((name) => valueInfo(inBody(name), inputs.get(name) as Tensor))],
+    [
+      tensorInfo(`${condition}:out`, "bool", []),
+      ...[...carry.values()].map((name) => valueInfo(inBody(name), outputs.get(name) as Tensor)),
+      ...perStepOutputs.map(([name, t]) => valueInfo(inBody(name), t)),
+    ],
+  );
+  const loop: OnnxNode = {
+    opType: "Loop",
+    inputs: [countInput, "", ...carry.keys()],
+    outputs: [...carry.values(), ...perStepOutputs.map(([name]) => name)],
+    attributes: {},
+  };
+  const graph = graphProto(
+    "pretext",
+    [loop],
+    [],
+    [tensorInfo(countInput, "int64", []), ...signature.inputs.map((t) => (carry.has(t.name) ? valueInfo(t.name, t) : tensorInfo(t.name, t.dtype, [steps, ...t.shape])))],
+    [
+      ...[...carry.values()].map((name) => valueInfo(name, outputs.get(name) as Tensor)),
+      ...perStepOutputs.map(([name, t]) => tensorInfo(name, t.dtype, ["steps", ...t.shape])),
+    ],
+  );
+  (graph.node[0] as NodeProto).attribute.push(create(AttributeProtoSchema, { name: "body", type: AttributeProto_AttributeType.GRAPH, g: body }));
+  return graph;
+}
+
 function valueInfo(name: string, t: Tensor): ValueInfoProto {
+  return tensorInfo(name, t.dtype, t.shape);
+}
+
+/** A tensor's type; a string dimension is symbolic (its length is known only when the model runs). */
+function tensorInfo(name: string, dtype: DType, shape: readonly (number | string)[]): ValueInfoProto {
   return create(ValueInfoProtoSchema, {
     name,
     type: create(TypeProtoSchema, {
       value: {
         case: "tensorType",
         value: create(TypeProto_TensorSchema, {
-          elemType: onnxDataType[t.dtype],
+          elemType: onnxDataType[dtype],
           shape: create(TensorShapeProtoSchema, {
-            dim: t.shape.map((d) =>
-              create(TensorShapeProto_DimensionSchema, { value: { case: "dimValue", value: BigInt(d) } }),
+            dim: shape.map((d) =>
+              create(TensorShapeProto_DimensionSchema, { value: typeof d === "string" ? { case: "dimParam", value: d } : { case: "dimValue", value: BigInt(d) } }),
             ),
           }),
         }),

@@ -119,6 +119,8 @@ export async function pretrain<O extends object>(options: PretrainOptions<O>): P
       }),
     ],
     ...(options.signal ? { signal: options.signal } : {}),
+    // The effective rank embeds with the parameters of the very step it is measured at.
+    ...(rank === undefined ? {} : { readsParametersAt: (s: number) => s % rankEvery === 0 || s === planned - 1 }),
   });
   step.syncToModules();
   return { fit: result, plan, step };

@@ -4,4 +4,4 @@ export { nodeBackend } from "./node-backend.js";
 export { webBackend } from "./web-backend.js";
 export { workerBackend } from "./worker-backend.js";
 export { defaultSessionOptions } from "./ort-session.js";
-export { type CompileOptions, Program, type TraceableFunction, jit } from "./program.js";
+export { type CompileOptions, Program, type RepeatOptions, type TraceableFunction, jit } from "./program.js";

@@ -1,12 +1,24 @@
 import { Graph, type ProgramSignature, ShapeError, type Tensor, formatShape, sameShape, toOnnxModel } from "../graph/index.js";
 import type { Backend, Session, SessionOptions } from "./backend.js";
-import { type HostTensor, hostDataProblem } from "./host-tensor.js";
+import { type HostTensor, hostDataProblem, hostTensor } from "./host-tensor.js";
 import { nodeBackend } from "./node-backend.js";
 
 export interface CompileOptions extends SessionOptions {
   /** Where the program runs; onnxruntime-node by default. */
   readonly backend?: Backend;
 }
+
+/**
+ * A program that runs up to `steps` steps per call (see `RepeatSpec`): `carry` maps an input
+ * name to the fetch name of the output that feeds it at the next step.
+ */
+export interface RepeatOptions {
+  readonly steps: number;
+  readonly carry: Readonly<Record<string, string>>;
+}
+
+/** The int64 input of a repeated program's model that says how many steps a call runs. */
+const STEP_COUNT_INPUT = "repeat.steps";
 
 /** A graph compiled into a session: feed its inputs by name, get its outputs by name. */
 export class Program {
@@ -16,6 +28,8 @@ export class Program {
     readonly modelBytes: number,
     /** Fetch names the model uses instead of the caller's, where the caller's already name a value. */
     private readonly renamed: ReadonlyMap<string, string>,
+    /** Steps per call and the carried inputs, for a repeated program; null for a plain one. */
+    readonly repeat: { readonly steps: number; readonly carried: ReadonlySet<string> } | null = null,
   ) {}
 
   /**
@@ -30,23 +44,51 @@ export class Program {
     return new Program(signature, await backend.createSession(model, sessionOptions), model.byteLength, renamed);
   }
 
-  /** Runs once; every input must be fed with its traced shape and dtype, and nothing else fed. */
-  async run(feeds: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>> {
+  /**
+   * Like `compile`, for a program that runs `repeat.steps` steps of the graph per call, as one
+   * ONNX Loop. A carried input is fed once with its traced shape; every other input is fed for
+   * every step, stacked: `[steps, ...traced shape]`. Carried outputs come back as after the last
+   * step run; the others with a leading axis of one entry per step run.
+   */
+  static async compileRepeated(graph: Graph, signature: ProgramSignature, repeat: RepeatOptions, options: CompileOptions = {}): Promise<Program> {
+    checkRepeat(signature, repeat);
+    const { outputs, renamed } = modelOutputs(graph, signature);
+    const internal = new Map([...renamed].map(([model, caller]) => [caller, model]));
+    const carry = new Map(Object.entries(repeat.carry).map(([input, output]) => [input, internal.get(output) ?? output]));
+    const { backend = nodeBackend, ...sessionOptions } = options;
+    const rewrite = backend.nodeRewrite ? await backend.nodeRewrite(sessionOptions) : undefined;
+    const model = toOnnxModel(graph, { inputs: signature.inputs, outputs }, "pretext", rewrite, { steps: repeat.steps, carry, countInput: STEP_COUNT_INPUT });
+    const session = await backend.createSession(model, sessionOptions);
+    return new Program(signature, session, model.byteLength, renamed, { steps: repeat.steps, carried: new Set(carry.keys()) });
+  }
+
+  /**
+   * Runs once; every input must be fed with its traced shape and dtype, and nothing else fed. A
+   * repeated program runs `steps` steps (1 to its `repeat.steps`; all of them by default) and
+   * takes its per-step inputs stacked for all its steps (the rows past `steps` are not read).
+   */
+  async run(feeds: Readonly<Record<string, HostTensor>>, steps?: number): Promise<Record<string, HostTensor>> {
+    const repeat = this.repeat;
+    if (steps !== undefined && (repeat === null || !Number.isInteger(steps) || steps < 1 || steps > repeat.steps)) {
+      throw new Error(repeat === null ? "run: this program runs one step per call" : `run: steps must be an integer from 1 to ${repeat.steps}, got ${steps}`);
+    }
     const known = new Set(this.signature.inputs.map((t) => t.name));
     for (const name of Object.keys(feeds)) {
       if (!known.has(name)) throw new ShapeError("run", `unknown input "${name}"; the inputs are ${[...known].map((n) => `"${n}"`).join(", ") || "none"}`);
     }
     for (const t of this.signature.inputs) {
       const f = feeds[t.name];
-      const wanted = `${t.dtype}${formatShape(t.shape)}`;
+      const shape = repeat === null || repeat.carried.has(t.name) ? t.shape : [repeat.steps, ...t.shape];
+      const wanted = `${t.dtype}${formatShape(shape)}`;
       if (f === undefined) throw new ShapeError("run", `missing feed for input "${t.name}" (${wanted})`);
-      if (f.dtype !== t.dtype || !sameShape(f.shape, t.shape)) {
+      if (f.dtype !== t.dtype || !sameShape(f.shape, shape)) {
         throw new ShapeError("run", `input "${t.name}" expects ${wanted}, got ${f.dtype}${formatShape(f.shape)}`);
       }
       const problem = hostDataProblem(f.dtype, f.shape, f.data);
       if (problem !== null) throw new ShapeError("run", `input "${t.name}": ${problem}`);
     }
-    const results = await this.session.run(feeds);
+    const count = repeat === null ? null : { [STEP_COUNT_INPUT]: hostTensor("int64", [], BigInt64Array.of(BigInt(steps ?? repeat.steps))) };
+    const results = await this.session.run(count === null ? feeds : { ...feeds, ...count });
     if (this.renamed.size === 0) return results;
     return Object.fromEntries(Object.entries(results).map(([name, t]) => [this.renamed.get(name) ?? name, t]));
   }
@@ -54,6 +96,20 @@ export class Program {
   release(): Promise<void> {
     return this.session.release();
   }
+}
+
+function checkRepeat(signature: ProgramSignature, { steps, carry }: RepeatOptions): void {
+  if (!Number.isInteger(steps) || steps < 1) throw new Error(`a repeated program needs steps >= 1, got ${steps}`);
+  for (const [input, output] of Object.entries(carry)) {
+    const from = signature.inputs.find((t) => t.name === input);
+    const to = signature.outputs[output];
+    if (from === undefined) throw new Error(`carried "${input}" is not an input of the program`);
+    if (to === undefined) throw new Error(`carried "${input}" takes output "${output}", which the program does not fetch`);
+    if (from.dtype !== to.dtype || !sameShape(from.shape, to.shape)) {
+      throw new Error(`carried "${input}" is ${from.dtype}${formatShape(from.shape)} but output "${output}" is ${to.dtype}${formatShape(to.shape)}`);
+    }
+  }
+  if (signature.inputs.some((t) => t.name === STEP_COUNT_INPUT)) throw new Error(`"${STEP_COUNT_INPUT}" is reserved for the step count of a repeated program`);
 }
 
 /**

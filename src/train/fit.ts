@@ -105,8 +105,21 @@ export interface FitOptions<B extends string, T> {
   /** Continue from the newest checkpoint in `checkpoint.dir`, if there is one. */
   readonly resume?: boolean;
   readonly callbacks?: readonly TrainCallback[];
-  /** Aborting stops after the current step and writes a checkpoint (Ctrl-C). */
+  /** Aborting stops after the current run of steps and writes a checkpoint (Ctrl-C). */
   readonly signal?: AbortSignal;
+  /**
+   * The most steps per call into the runtime (at most, and by default, `step.stepsPerRun`). Fit
+   * groups consecutive batches into one call, up to the next point where something must happen
+   * between steps (an epoch's end, a checkpoint, the plan's end) and to about half a second of
+   * steps, and then calls `onStep` for each. A callback that reads the step's parameters sees
+   * them as after the call's last step, unless `readsParametersAt` names its step.
+   */
+  readonly stepsPerRun?: number;
+  /**
+   * The steps (0-based, as `StepEvent.step`) whose `onStep` callbacks read the step's parameters
+   * or state (`step.params`, `syncToModules`): a call into the runtime ends with each of them.
+   */
+  readonly readsParametersAt?: (step: number) => boolean;
 }
 
 export interface FitResult {
@@ -228,52 +241,90 @@ export async function fit<B extends string, T>(options: FitOptions<B, T>): Promi
     epochLosses.push(meanLoss);
     for (const c of callbacks) await c.onEpochEnd?.({ epoch, meanLoss, elapsedSeconds: elapsed() });
   };
+  const mostPerRun = Math.min(step.stepsPerRun, options.stepsPerRun ?? step.stepsPerRun);
+  if (!Number.isInteger(mostPerRun) || mostPerRun < 1) throw new Error(`fit: stepsPerRun must be an integer >= 1, got ${options.stepsPerRun}`);
+  // Wall seconds per step of the last call, which sizes the next one. Until a step is timed, one
+  // step per call: it pays the one-time costs, so its time sizes the next call on the safe side.
+  let lastSecondsPerStep: number | null = planned.secondsPerStep;
+  /** How many of the next batches one call may train on: up to the next point where fit acts between steps. */
+  const nextRunSize = (batchIndex: number): number => {
+    const s = step.stepCount;
+    const limits = [mostPerRun, loader.batchesPerEpoch - batchIndex, planned.totalSteps - s];
+    if (maxSteps !== null) limits.push(maxSteps - s);
+    if (checkpoint?.everySteps) limits.push(checkpoint.everySteps - (s % checkpoint.everySteps));
+    if (replanAt !== null && s < replanAt) limits.push(replanAt - s);
+    if (replanAt !== null && warmedAt === null) limits.push(Math.max(1, firstStep + replanWarmup - s));
+    if (lastSecondsPerStep === null) limits.push(1);
+    else {
+      limits.push(stepsPerCall(lastSecondsPerStep, mostPerRun));
+      if (budget !== null) limits.push(Math.floor((budget - elapsed()) / lastSecondsPerStep));
+    }
+    let size = Math.max(1, Math.min(...limits));
+    const reads = options.readsParametersAt;
+    if (reads) for (let k = 1; k < size; k++) if (reads(s + k - 1)) size = k;
+    return size;
+  };
   outer: while (loader.position.epoch < epochs) {
     const epoch = loader.position.epoch;
     let sum = 0;
     let count = 0;
-    let tick = performance.now();
     let batchIndex = loader.position.batchIndex;
-    for await (const item of loader) {
-      const result = await step.run(options.feeds(item));
-      sum += result.loss;
-      count++;
+    let tick = performance.now();
+    /** Trains on the pending batches in one call, tells the callbacks, and says whether to stop. */
+    const train = async (pending: readonly T[]): Promise<StopReason | null> => {
+      const startedRun = elapsed();
+      const results = await step.runSteps(pending.map((p) => options.feeds(p)));
       const now = performance.now();
-      const event: StepEvent = {
-        ...result,
-        epoch,
-        batchIndex: batchIndex++,
-        batchesPerEpoch: loader.batchesPerEpoch,
-        epochs,
-        samplesPerSecond: loader.batchSize / ((now - tick) / 1000),
-        elapsedSeconds: elapsed(),
-        scalars: step.options.optimizer.scalars(result.step),
-        plannedSteps: planned.totalSteps,
-      };
-      tick = now;
-      for (const c of callbacks) await c.onStep?.(event);
+      // Per step, batch preparation included, as the callbacks and the next call's size see it.
+      const secondsPerStep = (now - tick) / 1000 / results.length;
+      lastSecondsPerStep = secondsPerStep;
+      const runSeconds = elapsed() - startedRun;
+      for (const [i, result] of results.entries()) {
+        sum += result.loss;
+        count++;
+        const event: StepEvent = {
+          ...result,
+          epoch,
+          batchIndex: batchIndex++,
+          batchesPerEpoch: loader.batchesPerEpoch,
+          epochs,
+          samplesPerSecond: loader.batchSize / secondsPerStep,
+          elapsedSeconds: startedRun + ((i + 1) * runSeconds) / results.length,
+          scalars: step.options.optimizer.scalars(result.step),
+          plannedSteps: planned.totalSteps,
+        };
+        for (const c of callbacks) await c.onStep?.(event);
+      }
+      tick = performance.now();
       if (replanAt !== null) {
         if (warmedAt === null && step.stepCount - firstStep >= replanWarmup) warmedAt = { step: step.stepCount, seconds: elapsed() };
         if (step.stepCount === replanAt) await replan();
       }
       const budgetSpent = budget !== null && (elapsed() >= budget || (planned.from === "time-budget" && step.stepCount >= planned.totalSteps));
-      const stop: StopReason | null = options.signal?.aborted
-        ? "signal"
-        : budgetSpent
-          ? "time-budget"
-          : maxSteps !== null && step.stepCount >= maxSteps
-            ? "max-steps"
-            : null;
-      if (stop) {
-        stoppedBy = stop;
-        // A stop on an epoch's last batch still completes that epoch: its mean loss is reported.
-        if (loader.position.epoch > epoch) await endEpoch(epoch, sum / count);
-        break outer;
-      }
-      if (checkpoint?.everySteps && step.stepCount % checkpoint.everySteps === 0) {
+      const stop = options.signal?.aborted ? "signal" : budgetSpent ? "time-budget" : maxSteps !== null && step.stepCount >= maxSteps ? "max-steps" : null;
+      if (stop === null && checkpoint?.everySteps && step.stepCount % checkpoint.everySteps === 0) {
         await save();
         lastSaved = step.stepCount;
       }
+      return stop;
+    };
+    let pending: T[] = [];
+    let runSize = 1;
+    let stop: StopReason | null = null;
+    for await (const item of loader) {
+      if (pending.length === 0) runSize = nextRunSize(batchIndex);
+      pending.push(item);
+      if (pending.length < runSize) continue;
+      stop = await train(pending);
+      pending = [];
+      if (stop) break;
+    }
+    if (stop === null && pending.length > 0) stop = await train(pending);
+    if (stop) {
+      stoppedBy = stop;
+      // A stop on an epoch's last batch still completes that epoch: its mean loss is reported.
+      if (loader.position.epoch > epoch) await endEpoch(epoch, sum / count);
+      break outer;
     }
     // NOTE: an epoch resumed mid-way reports the mean over the batches of this run only.
     await endEpoch(epoch, count > 0 ? sum / count : Number.NaN);
@@ -290,6 +341,18 @@ export async function fit<B extends string, T>(options: FitOptions<B, T>): Promi
   };
   for (const c of callbacks) await c.onEnd?.(result);
   return result;
+}
+
+/**
+ * About how long one call into the runtime may run when fit groups steps: long enough that a
+ * small model's steps share the per-call costs, short enough that progress, Ctrl-C and the time
+ * budget stay responsive. Steps of a quarter second or more run one or two per call.
+ */
+const TARGET_RUN_SECONDS = 0.5;
+
+/** How many steps of `secondsPerStep` fit groups into one call: about half a second's, 1 to `most`. */
+export function stepsPerCall(secondsPerStep: number, most: number): number {
+  return Math.max(1, Math.min(most, Math.floor(TARGET_RUN_SECONDS / secondsPerStep)));
 }
 
 /** When a time-budget plan is remade: after this fraction of its steps, and at least this many. */

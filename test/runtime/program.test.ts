@@ -135,6 +135,52 @@ describe("Program.compile: outputs that are not plain computed values", () => {
   });
 });
 
+describe("Program.compileRepeated: several steps per call, as one ONNX Loop", () => {
+  /** x ← 2x + a per step, fetching the new x (carried) and its sum (per step). */
+  async function compileDoubling(backend?: typeof webBackend) {
+    const g = new Graph();
+    const x = g.input("x", [3]);
+    const a = g.input("a", [3]);
+    const next = add(mul(x, 2), a);
+    return Program.compileRepeated(g, { inputs: [x, a], outputs: { x: next, total: sum(next) } }, { steps: 4, carry: { x: "x" } }, backend ? { backend } : {});
+  }
+  const a = float32([4, 3], [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4]);
+
+  it.each([["onnxruntime-node", undefined], ["onnxruntime-web", webBackend]] as const)("carries state from step to step and stacks the per-step inputs and outputs (%s)", async (_, backend) => {
+    const p = await compileDoubling(backend);
+    const three = await p.run({ x: float32([3], [1, 2, 3]), a }, 3);
+    // [1,2,3] → [3,5,7] → [8,12,16] → [19,27,35]; the fourth row of `a` is not read
+    expect(toNumbers(three.x as HostTensor)).toEqual([19, 27, 35]);
+    expect((three.total as HostTensor).shape).toEqual([3]);
+    expect(toNumbers(three.total as HostTensor)).toEqual([15, 36, 81]);
+    const all = await p.run({ x: float32([3], [1, 2, 3]), a });
+    expect(toNumbers(all.total as HostTensor)).toEqual([15, 36, 81, 174]);
+    await p.release();
+  });
+
+  it("validates the step count and the stacked shapes", async () => {
+    const p = await compileDoubling();
+    const x = float32([3], [1, 2, 3]);
+    await expect(p.run({ x, a }, 5)).rejects.toThrow("run: steps must be an integer from 1 to 4, got 5");
+    await expect(p.run({ x, a }, 0)).rejects.toThrow("run: steps must be an integer from 1 to 4, got 0");
+    await expect(p.run({ x, a: float32([3], [1, 1, 1]) })).rejects.toThrow('input "a" expects float32[4, 3], got float32[3]');
+    await expect(p.run({ x: float32([4, 3]), a })).rejects.toThrow('input "x" expects float32[3], got float32[4, 3]');
+    await p.release();
+    const plain = await compileAffine();
+    await expect(plain.run({ x: x23, w: w32 }, 2)).rejects.toThrow("run: this program runs one step per call");
+  });
+
+  it("refuses a carry whose input and output do not match", async () => {
+    const g = new Graph();
+    const x = g.input("x", [3]);
+    const outputs = { x: sum(x), y: mul(x, 2) };
+    await expect(Program.compileRepeated(g, { inputs: [x], outputs }, { steps: 2, carry: { x: "x" } })).rejects.toThrow('carried "x" is float32[3] but output "x" is float32[]');
+    await expect(Program.compileRepeated(g, { inputs: [x], outputs }, { steps: 2, carry: { x: "z" } })).rejects.toThrow('carried "x" takes output "z", which the program does not fetch');
+    await expect(Program.compileRepeated(g, { inputs: [x], outputs }, { steps: 2, carry: { w: "y" } })).rejects.toThrow('carried "w" is not an input of the program');
+    await expect(Program.compileRepeated(g, { inputs: [x], outputs }, { steps: 0, carry: { x: "y" } })).rejects.toThrow("a repeated program needs steps >= 1, got 0");
+  });
+});
+
 describe("feeds and fetches as host memory", () => {
   for (const backend of [nodeBackend, webBackend]) {
     it(`${backend.name}: reads a subarray view at its offset and returns fresh buffers each run`, async () => {

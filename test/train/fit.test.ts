@@ -102,23 +102,56 @@ describe("fit", () => {
     expect([...firstLosses, ...resumedLosses]).toEqual(wholeLosses);
   });
 
-  it("stops on an aborted signal and writes a checkpoint", async () => {
+  it.each([
+    [1, 5],
+    // Steps 1-5 (an epoch has 6 batches) are one call: the abort during step 4's event stops after it.
+    [8, 6],
+  ])("stops on an aborted signal after the current call (%i steps per call at most) and writes a checkpoint", async (stepsPerRun, stopsAt) => {
     const dir = await mkdtemp(join(tmpdir(), "pretext-fit-"));
     dirs.push(dir);
     const { step, loader, feeds } = await setup(3);
     const controller = new AbortController();
+    const steps: number[] = [];
     const result = await fit({
       step,
       loader,
       feeds,
       epochs: 5,
+      stepsPerRun,
       checkpoint: { dir },
       signal: controller.signal,
-      callbacks: [{ onStep: (e) => (e.step === 4 ? controller.abort() : undefined) }],
+      callbacks: [{ onStep: (e) => (steps.push(e.step), e.step === 4 ? controller.abort() : undefined) }],
     });
     expect(result.stoppedBy).toBe("signal");
-    expect(result.steps).toBe(5);
-    expect(await readdir(dir)).toContain("checkpoint-5.json");
+    expect(result.steps).toBe(stopsAt);
+    expect(steps).toEqual(Array.from({ length: stopsAt }, (_, i) => i));
+    expect(await readdir(dir)).toContain(`checkpoint-${stopsAt}.json`);
+  });
+
+  it("groups steps into calls up to a checkpoint, an epoch's end and a step whose parameters a callback reads; every step is reported in order", async () => {
+    const grouped = await setup(8);
+    const sizes: number[] = [];
+    const runSteps = grouped.step.runSteps.bind(grouped.step);
+    grouped.step.runSteps = (batches) => (sizes.push(batches.length), runSteps(batches));
+    const reported: number[] = [];
+    const dir = await mkdtemp(join(tmpdir(), "pretext-fit-"));
+    dirs.push(dir);
+    const result = await fit({
+      ...grouped,
+      epochs: 3,
+      checkpoint: { dir, everySteps: 4 },
+      readsParametersAt: (s) => s === 9,
+      callbacks: [{ onStep: (e) => void reported.push(e.step) }],
+    });
+    // 6 batches an epoch: the first call is one step (nothing timed yet); then calls end at
+    // checkpoints (4, 8, 12, 16), epoch ends (6, 12, 18) and after step 9 (stepCount 10).
+    expect(sizes).toEqual([1, 3, 2, 2, 2, 2, 4, 2]);
+    expect(reported).toEqual(Array.from({ length: 18 }, (_, i) => i));
+
+    const single = await setup(8);
+    const whole = await fit({ ...single, epochs: 3, stepsPerRun: 1 });
+    expect(grouped.step.params).toEqual(single.step.params);
+    expect(result.epochLosses).toEqual(whole.epochLosses);
   });
 
   it("plans the steps of a time budget from the measured step time, and the measurement leaves no trace", async () => {
@@ -217,19 +250,19 @@ describe("fit", () => {
       return { signal: controller.signal, callbacks: [{ onStep: (e: StepEvent) => (e.step + 1 === steps ? controller.abort() : undefined) }] };
     };
     const first = await setup(5);
-    const stopped = await fit({ ...first, epochs: 10_000, timeBudgetSeconds: 2, checkpoint: { dir }, ...stopAfter(4) });
+    const stopped = await fit({ ...first, epochs: 10_000, timeBudgetSeconds: 2, checkpoint: { dir }, stepsPerRun: 1, ...stopAfter(4) });
     expect(stopped).toMatchObject({ stoppedBy: "signal", steps: 4, plan: { from: "time-budget" } });
 
     const again = await setup(5);
     const plans: PlanEvent[] = [];
     const { signal, callbacks } = stopAfter(6);
-    await fit({ ...again, epochs: 10_000, timeBudgetSeconds: 2, checkpoint: { dir }, resume: true, signal, callbacks: [...callbacks, { onPlan: (e) => void plans.push(e) }] });
+    await fit({ ...again, epochs: 10_000, timeBudgetSeconds: 2, checkpoint: { dir }, resume: true, stepsPerRun: 1, signal, callbacks: [...callbacks, { onPlan: (e) => void plans.push(e) }] });
     expect(plans).toEqual([{ plan: stopped.plan, step: 4, restored: true }]);
 
     const longer = await setup(5);
     const replans: PlanEvent[] = [];
     const last = stopAfter(7);
-    await fit({ ...longer, epochs: 10_000, timeBudgetSeconds: 4, checkpoint: { dir }, resume: true, signal: last.signal, callbacks: [...last.callbacks, { onPlan: (e) => void replans.push(e) }] });
+    await fit({ ...longer, epochs: 10_000, timeBudgetSeconds: 4, checkpoint: { dir }, resume: true, stepsPerRun: 1, signal: last.signal, callbacks: [...last.callbacks, { onPlan: (e) => void replans.push(e) }] });
     expect(replans[0]).toMatchObject({ step: 6, restored: false, plan: { timeBudgetSeconds: 4 } });
     expect(replans[0]?.plan.totalSteps).toBeGreaterThan(stopped.plan.totalSteps);
   });

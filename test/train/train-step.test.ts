@@ -24,9 +24,10 @@ function classifier(seed: number, dropout = 0) {
   return new Mlp(8, [{ out: 16, act: "relu", norm: "batch", ...(dropout ? { dropout } : {}) }, { out: 2 }], new Rng(seed));
 }
 
-async function compileClassifier(seed: number, dropout = 0) {
+async function compileClassifier(seed: number, dropout = 0, stepsPerRun?: number) {
   const model = classifier(seed, dropout);
   return TrainStep.compile({
+    ...(stepsPerRun === undefined ? {} : { stepsPerRun }),
     modules: { model },
     batch: { x: { shape: [32, 8] }, y: { shape: [32], dtype: "int64" } },
     loss: (ctx, { x, y }) => ({ loss: crossEntropyWithLogits(model.call(ctx, x), y) }),
@@ -119,5 +120,74 @@ describe("TrainStep", () => {
     });
     for (let i = 1; i <= 3; i++) await step.run({ x: hostTensor("float32", [1, 2], Float32Array.of(i, -i)) });
     expect([...(step.extraState.queue as Float32Array)]).toEqual([0, 0, 1, -1, 2, -2, 3, -3]);
+    // three more steps in one call: the queue moves on inside the loop
+    await step.runSteps([4, 5, 6].map((i) => ({ x: hostTensor("float32", [1, 2], Float32Array.of(i, -i)) })));
+    expect([...(step.extraState.queue as Float32Array)]).toEqual([3, -3, 4, -4, 5, -5, 6, -6]);
+  });
+});
+
+describe("TrainStep.runSteps: several steps per call into the runtime", () => {
+  /** Six different batches, so that a step fed the wrong one would show. */
+  const batches = Array.from({ length: 6 }, (_, i) => blobs(32, 10 + i));
+
+  async function trainInGroups(groups: readonly number[], dropout = 0.2) {
+    const step = await compileClassifier(4, dropout, 4);
+    const losses: number[] = [];
+    let next = 0;
+    for (const g of groups) {
+      const results = await step.runSteps(batches.slice(next, next + g));
+      expect(results.map((r) => r.step)).toEqual(Array.from({ length: g }, (_, i) => next + i));
+      losses.push(...results.map((r) => r.loss));
+      next += g;
+    }
+    return { losses, params: step.params, state: step.state, rng: step.rng.state, stepCount: step.stepCount };
+  }
+
+  it("gives the same steps however they are grouped, dropout noise included (every step is the same loop body)", async () => {
+    const singles = await trainInGroups([1, 1, 1, 1, 1, 1]);
+    expect(singles.stepCount).toBe(6);
+    for (const groups of [[4, 2], [1, 3, 2], [2, 4]]) {
+      const grouped = await trainInGroups(groups);
+      expect(grouped.losses).toEqual(singles.losses);
+      expect(grouped.params).toEqual(singles.params);
+      expect(grouped.state).toEqual(singles.state);
+      expect(grouped.rng).toEqual(singles.rng);
+    }
+  });
+
+  it("computes what the single-step program computes", async () => {
+    const looped = await compileClassifier(5, 0, 4);
+    const single = await compileClassifier(5, 0, 1);
+    expect(single.stepsPerRun).toBe(1);
+    const a = (await looped.runSteps(batches.slice(0, 4))).map((r) => r.loss);
+    const b: number[] = [];
+    for (const batch of batches.slice(0, 4)) b.push((await single.run(batch)).loss);
+    a.forEach((loss, i) => expect(loss).toBeCloseTo(b[i] as number, 5));
+    looped.params.forEach((p, i) => expect(p).toBeCloseTo(single.params[i] as number, 5));
+  });
+
+  it("on a non-finite loss mid-call keeps the steps before it and throws for that step", async () => {
+    const poisoned = [batches[0], batches[1], { ...batches[2], x: hostTensor("float32", [32, 8], new Float32Array(256).fill(Number.NaN)) }, batches[3]] as typeof batches;
+    const step = await compileClassifier(6, 0.2, 4);
+    const error = await step.runSteps(poisoned).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NonFiniteLossError);
+    expect((error as NonFiniteLossError).step).toBe(2);
+    expect(step.stepCount).toBe(2);
+
+    const reference = await compileClassifier(6, 0.2, 4);
+    await reference.runSteps(batches.slice(0, 2));
+    expect(step.params).toEqual(reference.params);
+    expect(step.rng.state).toEqual(reference.rng.state);
+    // and it goes on from there as if the bad batch had never been fed
+    expect((await step.run(batches[3] as (typeof batches)[number])).loss).toBe((await reference.run(batches[3] as (typeof batches)[number])).loss);
+  });
+
+  it("names the input and the step of a batch with the wrong shape, and takes at most stepsPerRun batches", async () => {
+    const step = await compileClassifier(0, 0, 4);
+    const wrong = { ...batches[1], x: hostTensor("float32", [8, 32], new Float32Array(256)) } as (typeof batches)[number];
+    await expect(step.runSteps([batches[0] as (typeof batches)[number], wrong])).rejects.toThrow(/input "batch\.x" of step 1 of 2: expects float32\[32, 8\], got float32\[8, 32\]/);
+    await expect(step.runSteps(batches.slice(0, 5))).rejects.toThrow("runSteps takes 1 to 4 batches, got 5");
+    await expect(step.runSteps([])).rejects.toThrow("runSteps takes 1 to 4 batches, got 0");
+    expect(step.stepCount).toBe(0);
   });
 });
