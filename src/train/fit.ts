@@ -190,7 +190,7 @@ export async function fit<B extends string, T>(options: FitOptions<B, T>): Promi
     if (budget !== null && step.stepCount < plan.totalSteps) {
       const calibrationSteps = options.calibrationSteps ?? 3;
       const t0 = performance.now();
-      const secondsPerStep = await measureSecondsPerStep(step, loader, options.feeds, calibrationSteps);
+      const secondsPerStep = await measureSecondsPerStep(step, loader, options.feeds, calibrationSteps, Math.min(step.stepsPerRun, options.stepsPerRun ?? step.stepsPerRun));
       const calibrationSeconds = (performance.now() - t0) / 1000;
       // At least one more step: a budget spent before training still trains one (and then stops).
       const fits = step.stepCount + Math.max(1, Math.floor((budget - elapsed()) / secondsPerStep));
@@ -370,31 +370,44 @@ const REPLAN_WARMUP_STEPS = 3;
  * step's parameters, optimizer and module state, RNG and step count, and the loader's position
  * are put back, so training afterwards is exactly what it would have been without the
  * measurement. The first step is not timed (ONNX Runtime's first run allocates its buffers); the
- * rest are timed end to end as the loop runs them, batch preparation included.
+ * rest run in calls of up to `mostPerRun` steps, as training groups them, and are timed end to
+ * end, batch preparation included.
  */
 async function measureSecondsPerStep<B extends string, T>(
   step: TrainStep<B>,
   loader: DataLoader<T>,
   feeds: (item: T) => Readonly<Record<B, HostTensor>>,
   count: number,
+  mostPerRun: number,
 ): Promise<number> {
   if (!Number.isInteger(count) || count < 2) throw new Error(`fit: calibrationSteps must be an integer >= 2, got ${count}`);
   const snap = step.snapshot();
   // Copies: nothing promises that a backend never reuses the buffers it returned.
   const saved = { ...snap, tensors: new Map([...snap.tensors].map(([k, v]) => [k, Float32Array.from(v)])) };
   const position = loader.position;
-  const ends: number[] = [];
+  let done = 0;
+  let timedFrom = 0;
   try {
-    while (ends.length < count) {
+    while (done < count) {
+      let pending: T[] = [];
       for await (const item of loader) {
-        await step.run(feeds(item));
-        ends.push(performance.now());
-        if (ends.length >= count) break;
+        pending.push(item);
+        if (done > 0 && pending.length < Math.min(mostPerRun, count - done)) continue;
+        await step.runSteps(pending.map(feeds));
+        done += pending.length;
+        pending = [];
+        if (done === 1) timedFrom = performance.now();
+        if (done >= count) break;
+      }
+      // An epoch that ended mid-call: train what it gave.
+      if (pending.length > 0) {
+        await step.runSteps(pending.map(feeds));
+        done += pending.length;
       }
     }
   } finally {
     step.restore(saved);
     loader.seek(position);
   }
-  return ((ends[count - 1] as number) - (ends[0] as number)) / 1000 / (count - 1);
+  return (performance.now() - timedFrom) / 1000 / (count - 1);
 }
