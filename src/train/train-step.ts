@@ -1,5 +1,5 @@
 import { grad } from "../autodiff/index.js";
-import { type DType, Graph, type Shape, ShapeError, type Tensor, formatShape, sameShape } from "../graph/index.js";
+import { type DType, Graph, type Shape, ShapeError, type Tensor, byteSize, formatShape, sameShape, sizeOf } from "../graph/index.js";
 import { type AbstractModule, BoundContext, type ForwardContext, type Parameter, type StateBuffer, namedParameters, namedState } from "../nn/module.js";
 import { concat, reshape, slice } from "../ops/index.js";
 import { type FlatLayout, flatLayout, pack, segmentList, unpack } from "../optim/layout.js";
@@ -63,7 +63,8 @@ export interface TrainStepOptions<B extends string> {
    * once per step: the MLP autoencoder of `npm run bench` (0.94M parameters, Adam, batch 256)
    * steps ~25% faster with 8. Steps that take tens of milliseconds gain little. Every step is the
    * same loop body however the steps are grouped, so a run is reproducible whatever the grouping
-   * (and a resumed run repeats an uninterrupted one). Default 8.
+   * (and a resumed run repeats an uninterrupted one). The batches of a call are stacked in host
+   * memory: the default is 8, or fewer where 8 batches would take more than 64 MiB.
    */
   readonly stepsPerRun?: number;
   readonly compile?: CompileOptions;
@@ -171,7 +172,7 @@ export class TrainStep<B extends string> {
       planTarget(name, network, targetParams.get(name) as Map<string, Parameter>, moduleRanges, layout),
     );
 
-    const stepsPerRun = options.stepsPerRun ?? DEFAULT_STEPS_PER_RUN;
+    const stepsPerRun = options.stepsPerRun ?? defaultStepsPerRun(options.batch);
     if (!Number.isInteger(stepsPerRun) || stepsPerRun < 1) throw new Error(`TrainStep: stepsPerRun must be an integer >= 1, got ${stepsPerRun}`);
     const repeated = stepsPerRun > 1;
     const graph = new Graph();
@@ -424,6 +425,14 @@ function primeAllocator(): void {
 
 /** See `TrainStepOptions.stepsPerRun`. */
 const DEFAULT_STEPS_PER_RUN = 8;
+/** The host memory the default lets a call's stacked batches take. */
+const DEFAULT_STACK_BYTES = 64 << 20;
+
+/** 8 steps per call, or fewer where 8 batches would take more than 64 MiB of host memory. */
+function defaultStepsPerRun(batch: Readonly<Record<string, BatchSpec>>): number {
+  const bytes = Object.values(batch).reduce((total, spec) => total + sizeOf(spec.shape) * byteSize[spec.dtype ?? "float32"], 0);
+  return Math.max(1, Math.min(DEFAULT_STEPS_PER_RUN, Math.floor(DEFAULT_STACK_BYTES / Math.max(1, bytes))));
+}
 
 const scalar = (v: number) => hostTensor("float32", [], Float32Array.of(v));
 

@@ -182,6 +182,27 @@ describe("TrainStep.runSteps: several steps per call into the runtime", () => {
     expect((await step.run(batches[3] as (typeof batches)[number])).loss).toBe((await reference.run(batches[3] as (typeof batches)[number])).loss);
   });
 
+  it("runs 8 steps per call by default, fewer where 8 batches would take more than 64 MiB", async () => {
+    expect((await compileClassifier(0)).stepsPerRun).toBe(8);
+    const model = new Linear(4, 1, new Rng(0));
+    const big = await TrainStep.compile({
+      modules: { model },
+      // 11 MiB of floats and 1 MiB of int64 labels a step: 5 steps take 60 MiB
+      batch: { x: { shape: [720_896, 4] }, y: { shape: [131_072], dtype: "int64" } },
+      loss: (ctx, { x }) => ({ loss: sum(model.call(ctx, x)) }),
+      optimizer: sgd({ lr: 0.1 }),
+    });
+    expect(big.stepsPerRun).toBe(5);
+    const bigger = await TrainStep.compile({
+      modules: { model },
+      batch: { x: { shape: [4_194_304, 4] } }, // 64 MiB a step
+      loss: (ctx, { x }) => ({ loss: sum(model.call(ctx, x)) }),
+      optimizer: sgd({ lr: 0.1 }),
+    });
+    expect(bigger.stepsPerRun).toBe(1);
+    await Promise.all([big.release(), bigger.release()]);
+  });
+
   it("names the input and the step of a batch with the wrong shape, and takes at most stepsPerRun batches", async () => {
     const step = await compileClassifier(0, 0, 4);
     const wrong = { ...batches[1], x: hostTensor("float32", [8, 32], new Float32Array(256)) } as (typeof batches)[number];
