@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Graph, ShapeError, type Tensor } from "../../src/graph/index.js";
 import { add, logicalNot, matmul, mul, relu, sum, where } from "../../src/ops/index.js";
-import { type HostTensor, Program, float32, float64, hostTensor, int64, jit, nodeBackend, toNumbers, webBackend } from "../../src/runtime/index.js";
+import { type Backend, type HostTensor, Program, float32, float64, hostTensor, int64, jit, nodeBackend, toNumbers, webBackend, workerBackend } from "../../src/runtime/index.js";
 
 async function compileAffine() {
   const g = new Graph();
@@ -137,7 +137,7 @@ describe("Program.compile: outputs that are not plain computed values", () => {
 
 describe("Program.compileRepeated: several steps per call, as one ONNX Loop", () => {
   /** x ← 2x + a per step, fetching the new x (carried) and its sum (per step). */
-  async function compileDoubling(backend?: typeof webBackend) {
+  async function compileDoubling(backend?: Backend) {
     const g = new Graph();
     const x = g.input("x", [3]);
     const a = g.input("a", [3]);
@@ -146,7 +146,7 @@ describe("Program.compileRepeated: several steps per call, as one ONNX Loop", ()
   }
   const a = float32([4, 3], [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4]);
 
-  it.each([["onnxruntime-node", undefined], ["onnxruntime-web", webBackend]] as const)("carries state from step to step and stacks the per-step inputs and outputs (%s)", async (_, backend) => {
+  it.each([["onnxruntime-node", undefined], ["onnxruntime-web", webBackend], ["a worker thread", workerBackend]] as const)("carries state from step to step and stacks the per-step inputs and outputs (%s)", async (_, backend) => {
     const p = await compileDoubling(backend);
     const three = await p.run({ x: float32([3], [1, 2, 3]), a }, 3);
     // [1,2,3] → [3,5,7] → [8,12,16] → [19,27,35]; the fourth row of `a` is not read
