@@ -29,7 +29,7 @@ const int64s = (n: number, f: (i: number) => number) => BigInt64Array.from({ len
 
 /**
  * Wraps a TrainStep with fixed feeds, calling it as `fit` does: one step first, then as many
- * steps per call as the last call's step time puts in about half a second (`stepsPerCall`), up to
+ * steps per call as the last call's step time puts in about a quarter second (`stepsPerCall`), up to
  * the step's `stepsPerRun`.
  */
 function trainWorkload<B extends string>(step: TrainStep<B>, feeds: Readonly<Record<B, HostTensor>>, unit: Workload["unit"], perStep: number): Workload {

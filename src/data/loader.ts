@@ -36,6 +36,12 @@ export interface DataLoaderOptions<T = Batch> {
    * augmentations replay exactly on resume and do not depend on prefetching.
    */
   transform?: (batch: Batch, rng: Rng) => T;
+  /**
+   * Batches the async iterator prepares ahead, while the consumer awaits its work. Default 8:
+   * `fit` takes up to 8 batches into one call into the runtime, and all of the next call's should
+   * be ready when it ends. Each costs its memory until it is handed out.
+   */
+  prefetch?: number;
 }
 
 // Stream ids keep the shuffle and transform generators of one (seed, epoch) unrelated.
@@ -57,13 +63,15 @@ export class DataLoader<T = Batch> {
   readonly shuffle: boolean;
   readonly seed: number;
   readonly dropLast: boolean;
+  readonly prefetch: number;
   readonly #transform: ((batch: Batch, rng: Rng) => T) | undefined;
   #position: LoaderPosition = { epoch: 0, batchIndex: 0 };
   /** The permutation of the most recently used epoch (building one is O(N)). */
   #order: { epoch: number; indices: Int32Array } | null = null;
 
   constructor(dataset: Dataset, options: DataLoaderOptions<T>) {
-    const { batchSize, shuffle = true, seed = 0, dropLast = true, transform } = options;
+    const { batchSize, shuffle = true, seed = 0, dropLast = true, transform, prefetch = 8 } = options;
+    if (!Number.isInteger(prefetch) || prefetch < 0) throw new Error(`DataLoader: prefetch must be an integer >= 0, got ${prefetch}`);
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`DataLoader: batchSize must be a positive integer, got ${batchSize}`);
     if (!Number.isSafeInteger(seed)) throw new Error(`DataLoader: seed must be an integer, got ${seed}`);
     if (dataset.length === 0) throw new Error("DataLoader: the dataset is empty");
@@ -75,6 +83,7 @@ export class DataLoader<T = Batch> {
     this.shuffle = shuffle;
     this.seed = seed;
     this.dropLast = dropLast;
+    this.prefetch = prefetch;
     this.#transform = transform;
   }
 
@@ -164,29 +173,31 @@ export class DataLoader<T = Batch> {
   }
 
   /**
-   * The rest of the current epoch, with batch k+1 assembled while the consumer awaits its work
-   * on batch k. NOTE: the position advances only when a batch is handed out, so breaking out of
-   * the loop (or checkpointing inside it) discards the prefetched batch and loses nothing.
+   * The rest of the current epoch, with the next `prefetch` batches assembled while the consumer
+   * awaits its work. NOTE: the position advances only when a batch is handed out, so breaking out
+   * of the loop (or checkpointing inside it) discards the prefetched batches and loses nothing.
    */
   async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
     const { epoch } = this.#position;
-    let pending: Promise<T> | null = null;
+    const streamed = this.dataset.loadBatch !== undefined;
+    // Batches batchIndex + 1, batchIndex + 2, … in preparation, in order.
+    const ahead: Promise<T>[] = [];
     while (this.#position.epoch === epoch) {
       const { batchIndex } = this.#position;
-      const streamed = this.dataset.loadBatch !== undefined;
-      const batch: T = pending !== null ? await pending : streamed ? await this.batchAsync(epoch, batchIndex) : this.batch(epoch, batchIndex);
-      pending = null;
-      if (batchIndex + 1 < this.batchesPerEpoch) {
-        pending = streamed ? this.batchAsync(epoch, batchIndex + 1) : prepareSoon(() => this.batch(epoch, batchIndex + 1));
+      const prepared = ahead.shift();
+      const batch: T = prepared !== undefined ? await prepared : streamed ? await this.batchAsync(epoch, batchIndex) : this.batch(epoch, batchIndex);
+      for (let next = batchIndex + 1 + ahead.length; next < this.batchesPerEpoch && ahead.length < this.prefetch; next++) {
+        const pending = streamed ? this.batchAsync(epoch, next) : prepareSoon(() => this.batch(epoch, next));
         // Marks a failure as handled until it is awaited, so an abandoned prefetch does not
         // raise an unhandled rejection; the error still surfaces on the next iteration.
         pending.catch(() => undefined);
+        ahead.push(pending);
       }
       // A seek() by the consumer while holding this batch must win over the prefetch.
       const expected = this.#normalize(epoch, batchIndex + 1);
       this.#position = expected;
       yield batch;
-      if (this.#position.epoch !== expected.epoch || this.#position.batchIndex !== expected.batchIndex) pending = null;
+      if (this.#position.epoch !== expected.epoch || this.#position.batchIndex !== expected.batchIndex) ahead.length = 0;
     }
   }
 

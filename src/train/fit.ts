@@ -110,8 +110,8 @@ export interface FitOptions<B extends string, T> {
   /**
    * The most steps per call into the runtime (at most, and by default, `step.stepsPerRun`). Fit
    * groups consecutive batches into one call, up to the next point where something must happen
-   * between steps (an epoch's end, a checkpoint, the plan's end) and to about half a second of
-   * steps, and then calls `onStep` for each. A callback that reads the step's parameters sees
+   * between steps (an epoch's end, a checkpoint, the plan's end) and to about a quarter second
+   * of steps, and then calls `onStep` for each. A callback that reads the step's parameters sees
    * them as after the call's last step, unless `readsParametersAt` names its step.
    */
   readonly stepsPerRun?: number;
@@ -344,13 +344,14 @@ export async function fit<B extends string, T>(options: FitOptions<B, T>): Promi
 }
 
 /**
- * About how long one call into the runtime may run when fit groups steps: long enough that a
- * small model's steps share the per-call costs, short enough that progress, Ctrl-C and the time
- * budget stay responsive. Steps of a quarter second or more run one or two per call.
+ * About how long one call into the runtime may run when fit groups steps. A call costs ~1–3 ms
+ * beyond its steps (copying the state out, binding, dispatch), which is a quarter of a 10 ms
+ * step and nothing to a 250 ms one, so only fast steps are grouped: steps of a quarter second or
+ * more (the CNNs and the LM of `npm run bench`) run one per call, and Ctrl-C stays responsive.
  */
-const TARGET_RUN_SECONDS = 0.5;
+const TARGET_RUN_SECONDS = 0.25;
 
-/** How many steps of `secondsPerStep` fit groups into one call: about half a second's, 1 to `most`. */
+/** How many steps of `secondsPerStep` fit groups into one call: a quarter second's, 1 to `most`. */
 export function stepsPerCall(secondsPerStep: number, most: number): number {
   return Math.max(1, Math.min(most, Math.floor(TARGET_RUN_SECONDS / secondsPerStep)));
 }

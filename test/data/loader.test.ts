@@ -133,6 +133,20 @@ describe("DataLoader", () => {
     expect(loader.position).toEqual({ epoch: 0, batchIndex: 3 });
   });
 
+  it("prepares `prefetch` batches ahead while the consumer awaits, and none past the epoch", async () => {
+    for (const prefetch of [0, 1, 3]) {
+      const built: number[] = [];
+      const loader = new DataLoader(data, { batchSize: 8, seed: 4, prefetch, transform: (b) => (built.push(b.batchIndex), b) });
+      const perEpoch = loader.batchesPerEpoch;
+      for await (const batch of loader) {
+        await new Promise((resolve) => setTimeout(resolve, 1)); // the "training step"
+        expect(Math.max(...built)).toBe(Math.min(perEpoch - 1, batch.batchIndex + prefetch));
+      }
+      expect(built).toEqual(Array.from({ length: perEpoch }, (_, i) => i));
+    }
+    expect(() => new DataLoader(data, { batchSize: 8, prefetch: -1 })).toThrow("prefetch must be an integer >= 0, got -1");
+  });
+
   it("rejects a batch size that leaves no batch with dropLast", () => {
     expect(() => new DataLoader(numbered(5), { batchSize: 8 })).toThrow(/no batch/);
   });
