@@ -371,8 +371,8 @@ const REPLAN_WARMUP_STEPS = 3;
  * step's parameters, optimizer and module state, RNG and step count, and the loader's position
  * are put back, so training afterwards is exactly what it would have been without the
  * measurement. The first step is not timed (ONNX Runtime's first run allocates its buffers); the
- * rest run in calls of up to `mostPerRun` steps, as training groups them, and are timed end to
- * end, batch preparation included.
+ * rest run in calls as training will group them (`stepsPerCall` of the first step's time, at
+ * most `mostPerRun`), and are timed end to end, batch preparation included.
  */
 async function measureSecondsPerStep<B extends string, T>(
   step: TrainStep<B>,
@@ -387,17 +387,23 @@ async function measureSecondsPerStep<B extends string, T>(
   const saved = { ...snap, tensors: new Map([...snap.tensors].map(([k, v]) => [k, Float32Array.from(v)])) };
   const position = loader.position;
   let done = 0;
-  let timedFrom = 0;
+  let timedFrom = performance.now();
+  // Calls as training will make them: after the first step, sized from its (slow) time.
+  let perCall = 1;
   try {
     while (done < count) {
       let pending: T[] = [];
       for await (const item of loader) {
         pending.push(item);
-        if (done > 0 && pending.length < Math.min(mostPerRun, count - done)) continue;
+        if (pending.length < Math.min(perCall, count - done)) continue;
         await step.runSteps(pending.map(feeds));
         done += pending.length;
         pending = [];
-        if (done === 1) timedFrom = performance.now();
+        if (done === 1) {
+          const now = performance.now();
+          perCall = stepsPerCall((now - timedFrom) / 1000, mostPerRun);
+          timedFrom = now;
+        }
         if (done >= count) break;
       }
       // An epoch that ended mid-call: train what it gave.
