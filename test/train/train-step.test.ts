@@ -4,7 +4,7 @@ import { Linear } from "../../src/nn/linear.js";
 import { concat, crossEntropyWithLogits, mseLoss, mul, slice, sum } from "../../src/ops/index.js";
 import { adam, sgd } from "../../src/optim/index.js";
 import { Rng } from "../../src/random/rng.js";
-import { hostTensor } from "../../src/runtime/index.js";
+import { type Backend, hostTensor, webBackend } from "../../src/runtime/index.js";
 import { NonFiniteLossError, TrainStep } from "../../src/train/train-step.js";
 
 /** Two Gaussian blobs in 8-d, labelled 0/1. */
@@ -24,10 +24,11 @@ function classifier(seed: number, dropout = 0) {
   return new Mlp(8, [{ out: 16, act: "relu", norm: "batch", ...(dropout ? { dropout } : {}) }, { out: 2 }], new Rng(seed));
 }
 
-async function compileClassifier(seed: number, dropout = 0, stepsPerRun?: number) {
+async function compileClassifier(seed: number, dropout = 0, stepsPerRun?: number, backend?: Backend) {
   const model = classifier(seed, dropout);
   return TrainStep.compile({
     ...(stepsPerRun === undefined ? {} : { stepsPerRun }),
+    ...(backend === undefined ? {} : { compile: { backend } }),
     modules: { model },
     batch: { x: { shape: [32, 8] }, y: { shape: [32], dtype: "int64" } },
     loss: (ctx, { x, y }) => ({ loss: crossEntropyWithLogits(model.call(ctx, x), y) }),
@@ -164,6 +165,16 @@ describe("TrainStep.runSteps: several steps per call into the runtime", () => {
     for (const batch of batches.slice(0, 4)) b.push((await single.run(batch)).loss);
     a.forEach((loss, i) => expect(loss).toBeCloseTo(b[i] as number, 5));
     looped.params.forEach((p, i) => expect(p).toBeCloseTo(single.params[i] as number, 5));
+  });
+
+  it("runs the same calls on onnxruntime-web (the browser's runtime)", async () => {
+    const node = await compileClassifier(7, 0.2, 4);
+    const web = await compileClassifier(7, 0.2, 4, webBackend);
+    const a = (await node.runSteps(batches.slice(0, 3))).map((r) => r.loss);
+    const b = (await web.runSteps(batches.slice(0, 3))).map((r) => r.loss);
+    a.forEach((loss, i) => expect(b[i]).toBeCloseTo(loss, 4));
+    web.params.forEach((p, i) => expect(p).toBeCloseTo(node.params[i] as number, 4));
+    await Promise.all([node.release(), web.release()]);
   });
 
   it("on a non-finite loss mid-call keeps the steps before it and throws for that step", async () => {
