@@ -129,7 +129,15 @@ export function toOnnxModel(graph: Graph, signature: ProgramSignature, docString
       create(OperatorSetIdProtoSchema, { domain: "", version: BigInt(OPSET) }),
       ...rewritten.opsets.map((o) => create(OperatorSetIdProtoSchema, { domain: o.domain, version: BigInt(o.version) })),
     ],
-    graph: repeat ? repeatedGraph(nodes, constants, signature, repeat) : graphProto("pretext", nodes, constants, signature.inputs.map((t) => valueInfo(t.name, t)), Object.entries(signature.outputs).map(([name, t]) => valueInfo(name, t))),
+    graph: repeat
+      ? repeatedGraph(nodes, constants, signature, repeat)
+      : graphProto(
+          "pretext",
+          nodes,
+          constants,
+          signature.inputs.map((t) => valueInfo(t.name, t)),
+          Object.entries(signature.outputs).map(([name, t]) => valueInfo(name, t)),
+        ),
   });
   return toBinary(ModelProtoSchema, model);
 }

@@ -36,12 +36,8 @@ export class Program {
    * Serializes the part of `graph` the outputs need and creates a session for it. An output may
    * be fetched under the name of an input (state in, updated state out: `{ params: newParams }`).
    */
-  static async compile(graph: Graph, signature: ProgramSignature, options: CompileOptions = {}): Promise<Program> {
-    const { outputs, renamed } = modelOutputs(graph, signature);
-    const { backend = nodeBackend, ...sessionOptions } = options;
-    const rewrite = backend.nodeRewrite ? await backend.nodeRewrite(sessionOptions) : undefined;
-    const model = toOnnxModel(graph, { inputs: signature.inputs, outputs }, "pretext", rewrite);
-    return new Program(signature, await backend.createSession(model, sessionOptions), model.byteLength, renamed);
+  static compile(graph: Graph, signature: ProgramSignature, options: CompileOptions = {}): Promise<Program> {
+    return Program.build(graph, signature, options, null);
   }
 
   /**
@@ -52,14 +48,22 @@ export class Program {
    */
   static async compileRepeated(graph: Graph, signature: ProgramSignature, repeat: RepeatOptions, options: CompileOptions = {}): Promise<Program> {
     checkRepeat(signature, repeat);
+    return Program.build(graph, signature, options, repeat);
+  }
+
+  private static async build(graph: Graph, signature: ProgramSignature, options: CompileOptions, repeat: RepeatOptions | null): Promise<Program> {
     const { outputs, renamed } = modelOutputs(graph, signature);
+    // A carried output is named in the model as `modelOutputs` named it.
     const internal = new Map([...renamed].map(([model, caller]) => [caller, model]));
-    const carry = new Map(Object.entries(repeat.carry).map(([input, output]) => [input, internal.get(output) ?? output]));
+    const spec =
+      repeat === null
+        ? undefined
+        : { steps: repeat.steps, carry: new Map(Object.entries(repeat.carry).map(([input, output]) => [input, internal.get(output) ?? output])), countInput: STEP_COUNT_INPUT };
     const { backend = nodeBackend, ...sessionOptions } = options;
     const rewrite = backend.nodeRewrite ? await backend.nodeRewrite(sessionOptions) : undefined;
-    const model = toOnnxModel(graph, { inputs: signature.inputs, outputs }, "pretext", rewrite, { steps: repeat.steps, carry, countInput: STEP_COUNT_INPUT });
+    const model = toOnnxModel(graph, { inputs: signature.inputs, outputs }, "pretext", rewrite, spec);
     const session = await backend.createSession(model, sessionOptions);
-    return new Program(signature, session, model.byteLength, renamed, { steps: repeat.steps, carried: new Set(carry.keys()) });
+    return new Program(signature, session, model.byteLength, renamed, spec === undefined ? null : { steps: spec.steps, carried: new Set(spec.carry.keys()) });
   }
 
   /**

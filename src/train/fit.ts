@@ -151,6 +151,8 @@ interface ProgressMetadata {
 export async function fit<B extends string, T>(options: FitOptions<B, T>): Promise<FitResult> {
   const { step, loader, epochs, callbacks = [], checkpoint } = options;
   const budget = options.timeBudgetSeconds ?? null;
+  const mostPerRun = Math.min(step.stepsPerRun, options.stepsPerRun ?? step.stepsPerRun);
+  if (!Number.isInteger(mostPerRun) || mostPerRun < 1) throw new Error(`fit: stepsPerRun must be an integer >= 1, got ${options.stepsPerRun}`);
   const maxSteps = options.maxSteps ?? null;
   let elapsedBefore = 0;
   let epochLosses: number[] = [];
@@ -190,7 +192,7 @@ export async function fit<B extends string, T>(options: FitOptions<B, T>): Promi
     if (budget !== null && step.stepCount < plan.totalSteps) {
       const calibrationSteps = options.calibrationSteps ?? 3;
       const t0 = performance.now();
-      const secondsPerStep = await measureSecondsPerStep(step, loader, options.feeds, calibrationSteps, Math.min(step.stepsPerRun, options.stepsPerRun ?? step.stepsPerRun));
+      const secondsPerStep = await measureSecondsPerStep(step, loader, options.feeds, calibrationSteps, mostPerRun);
       const calibrationSeconds = (performance.now() - t0) / 1000;
       // At least one more step: a budget spent before training still trains one (and then stops).
       const fits = step.stepCount + Math.max(1, Math.floor((budget - elapsed()) / secondsPerStep));
@@ -241,8 +243,6 @@ export async function fit<B extends string, T>(options: FitOptions<B, T>): Promi
     epochLosses.push(meanLoss);
     for (const c of callbacks) await c.onEpochEnd?.({ epoch, meanLoss, elapsedSeconds: elapsed() });
   };
-  const mostPerRun = Math.min(step.stepsPerRun, options.stepsPerRun ?? step.stepsPerRun);
-  if (!Number.isInteger(mostPerRun) || mostPerRun < 1) throw new Error(`fit: stepsPerRun must be an integer >= 1, got ${options.stepsPerRun}`);
   // Wall seconds per step of the last call, which sizes the next one. Until a step is timed, one
   // step per call: it pays the one-time costs, so its time sizes the next call on the safe side.
   let lastSecondsPerStep: number | null = planned.secondsPerStep;

@@ -108,7 +108,7 @@ interface TargetPlan {
  * One call runs 1 to `stepsPerRun` steps (`runSteps`).
  */
 export class TrainStep<B extends string> {
-  /** The current flat vectors (replaced after every step). */
+  /** The current flat vectors (replaced after every call). */
   params: Float32Array;
   state: Float32Array;
   optimizerState: Record<string, Float32Array>;
@@ -121,6 +121,8 @@ export class TrainStep<B extends string> {
   readonly stepsPerRun: number;
   /** Stacked per-step inputs of a repeated program, reused from call to call. */
   private readonly stacks = new Map<string, HostTensor>();
+  /** The program's inputs by name, to check what a call stacks. */
+  private readonly inputsByName: ReadonlyMap<string, Tensor>;
 
   private constructor(
     readonly options: TrainStepOptions<B>,
@@ -143,6 +145,7 @@ export class TrainStep<B extends string> {
     this.extraState = Object.fromEntries(Object.entries(options.extraState ?? {}).map(([k, v]) => [k, Float32Array.from(v.initial)]));
     this.rng = new Rng(options.seed ?? 0);
     this.stepsPerRun = program.repeat?.steps ?? 1;
+    this.inputsByName = new Map(program.signature.inputs.map((t) => [t.name, t]));
   }
 
   /** Traces and compiles the step. */
@@ -280,7 +283,7 @@ export class TrainStep<B extends string> {
       for (const [k, v] of Object.entries(this.options.optimizer.scalars(first + i))) step[`opt.scalar.${k}`] = scalar(v);
       for (const [k, v] of Object.entries(batch) as [B, HostTensor][]) step[`batch.${k}`] = v;
       this.noiseShapes.forEach((shape, j) => {
-        step[`noise.${j}`] = hostTensor("float32", shape, this.rng.uniformArray(shape.reduce((a, b) => a * b, 1)));
+        step[`noise.${j}`] = hostTensor("float32", shape, this.rng.uniformArray(sizeOf(shape)));
       });
       rngAfter.push(this.rng.state);
       return step;
@@ -325,7 +328,7 @@ export class TrainStep<B extends string> {
    * call (rows past this call's steps keep old values; the loop does not read them).
    */
   private stacked(name: string, rows: readonly HostTensor[]): HostTensor {
-    const input = this.program.signature.inputs.find((t) => t.name === name) as Tensor;
+    const input = this.inputsByName.get(name) as Tensor;
     rows.forEach((r, i) => {
       const problem = r.dtype !== input.dtype || !sameShape(r.shape, input.shape) ? `expects ${input.dtype}${formatShape(input.shape)}, got ${r.dtype}${formatShape(r.shape)}` : hostDataProblem(r.dtype, r.shape, r.data);
       if (problem !== null) throw new ShapeError("TrainStep", `input "${name}" of step ${i} of ${rows.length}: ${problem}`);
