@@ -4,9 +4,10 @@
  * The issue's budget is 25% of a SimCLR training step on the same batch.
  * Run: `npx tsx bench/augment.ts [runs]`; prints one JSON line.
  */
-import { multiView, simclrPreset } from "../src/data/augment/index.js";
-import { loadMnist } from "../src/data/mnist.js";
+import { multiView, simclrPreset } from "../src/data/image/augment/index.js";
+import { loadMnist } from "../src/data/image/mnist.js";
 import { Rng } from "../src/random/rng.js";
+import { sampleImage } from "../src/data/image/image-dataset.js";
 
 const runs = Number(process.argv[2] ?? 20);
 const warmup = 5;
@@ -14,7 +15,7 @@ const [batchSize, c, h, w] = [256, 1, 28, 28] as const;
 
 const mnist = loadMnist();
 const images = new Float32Array(batchSize * c * h * w);
-for (let i = 0; i < batchSize; i++) images.set(mnist.get(i * 37).image, i * c * h * w);
+for (let i = 0; i < batchSize; i++) images.set(sampleImage(mnist.get(i * 37)), i * c * h * w);
 const batch = { images, shape: [batchSize, c, h, w] as const };
 const views = multiView(simclrPreset().views);
 

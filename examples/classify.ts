@@ -4,10 +4,12 @@ import { bindModule } from "../src/nn/bind.js";
 import { BoundContext, type ForwardContext } from "../src/nn/module.js";
 import type { UnaryModule } from "../src/nn/sequential.js";
 import { Program, hostTensor } from "../src/runtime/index.js";
+import { sampleImage } from "../src/data/image/image-dataset.js";
+import { imageShape } from "../src/data/sample.js";
 
 /** Class predictions of a chain of modules in eval mode, batch by batch (the last batch padded). */
 export async function classify(chain: readonly UnaryModule[], data: Dataset, batchSize = 500): Promise<Int32Array> {
-  const [c, h, w] = data.sampleShape;
+  const [c, h, w] = imageShape(data.spec, "classify");
   const graph = new Graph();
   const x = graph.input("x", [batchSize, c, h, w]);
   const bindings = new Map();
@@ -20,7 +22,7 @@ export async function classify(chain: readonly UnaryModule[], data: Dataset, bat
   for (let start = 0; start < data.length; start += batchSize) {
     const images = new Float32Array(batchSize * size);
     const n = Math.min(batchSize, data.length - start);
-    for (let i = 0; i < n; i++) images.set(data.get(start + i).image, i * size);
+    for (let i = 0; i < n; i++) images.set(sampleImage(data.get(start + i)), i * size);
     const result = await program.run({ x: hostTensor("float32", [batchSize, c, h, w], images) });
     const l = result.logits?.data as Float32Array;
     const classes = l.length / batchSize;

@@ -3,7 +3,7 @@
  * each pretrains a fresh SmallCnn (the same initialization for all) on the 9,000 unlabeled train
  * digits, then the frozen encoder goes through src/eval's protocol on the fixed stratified 1,000
  * test digits — linear probe with 10 labels per class (mean ± sd over the PyTorch anchor's own 5
- * label draws, src/data/mnist-anchor-draws.ts, or with `--draws seeded` our 5 seeded ones), linear
+ * label draws, src/data/image/mnist-anchor-draws.ts, or with `--draws seeded` our 5 seeded ones), linear
  * probe with all 9,000 labels, kNN (k = 20, all labels), k-means NMI — beside the baselines on
  * the same protocol: raw pixels, that random SmallCnn, and the SmallCnn trained supervised on
  * the same 10-per-class labels.
@@ -15,7 +15,7 @@ import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import type { ArrayDataset } from "../src/data/dataset.js";
-import { mnistSplit } from "../src/data/mnist.js";
+import { mnistSplit } from "../src/data/image/mnist.js";
 import { type EvaluationResult, type MeanSd, type ProtocolOptions, baselines, embedDataset, evaluateEncoder } from "../src/eval/index.js";
 import { mnistAnchorLabelDraws } from "../src/eval/mnist-anchor-draws.js";
 import { effectiveRank } from "../src/methods/collapse.js";
@@ -94,11 +94,11 @@ export async function methodsTable(options: MethodsTableOptions): Promise<Row[]>
     supervised: supervisedDraws > 0 ? { perClass: [10], draws: supervisedDraws } : false,
   });
   const baselineSeconds = (performance.now() - t0) / 1000;
-  add(evaluated("raw pixels", "baseline", labelDraws, base.rawPixels));
+  add(evaluated("raw pixels", "baseline", labelDraws, base.rawFeatures));
   add({ ...evaluated("random SmallCnn", "baseline", labelDraws, base.randomEncoder), effectiveRank: await rankOf(makeEncoder(new Rng(seed)), data.test) });
   const supervised = base.supervised[0];
   if (supervised !== undefined) {
-    const trainSeconds = baselineSeconds - base.rawPixels.seconds.total - base.randomEncoder.seconds.total;
+    const trainSeconds = baselineSeconds - base.rawFeatures.seconds.total - base.randomEncoder.seconds.total;
     add({ ...empty("supervised on 10/class", "baseline", labelDraws), linear10: supervised.accuracy, pretrainSeconds: trainSeconds / supervisedDraws });
   }
 

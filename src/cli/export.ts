@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { inputField } from "../data/sample.js";
 import { exportOnnx, saveOnnx } from "../train/export.js";
 import { positiveIntArg } from "./args.js";
 import { CliError, ExitCode, type ExitCodeValue } from "./errors.js";
@@ -16,14 +17,16 @@ export function exportCommand(io: Io, done: (code: ExitCodeValue) => void): Comm
     .argument("<run-dir>", "a run folder written by `pretext pretrain`")
     .option("--out <file>", "the .onnx file (default <run-dir>/encoder.onnx)")
     .option("--batch-size <n>", "the model's static batch size", positiveIntArg, 1)
-    .addHelpText("after", "\nThe model takes `input` [batch, C, H, W] float32 and returns `embedding` [batch, D].")
+    .addHelpText("after", "\nThe model takes `input` (images float32 [batch, C, H, W], token ids int64 [batch, T], table rows float32 [batch, F]) and returns `embedding` [batch, D].")
     .action(async (dir: string, flags: ExportFlags) => {
-      const { run, config, encoder, sampleShape } = await loadRunEncoder(dir);
+      const { run, config, encoder, spec } = await loadRunEncoder(dir);
+      const input = inputField(spec);
+      const inputShape = [flags.batchSize, ...input.shape];
       const out = flags.out ?? run.encoderOnnxPath;
       if (!out.toLowerCase().endsWith(".onnx")) throw new CliError(`--out ${out}: name the file *.onnx`);
-      const bytes = exportOnnx(encoder, { inputShape: [flags.batchSize, ...sampleShape], description: `pretext ${config.pretrain.method} encoder (${config.pretrain.encoder})` });
+      const bytes = exportOnnx(encoder, { inputShape, inputDType: input.dtype, description: `pretext ${config.pretrain.method} encoder (${config.pretrain.encoder})` });
       await saveOnnx(out, bytes);
-      io.stderr.write(`${out}: input [${[flags.batchSize, ...sampleShape].join(", ")}] → embedding [${flags.batchSize}, ${encoder.outputDim}] (${(bytes.length / 1e6).toFixed(2)} MB)\n`);
+      io.stderr.write(`${out}: input ${input.dtype}[${inputShape.join(", ")}] → embedding [${flags.batchSize}, ${encoder.outputDim}] (${(bytes.length / 1e6).toFixed(2)} MB)\n`);
       done(ExitCode.ok);
     });
 }

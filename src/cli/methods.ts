@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import type { Method } from "../methods/method.js";
-import { methods } from "../methods/registry.js";
+import { MODALITIES } from "../data/sample.js";
+import { methods, methodsFor } from "../methods/registry.js";
 import { CliError, type ExitCodeValue, ExitCode, suggest } from "./errors.js";
 import type { Io } from "./progress.js";
 
@@ -14,19 +15,25 @@ export function findMethod(name: string): Method {
 
 export function methodsCommand(io: Io, done: (code: ExitCodeValue) => void): Command {
   return new Command("methods")
-    .description("list the self-supervised methods with a one-line description and their paper")
-    .option("--json", "one JSON object per method (name, family, description, paper, defaults)")
+    .description("list the self-supervised methods by modality, with a one-line description and their paper")
+    .option("--json", "one JSON object per method (name, modalities, family, description, paper, defaults)")
     .action((flags: { json?: boolean }) => {
       const all = Object.values(methods);
       if (flags.json) {
-        for (const m of all) io.stdout.write(`${JSON.stringify({ name: m.name, family: m.family, description: m.description, paper: m.paper, defaults: m.defaults })}\n`);
+        for (const m of all) {
+          io.stdout.write(`${JSON.stringify({ name: m.name, modalities: m.modalities, family: m.family, description: m.description, paper: m.paper, defaults: m.defaults })}\n`);
+        }
       } else {
         const width = Math.max(...all.map((m) => m.name.length));
-        const families = [...new Set(all.map((m) => m.family))];
-        for (const family of families) {
-          io.stdout.write(`${family}\n`);
-          for (const m of all.filter((x) => x.family === family)) {
-            io.stdout.write(`  ${m.name.padEnd(width)}  ${m.description}\n  ${" ".repeat(width)}  ${m.paper}\n`);
+        for (const modality of MODALITIES) {
+          const listed = methodsFor(modality);
+          if (listed.length === 0) continue;
+          io.stdout.write(`${modality}\n`);
+          for (const family of [...new Set(listed.map((m) => m.family))]) {
+            io.stdout.write(`  ${family}\n`);
+            for (const m of listed.filter((x) => x.family === family)) {
+              io.stdout.write(`    ${m.name.padEnd(width)}  ${m.description}\n    ${" ".repeat(width)}  ${m.paper}\n`);
+            }
           }
         }
         io.stdout.write("\nOptions of a method go in the `method` section of --config (defaults: pretext methods --json).\n");

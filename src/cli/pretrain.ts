@@ -1,5 +1,7 @@
 import { Command, Option } from "commander";
 import type { Dataset } from "../data/dataset.js";
+import { describeSpec, inputField } from "../data/sample.js";
+import { methodsFor } from "../methods/registry.js";
 import type { Encoder, Method } from "../methods/method.js";
 import { pretrain } from "../methods/pretrain.js";
 import { workerBackend } from "../runtime/worker-backend.js";
@@ -198,10 +200,17 @@ export async function pretrainRun(options: PretrainRunOptions): Promise<Pretrain
   const p = config.pretrain;
   const data = await loadData(p.data, p.labels);
   const train = limitDataset(data.train, p.limit);
+  const { modality } = train.spec;
+  if (!method.modalities.includes(modality)) {
+    const fitting = methodsFor(modality).map((m) => m.name);
+    throw new CliError(
+      `--method ${method.name} learns from ${method.modalities.join(" or ")} data, but ${p.data} is ${describeSpec(train.spec)}; ${fitting.length > 0 ? `methods for ${modality}: ${fitting.join(", ")}` : `no method learns from ${modality} data yet`}`,
+    );
+  }
   if (train.length < p.batchSize) {
     throw new CliError(`the data has ${train.length} images, fewer than one batch of ${p.batchSize}; lower --batch-size`);
   }
-  const encoder = encoderForRun(p.encoder, train.sampleShape, p.seed);
+  const encoder = encoderForRun(p.encoder, train.spec, p.seed);
   if (resume) run.writeConfig(config);
   else {
     run.create(config);
@@ -271,9 +280,9 @@ export async function pretrainRun(options: PretrainRunOptions): Promise<Pretrain
     return { exitCode: ExitCode.interrupted, fit, encoder, train };
   }
 
-  await saveEncoderWeights(run.encoderWeightsPath, encoder, p.encoder, train.sampleShape);
-  const [c, h, w] = train.sampleShape;
-  await saveOnnx(run.encoderOnnxPath, exportOnnx(encoder, { inputShape: [1, c, h, w], description: `pretext ${method.name} encoder (${p.encoder})` }));
+  await saveEncoderWeights(run.encoderWeightsPath, encoder, p.encoder, train.spec);
+  const input = inputField(train.spec);
+  await saveOnnx(run.encoderOnnxPath, exportOnnx(encoder, { inputShape: [1, ...input.shape], inputDType: input.dtype, description: `pretext ${method.name} encoder (${p.encoder})` }));
 
   const lastLoss = fit.epochLosses[fit.epochLosses.length - 1];
   const summary = {

@@ -1,4 +1,4 @@
-import type { SampleShape } from "../data/dataset.js";
+import type { SampleSpec } from "../data/sample.js";
 import type { Encoder } from "../methods/method.js";
 import { type ConfigObject, type ConfigValue, type RunConfig, resolveEval, resolvePretrain } from "./config.js";
 import { loadEncoder } from "./encoder.js";
@@ -10,13 +10,13 @@ function section(saved: { [key: string]: ConfigValue }, name: string): ConfigObj
 }
 
 /** A finished run's folder, its config (validated again, since the file may have been edited) and its trained encoder. */
-export async function loadRunEncoder(dir: string): Promise<{ run: RunFolder; config: RunConfig; encoder: Encoder; sampleShape: SampleShape }> {
+export async function loadRunEncoder(dir: string): Promise<{ run: RunFolder; config: RunConfig; encoder: Encoder; spec: SampleSpec }> {
   const run = RunFolder.open(dir);
   const saved = run.readConfig();
   const pretrain = resolvePretrain(section(saved, "pretrain"), {}, run.configPath);
   const config: RunConfig = { pretrain, method: section(saved, "method") ?? {}, eval: resolveEval(section(saved, "eval"), {}, run.configPath) };
-  const { encoder, sampleShape } = await loadEncoder(run.encoderWeightsPath, pretrain.encoder, pretrain.seed);
-  return { run, config, encoder, sampleShape };
+  const { encoder, spec } = await loadEncoder(run.encoderWeightsPath, pretrain.encoder, pretrain.seed);
+  return { run, config, encoder, spec };
 }
 
 /** The saved sections of a run's config.json, for commands that layer their own options on top. */

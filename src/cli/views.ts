@@ -1,7 +1,10 @@
 import { Command } from "commander";
 import type { Dataset } from "../data/dataset.js";
-import type { Batch } from "../data/loader.js";
-import { writeViewsGrid } from "../data/views-grid.js";
+import { imageBatch } from "../data/image/image-dataset.js";
+import { DataLoader } from "../data/loader.js";
+import { imageShape } from "../data/sample.js";
+import { subsetDataset } from "../eval/label-subsets.js";
+import { writeViewsGrid } from "../data/image/views-grid.js";
 import type { Method } from "../methods/method.js";
 import { Rng } from "../random/rng.js";
 import { nonNegativeIntArg, positiveIntArg } from "./args.js";
@@ -27,17 +30,16 @@ export async function writeMethodViews(
   options: { count: number; seed: number },
 ): Promise<{ views: number }> {
   const count = Math.min(options.count, dataset.length);
-  const [c, h, w] = dataset.sampleShape;
-  const size = c * h * w;
+  const { spec } = dataset;
+  const [c, h, w] = imageShape(spec, "the views grid");
   const indices = Int32Array.from({ length: count }, (_, i) => Math.floor((i * dataset.length) / count));
-  const images = new Float32Array(count * size);
-  indices.forEach((index, i) => images.set(dataset.get(index).image, i * size));
+  const batch = new DataLoader(subsetDataset(dataset, indices), { batchSize: count, shuffle: false, dropLast: false }).batch(0, 0);
+  const images = imageBatch(batch, "the views grid").images.slice();
   const shape = [count, c, h, w] as const;
-  const batch: Batch = { images: images.slice(), shape, labels: null, indices, epoch: 0, batchIndex: 0 };
-  const encoder = encoderForRun(encoderName, dataset.sampleShape, options.seed);
+  const encoder = encoderForRun(encoderName, spec, options.seed);
   let inputs: ReturnType<ReturnType<Method["plan"]>["views"]>;
   try {
-    const plan = method.plan({ encoder, sampleShape: [c, h, w], batchSize: count, totalSteps: 1, rng: new Rng(options.seed).split() }, { ...method.defaults, ...methodOptions });
+    const plan = method.plan({ encoder, spec, batchSize: count, totalSteps: 1, rng: new Rng(options.seed).split() }, { ...method.defaults, ...methodOptions });
     inputs = plan.views(batch, new Rng(options.seed));
   } catch (e) {
     throw new CliError(`${method.name} could not make views of ${count} samples: ${errorMessage(e)}`, ExitCode.failure);

@@ -1,12 +1,24 @@
 import type { Rng } from "../random/rng.js";
-import type { Dataset, Sample } from "./dataset.js";
+import type { Dataset } from "./dataset.js";
+import { type FieldArray, type FieldArrayFor, type FieldDType, type Sample, type SampleSpec, fieldArray } from "./sample.js";
 import { deriveRng } from "./seeding.js";
+
+/** One field of a batch: `[B, ...field shape]` values, row-major (what a step is fed as a tensor). */
+export interface FieldBatch<D extends FieldDType = FieldDType> {
+  readonly dtype: D;
+  readonly shape: readonly number[];
+  /** A fresh array the consumer may keep or modify. */
+  readonly data: FieldArrayFor[D];
+}
 
 /** A batch in the layout a compiled step is fed. */
 export interface Batch {
-  /** `[B, C, H, W]` values, row-major; a fresh array the consumer may keep or modify. */
-  readonly images: Float32Array;
-  readonly shape: readonly [number, number, number, number];
+  /** Rows in the batch. */
+  readonly size: number;
+  /** What its samples are. */
+  readonly spec: SampleSpec;
+  /** Every field of the spec, stacked on a new first axis. */
+  readonly fields: Readonly<Record<string, FieldBatch>>;
   /** `[B]` class ids as int64 (what ONNX Gather/OneHot take), or null for unlabeled data. */
   readonly labels: BigInt64Array | null;
   /** `[B]` dataset indices of the rows, e.g. to look up samples or write embeddings back. */
@@ -206,26 +218,50 @@ export class DataLoader<T = Batch> {
   }
 
   #assemble(indices: Int32Array, epoch: number, batchIndex: number, loaded?: readonly Sample[]): Batch {
-    const [c, h, w] = this.dataset.sampleShape;
-    const size = c * h * w;
+    const { spec } = this.dataset;
     const b = indices.length;
-    const images = new Float32Array(b * size);
+    const fields = Object.entries(spec.fields).map(([name, f]) => {
+      const size = f.shape.reduce((x, y) => x * y, 1);
+      return { name, spec: f, size, data: fieldArray(f.dtype, b * size) };
+    });
     let labels: BigInt64Array | null = null;
     for (let r = 0; r < b; r++) {
       const index = indices[r] as number;
       const sample = loaded === undefined ? this.dataset.get(index) : loaded[r];
       if (sample === undefined) throw new Error(`DataLoader: loadBatch returned ${loaded?.length} samples for ${b} indices`);
-      if (sample.image.length !== size) {
-        throw new Error(`DataLoader: sample ${index} has ${sample.image.length} values, expected [${c}, ${h}, ${w}]`);
+      for (const f of fields) {
+        const values = sample.fields[f.name];
+        if (values === undefined || values.length !== f.size) {
+          throw new Error(`DataLoader: sample ${index} has ${values === undefined ? "no" : values.length} values of "${f.name}", expected ${f.spec.dtype}[${f.spec.shape.join(", ")}]`);
+        }
+        setRow(f.data, values, r * f.size, index, f.name);
       }
-      images.set(sample.image, r * size);
       const label = sample.label;
       if (r === 0 && label !== undefined) labels = new BigInt64Array(b);
       if (labels !== null && label !== undefined) labels[r] = BigInt(label);
       else if (labels !== null || label !== undefined) throw new Error(`DataLoader: sample ${index} is labeled unlike the rest of its batch`);
     }
-    return { images, shape: [b, c, h, w], labels, indices, epoch, batchIndex };
+    const stacked: Record<string, FieldBatch> = {};
+    for (const f of fields) stacked[f.name] = { dtype: f.spec.dtype, shape: [b, ...f.spec.shape], data: f.data } as FieldBatch;
+    return { size: b, spec, fields: stacked, labels, indices, epoch, batchIndex };
   }
+}
+
+function setRow(out: FieldArray, values: FieldArray, at: number, index: number, name: string): void {
+  if (out instanceof Float32Array && values instanceof Float32Array) out.set(values, at);
+  else if (out instanceof BigInt64Array && values instanceof BigInt64Array) out.set(values, at);
+  else throw new Error(`DataLoader: sample ${index}'s "${name}" is a ${values.constructor.name}, unlike its spec`);
+}
+
+/**
+ * A batch's field `name` as `[B, ...]` values of `dtype`, or a one-line error naming `who`
+ * (`batchField(batch, "image", "float32", "simclr")`).
+ */
+export function batchField<D extends FieldDType>(batch: Batch, name: string, dtype: D, who: string): FieldBatch<D> {
+  const field = batch.fields[name];
+  if (field === undefined) throw new Error(`${who} needs the field "${name}"; the batch has ${Object.keys(batch.fields).join(", ") || "none"}`);
+  if (field.dtype !== dtype) throw new Error(`${who} needs "${name}" as ${dtype}, the batch has ${field.dtype}`);
+  return field as FieldBatch<D>;
 }
 
 /** Runs `make` on a later turn of the event loop, after the consumer's pending work has started. */

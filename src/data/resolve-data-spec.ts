@@ -2,10 +2,10 @@ import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { extname } from "node:path";
 import { constants, gunzipSync } from "node:zlib";
 import type { ArrayDataset } from "./dataset.js";
-import { type CsvDataset, type CsvDatasetOptions, csvDataset } from "./csv.js";
-import { findIdxLabels, isGzip, isIdxHeader, loadIdx } from "./idx.js";
-import { IMAGE_EXTENSIONS, type ImageFolderDataset, type ImageFolderOptions, imageFolderDataset } from "./image-folder.js";
-import { type MnistSplitOptions, mnistSplit } from "./mnist.js";
+import { type CsvDataset, type CsvDatasetOptions, csvDataset } from "./table/csv.js";
+import { findIdxLabels, isGzip, isIdxHeader, loadIdx } from "./image/idx.js";
+import { IMAGE_EXTENSIONS, type ImageFolderDataset, type ImageFolderOptions, imageFolderDataset } from "./image/image-folder.js";
+import { type MnistSplitOptions, mnistSplit } from "./image/mnist.js";
 
 export interface DataSpecOptions {
   /**

@@ -1,8 +1,9 @@
-import { Graph, ShapeError, type Tensor, formatShape } from "../graph/index.js";
+import { Graph, ShapeError, type Tensor, formatShape, sizeOf } from "../graph/index.js";
 import { type AbstractModule, type BindMode, BoundContext, type Parameter, type StateBuffer, bindModule, namedParameters, namedState } from "../nn/index.js";
 import type { UnaryModule } from "../nn/index.js";
 import { reshape } from "../ops/index.js";
-import type { Dataset, SampleShape } from "../data/index.js";
+import type { Dataset, FieldArray, FieldSpec, SampleSpec } from "../data/index.js";
+import { describeSpec, inputField } from "../data/index.js";
 import { type CompileOptions, type HostTensor, Program, hostTensor } from "../runtime/index.js";
 
 /** Embeddings of a dataset: `[length, dim]` row-major. */
@@ -38,6 +39,14 @@ interface Embedder {
   readonly dim: number;
   /** Graph input name → the leaf whose current host value is fed. */
   readonly leaves: ReadonlyMap<string, Parameter | StateBuffer>;
+  readonly input: EmbedderInput;
+}
+
+/** The sample field an embedder reads, and how many samples per run. */
+interface EmbedderInput {
+  readonly name: string;
+  readonly field: FieldSpec;
+  readonly batch: number;
 }
 
 // Per module, per input signature. A WeakMap so a dropped encoder's cache entries go with it;
@@ -54,11 +63,10 @@ const cache = new WeakMap<AbstractModule, Map<string, Promise<Embedder>>>();
 export async function embedDataset(encoder: UnaryModule, dataset: Dataset, options: EmbedOptions = {}): Promise<Embeddings> {
   const n = dataset.length;
   if (n === 0) throw new Error("embedDataset: the dataset is empty");
-  const [c, h, w] = dataset.sampleShape;
   const batch = embedBatchSize(n, options.batchSize ?? 1024);
-  const shape = [batch, c, h, w] as const;
+  const input = { name: dataset.spec.input, field: inputField(dataset.spec), batch };
   const frozen = options.bind === "constant";
-  const embedder = frozen ? await compileEmbedder(encoder, shape, options.compile ?? {}, "constant") : await compiledEmbedder(encoder, shape, options.compile ?? {});
+  const embedder = frozen ? await compileEmbedder(encoder, input, options.compile ?? {}, "constant") : await compiledEmbedder(encoder, input, options.compile ?? {});
   try {
     return await runEmbedder(embedder, dataset);
   } finally {
@@ -68,19 +76,23 @@ export async function embedDataset(encoder: UnaryModule, dataset: Dataset, optio
 
 async function runEmbedder(embedder: Embedder, dataset: Dataset): Promise<Embeddings> {
   const n = dataset.length;
-  const { batch } = embedder;
-  const [c, h, w] = dataset.sampleShape;
-  const sampleSize = c * h * w;
+  const { batch, input } = embedder;
+  const { name, field } = input;
+  const shape = [batch, ...field.shape];
+  const sampleSize = sizeOf(field.shape);
   const feeds: Record<string, HostTensor> = {};
-  for (const [name, leaf] of embedder.leaves) feeds[name] = hostTensor("float32", leaf.shape, leaf.value);
+  for (const [leafName, leaf] of embedder.leaves) feeds[leafName] = hostTensor("float32", leaf.shape, leaf.value);
   const out = new Float32Array(n * embedder.dim);
-  const images = new Float32Array(batch * sampleSize);
+  const values = field.dtype === "int64" ? new BigInt64Array(batch * sampleSize) : new Float32Array(batch * sampleSize);
   for (let start = 0; start < n; start += batch) {
     const rows = Math.min(batch, n - start);
-    for (let r = 0; r < rows; r++) images.set(dataset.get(start + r).image, r * sampleSize);
-    // NOTE: padding rows are zeros; in eval mode rows do not interact, so they change nothing.
-    if (rows < batch) images.fill(0, rows * sampleSize);
-    feeds["input.images"] = hostTensor("float32", [batch, c, h, w], images);
+    for (let r = 0; r < rows; r++) setRow(values, dataset.get(start + r).fields[name], r * sampleSize, name);
+    // NOTE: padding rows are zeros (for text, the pad id); in eval mode rows do not interact, so they change nothing.
+    if (rows < batch) {
+      if (values instanceof BigInt64Array) values.fill(0n, rows * sampleSize);
+      else values.fill(0, rows * sampleSize);
+    }
+    feeds[`input.${name}`] = values instanceof BigInt64Array ? hostTensor("int64", shape, values) : hostTensor("float32", shape, values);
     const result = await embedder.program.run(feeds);
     const z = (result.z as HostTensor<"float32">).data;
     out.set(z.subarray(0, rows * embedder.dim), start * embedder.dim);
@@ -94,11 +106,12 @@ export function embedBatchSize(n: number, batchSize: number): number {
   return n < batchSize / 2 ? n : batchSize;
 }
 
-/** The width of `encoder`'s (flattened) output for one sample of `sampleShape`, found by tracing only. */
-export function embeddingDim(encoder: UnaryModule, sampleShape: SampleShape): number {
+/** The width of `encoder`'s (flattened) output for one sample of `spec`, found by tracing only. */
+export function embeddingDim(encoder: UnaryModule, spec: SampleSpec): number {
   const graph = new Graph();
   const { bindings } = bindModule(graph, encoder);
-  const y = encoder.call(new BoundContext(false, bindings), graph.input("x", [1, ...sampleShape]));
+  const field = inputField(spec);
+  const y = encoder.call(new BoundContext(false, bindings), graph.input("x", [1, ...field.shape], field.dtype));
   return y.size;
 }
 
@@ -111,26 +124,36 @@ export async function releaseEmbeddings(encoder: AbstractModule): Promise<void> 
 }
 
 /**
- * `[N, C·H·W]` pixels of every sample, in index order: the raw-pixel baseline's "embedding".
+ * Every sample's float input flattened, `[N, C·H·W]` pixels or `[N, F]` table rows, in index
+ * order: the raw-features baseline's "embedding" (raw pixels for images). Token ids are not
+ * features (text's raw baseline is TF-IDF), so a text dataset is an error.
  */
-export function rawPixels(dataset: Dataset): Embeddings {
-  const [c, h, w] = dataset.sampleShape;
-  const dim = c * h * w;
+export function rawFeatures(dataset: Dataset): Embeddings {
+  const { spec } = dataset;
+  const field = inputField(spec);
+  if (field.dtype !== "float32") throw new Error(`raw features need float inputs; the data is ${describeSpec(spec)}`);
+  const dim = sizeOf(field.shape);
   const data = new Float32Array(dataset.length * dim);
-  for (let i = 0; i < dataset.length; i++) data.set(dataset.get(i).image, i * dim);
+  for (let i = 0; i < dataset.length; i++) data.set(dataset.get(i).fields[spec.input] as Float32Array, i * dim);
   return { data, length: dataset.length, dim };
 }
 
-function compiledEmbedder(encoder: UnaryModule, shape: readonly [number, number, number, number], compile: CompileOptions): Promise<Embedder> {
+function setRow(out: Float32Array | BigInt64Array, values: FieldArray | undefined, at: number, name: string): void {
+  if (out instanceof BigInt64Array && values instanceof BigInt64Array) out.set(values, at);
+  else if (out instanceof Float32Array && values instanceof Float32Array) out.set(values, at);
+  else throw new Error(`embedDataset: a sample's "${name}" field is ${values === undefined ? "missing" : `a ${values.constructor.name}`}, unlike its spec`);
+}
+
+function compiledEmbedder(encoder: UnaryModule, input: EmbedderInput, compile: CompileOptions): Promise<Embedder> {
   let entries = cache.get(encoder);
   if (entries === undefined) {
     entries = new Map();
     cache.set(encoder, entries);
   }
-  const key = formatShape(shape);
+  const key = `${input.name}:${input.field.dtype}${formatShape([input.batch, ...input.field.shape])}`;
   let embedder = entries.get(key);
   if (embedder === undefined) {
-    embedder = compileEmbedder(encoder, shape, compile);
+    embedder = compileEmbedder(encoder, input, compile);
     entries.set(key, embedder);
     const owner = entries;
     // A failed compile is not kept: the next call retries.
@@ -141,20 +164,22 @@ function compiledEmbedder(encoder: UnaryModule, shape: readonly [number, number,
 
 async function compileEmbedder(
   encoder: UnaryModule,
-  shape: readonly [number, number, number, number],
+  input: EmbedderInput,
   compile: CompileOptions,
   bind: BindMode = "input",
 ): Promise<Embedder> {
   const graph = new Graph();
   const { bindings, inputs } = bindModule(graph, encoder, { parameters: bind, state: bind });
-  const x = graph.input("input.images", shape);
+  const shape = [input.batch, ...input.field.shape];
+  const x = graph.input(`input.${input.name}`, shape, input.field.dtype);
   const y: Tensor = encoder.call(new BoundContext(false, bindings), x);
-  if (y.rank < 1 || y.shape[0] !== shape[0]) throw new ShapeError("embedDataset", `the encoder maps ${formatShape(shape)} to ${formatShape(y.shape)}; expected [${shape[0]}, ...]`);
-  const dim = y.size / shape[0];
-  const z = reshape(y, [shape[0], dim]);
+  const n = input.batch;
+  if (y.rank < 1 || y.shape[0] !== n) throw new ShapeError("embedDataset", `the encoder maps ${formatShape(shape)} to ${formatShape(y.shape)}; expected [${n}, ...]`);
+  const dim = y.size / n;
+  const z = reshape(y, [n, dim]);
   const byPath = new Map<string, Parameter | StateBuffer>([...namedParameters(encoder), ...namedState(encoder)]);
   const leaves = new Map<string, Parameter | StateBuffer>();
   for (const name of inputs.keys()) leaves.set(name, byPath.get(name) as Parameter | StateBuffer);
   const program = await Program.compile(graph, { inputs: [...inputs.values(), x], outputs: { z } }, compile);
-  return { program, batch: shape[0], dim, leaves };
+  return { program, batch: input.batch, dim, leaves, input };
 }

@@ -1,4 +1,4 @@
-import { DataLoader, type Dataset } from "../data/index.js";
+import { DataLoader, type Dataset, type FieldBatch, imageBatch, inputField } from "../data/index.js";
 import type { Tensor } from "../graph/index.js";
 import { AbstractModule, type ForwardContext, Linear, type Parameter, type StateBuffer, type UnaryModule, namedParameters, namedState } from "../nn/index.js";
 import { crossEntropyWithLogits, reshape } from "../ops/index.js";
@@ -24,7 +24,7 @@ export interface FinetuneOptions {
   readonly learningRate?: number;
   /** Coupled L2 on weights (ndim ≥ 2); 0 as the anchor. */
   readonly weightDecay?: number;
-  /** Applied to every training batch (e.g. the SSL augmentations); none by default. */
+  /** Applied to every training batch of images (e.g. the SSL augmentations); none by default. */
   readonly augment?: BatchAugmentation;
   /** Seeds the head's init, the batch order and the augmentation draws. */
   readonly seed?: number;
@@ -65,20 +65,26 @@ export async function finetune(encoder: UnaryModule, labeled: Dataset, test: Dat
   if (numClasses === undefined || labeled.labels === undefined || test.labels === undefined) throw new Error("finetune: both datasets must be labeled");
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`finetune: steps must be a positive integer, got ${steps}`);
   const rng = new Rng(seed);
-  const head = new Linear(embeddingDim(encoder, labeled.sampleShape), numClasses, rng);
+  const head = new Linear(embeddingDim(encoder, labeled.spec), numClasses, rng);
   const model = new Classifier(encoder, head);
   const saved = snapshotValues(encoder);
   const batch = Math.min(batchSize, labeled.length);
-  const [c, h, w] = labeled.sampleShape;
-  const shape = [batch, c, h, w] as const;
+  const field = inputField(labeled.spec);
+  const shape = [batch, ...field.shape];
+  if (augment !== undefined && labeled.spec.modality !== "image") throw new Error(`finetune: augment takes images; the data is ${labeled.spec.modality}`);
   const loader = new DataLoader(labeled, {
     batchSize: batch,
     seed,
-    transform: (b, r) => ({ images: augment === undefined ? b.images : augment(b.images, shape, r), labels: b.labels as BigInt64Array }),
+    transform: (b, r): { x: FieldBatch; labels: BigInt64Array } => {
+      const x = b.fields[b.spec.input] as FieldBatch;
+      if (augment === undefined) return { x, labels: b.labels as BigInt64Array };
+      const images = imageBatch(b, "finetune");
+      return { x: { dtype: "float32", shape: x.shape, data: augment(images.images, images.shape, r) }, labels: b.labels as BigInt64Array };
+    },
   });
   const step = await TrainStep.compile<"x" | "y">({
     modules: { model },
-    batch: { x: { shape }, y: { shape: [batch], dtype: "int64" } },
+    batch: { x: { shape, dtype: field.dtype }, y: { shape: [batch], dtype: "int64" } },
     loss: (ctx, { x, y }) => ({ loss: crossEntropyWithLogits(model.call(ctx, x), y) }),
     optimizer: adam({ lr: learningRate, weightDecay }),
     seed,
@@ -90,7 +96,7 @@ export async function finetune(encoder: UnaryModule, labeled: Dataset, test: Dat
     for (let s = 0; s < steps; ) {
       const call = Array.from({ length: Math.min(step.stepsPerRun, steps - s) }, () => {
         const b = loader.next();
-        return { x: hostTensor("float32", shape, b.images), y: hostTensor("int64", [batch], b.labels) };
+        return { x: b.x, y: hostTensor("int64", [batch], b.labels) };
       });
       finalLoss = (await step.runSteps(call)).at(-1)?.loss ?? finalLoss;
       s += call.length;

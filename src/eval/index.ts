@@ -1,6 +1,6 @@
 export { accuracy, argmaxRows } from "./accuracy.js";
 export { adjustedRandIndex, clusteringScores, normalizedMutualInfo } from "./clustering-metrics.js";
-export { type EmbedOptions, type Embeddings, embedBatchSize, embedDataset, embeddingDim, rawPixels, releaseEmbeddings } from "./embed.js";
+export { type EmbedOptions, type Embeddings, embedBatchSize, embedDataset, embeddingDim, rawFeatures, releaseEmbeddings } from "./embed.js";
 export { type BatchAugmentation, type FinetuneOptions, type FinetuneResult, finetune, trainFromScratch } from "./finetune.js";
 export { type KMeansOptions, type KMeansResult, kMeans } from "./kmeans.js";
 export { type KnnOptions, knnAccuracy, knnPredict, l2NormalizeRows, releaseKnnPrograms } from "./knn.js";

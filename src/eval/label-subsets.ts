@@ -1,4 +1,4 @@
-import type { Dataset, Sample, SampleShape } from "../data/index.js";
+import type { Dataset, Sample, SampleSpec } from "../data/index.js";
 import { Rng } from "../random/rng.js";
 
 /**
@@ -145,15 +145,17 @@ export function subsetDataset(dataset: Dataset, indices: Int32Array): Dataset {
 }
 
 class IndexedSubset implements Dataset {
-  readonly sampleShape: SampleShape;
+  readonly spec: SampleSpec;
   readonly numClasses?: number;
   readonly labels?: Int32Array;
+  readonly classNames?: readonly string[];
 
   constructor(
     private readonly parent: Dataset,
     private readonly indices: Int32Array,
   ) {
-    this.sampleShape = parent.sampleShape;
+    this.spec = parent.spec;
+    if (parent.classNames !== undefined) this.classNames = parent.classNames;
     if (parent.numClasses !== undefined) this.numClasses = parent.numClasses;
     if (parent.labels !== undefined) this.labels = takeLabels(parent.labels, indices);
   }

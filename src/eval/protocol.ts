@@ -2,7 +2,7 @@ import type { Dataset } from "../data/index.js";
 import type { UnaryModule } from "../nn/index.js";
 import { Rng } from "../random/rng.js";
 import { clusteringScores } from "./clustering-metrics.js";
-import { type EmbedOptions, type Embeddings, embedDataset, rawPixels } from "./embed.js";
+import { type EmbedOptions, type Embeddings, embedDataset, rawFeatures } from "./embed.js";
 import { type FinetuneOptions, trainFromScratch } from "./finetune.js";
 import type { KMeansOptions } from "./kmeans.js";
 import { type KnnOptions, knnAccuracy } from "./knn.js";
@@ -138,7 +138,7 @@ export interface BaselineOptions extends ProtocolOptions {
 }
 
 export interface BaselineResults {
-  readonly rawPixels: EvaluationResult;
+  readonly rawFeatures: EvaluationResult;
   readonly randomEncoder: EvaluationResult;
   /** Test accuracy of the supervised-from-scratch encoder per k, over draws. */
   readonly supervised: readonly PerClassProbe[];
@@ -155,8 +155,8 @@ export async function baselines(data: { train: Dataset; test: Dataset }, options
   const testLabels = labelsOf(data.test);
   const numClasses = numClassesOf(data);
   const start = performance.now();
-  const trainPixels = rawPixels(data.train);
-  const testPixels = rawPixels(data.test);
+  const trainPixels = rawFeatures(data.train);
+  const testPixels = rawFeatures(data.test);
   const rawSeconds = (performance.now() - start) / 1000;
   const raw = await evaluateEmbeddings(trainPixels, testPixels, trainLabels, testLabels, numClasses, options, rawSeconds);
   const randomEncoder = await evaluateEncoder(options.makeEncoder(new Rng(options.encoderSeed ?? 1)), data, options);
@@ -176,7 +176,7 @@ export async function baselines(data: { train: Dataset; test: Dataset }, options
       supervised.push({ perClass: k, accuracy: meanSd(accuracies), draws: source });
     }
   }
-  return { rawPixels: raw, randomEncoder, supervised };
+  return { rawFeatures: raw, randomEncoder, supervised };
 }
 
 /** One line per result: "linear all 94.5% | 10/class 74.5 ± 1.3% | kNN 89.5% | NMI 0.51 ARI 0.38". */

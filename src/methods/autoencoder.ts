@@ -1,4 +1,6 @@
+import { imageBatch } from "../data/image/image-dataset.js";
 import type { Batch } from "../data/loader.js";
+import { imageShape } from "../data/sample.js";
 import type { Tensor } from "../graph/index.js";
 import { mean, mul, sigmoid, sub } from "../ops/index.js";
 import { adam } from "../optim/index.js";
@@ -60,16 +62,17 @@ function planReconstruction(
   options: AutoencoderOptions,
   corrupt: ((images: Float32Array, rng: Rng) => Float32Array) | null,
 ): MethodPlan<"input" | "target"> {
-  const { encoder, sampleShape, batchSize } = setup;
+  const { encoder, batchSize } = setup;
+  const sampleShape = imageShape(setup.spec, "an autoencoder");
   const decoder = makeDecoder(options.decoder, encoder.outputDim, sampleShape, setup.rng);
   const shape = [batchSize, ...sampleShape];
   return {
     modules: { encoder, decoder },
     batch: { input: { shape }, target: { shape } },
-    views: (batch: Batch, rng: Rng) => ({
-      input: hostTensor("float32", shape, corrupt === null ? batch.images : corrupt(batch.images, rng)),
-      target: hostTensor("float32", shape, batch.images),
-    }),
+    views: (batch: Batch, rng: Rng) => {
+      const { images } = imageBatch(batch, "autoencoder");
+      return { input: hostTensor("float32", shape, corrupt === null ? images : corrupt(images, rng)), target: hostTensor("float32", shape, images) };
+    },
     loss: (ctx, { input, target }) => {
       const z = encoder.call(ctx, input); // [B, D]
       const logits = decoder.call(ctx, z); // [B, C, H, W]
@@ -90,6 +93,7 @@ function planReconstruction(
 export const autoencoder: Method<AutoencoderOptions> = {
   name: "autoencoder",
   family: "auto-associative",
+  modalities: ["image"],
   description: "reconstruct the image from the encoder's embedding through a decoder (BCE on [0, 1] pixels)",
   paper: "Hinton & Salakhutdinov 2006, Reducing the Dimensionality of Data with Neural Networks",
   defaults: autoencoderDefaults,
@@ -104,6 +108,7 @@ export const autoencoder: Method<AutoencoderOptions> = {
 export const denoisingAutoencoder: Method<DenoisingAutoencoderOptions> = {
   name: "denoising-autoencoder",
   family: "auto-associative",
+  modalities: ["image"],
   description: "reconstruct the clean image from a corrupted one (25% of pixels zeroed by default)",
   paper: "Vincent et al. 2008, Extracting and Composing Robust Features with Denoising Autoencoders",
   defaults: { ...autoencoderDefaults, corruption: "masking", noiseLevel: 0.25 },

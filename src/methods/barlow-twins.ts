@@ -1,4 +1,4 @@
-import type { AugmentationPreset } from "../data/augment/index.js";
+import type { AugmentationPreset } from "../data/image/augment/index.js";
 import { barlowTwinsLoss, barlowTwinsTerms } from "../losses/barlow-twins.js";
 import type { MlpBlockSpec } from "../nn/index.js";
 import { type LearningRate, adam } from "../optim/index.js";
@@ -56,6 +56,7 @@ export function planBarlowTwins(setup: MethodSetup, options: BarlowTwinsMethodOp
 export const barlowTwins: Method<BarlowTwinsMethodOptions> = {
   name: "barlow-twins",
   family: "non-contrastive",
+  modalities: ["image"],
   description: "non-contrastive: the cross-correlation of the two views' batch-normalized projections is driven to the identity (invariance + redundancy reduction)",
   paper: "Zbontar, Jing, Misra, LeCun, Deny 2021, Barlow Twins: Self-Supervised Learning via Redundancy Reduction (arXiv:2103.03230)",
   defaults: barlowTwinsDefaults,

@@ -1,4 +1,4 @@
-import type { AugmentationPreset } from "../data/augment/index.js";
+import type { AugmentationPreset } from "../data/image/augment/index.js";
 import { byolLoss } from "../losses/byol.js";
 import type { MlpBlockSpec } from "../nn/index.js";
 import { type LearningRate, adam, cosineMomentum } from "../optim/index.js";
@@ -80,6 +80,7 @@ export function planByol(setup: MethodSetup, options: ByolOptions): MethodPlan<T
 export const byol: Method<ByolOptions> = {
   name: "byol",
   family: "non-contrastive",
+  modalities: ["image"],
   description: "non-contrastive: an online network predicts a momentum (EMA) target network's projection of the other view, no negatives",
   paper: "Grill et al. 2020, Bootstrap Your Own Latent: A New Approach to Self-Supervised Learning (arXiv:2006.07733)",
   defaults: byolDefaults,

@@ -1,4 +1,4 @@
-import type { SampleShape } from "../data/dataset.js";
+import type { ImageShape } from "../data/sample.js";
 import { ShapeError, type Tensor, formatShape } from "../graph/index.js";
 import { BatchNorm2d, ConvTranspose2d, Linear, Mlp } from "../nn/index.js";
 import { AbstractModule, type ForwardContext } from "../nn/module.js";
@@ -22,12 +22,12 @@ export class ConvDecoder extends AbstractModule {
   readonly up1: ConvTranspose2d;
   readonly bn1: BatchNorm2d;
   readonly up2: ConvTranspose2d;
-  readonly outputShape: SampleShape;
+  readonly outputShape: ImageShape;
   readonly channels: readonly [number, number];
 
   constructor(
     readonly inFeatures: number,
-    outputShape: SampleShape,
+    outputShape: ImageShape,
     rng: Rng,
     { channels = [64, 32] }: ConvDecoderOptions = {},
   ) {
@@ -61,9 +61,9 @@ export interface MlpDecoderOptions {
 /** An MLP decoder: `z: [N, inFeatures]` → hidden ReLU layers → `[N, C, H, W]` logits. */
 export class MlpDecoder extends AbstractModule {
   readonly mlp: Mlp;
-  readonly outputShape: SampleShape;
+  readonly outputShape: ImageShape;
 
-  constructor(inFeatures: number, outputShape: SampleShape, rng: Rng, { hidden = [512] }: MlpDecoderOptions = {}) {
+  constructor(inFeatures: number, outputShape: ImageShape, rng: Rng, { hidden = [512] }: MlpDecoderOptions = {}) {
     super();
     const [c, h, w] = outputShape;
     this.outputShape = [c, h, w];
@@ -79,7 +79,7 @@ export class MlpDecoder extends AbstractModule {
 export type DecoderKind = "conv" | "mlp";
 
 /** The decoder of a reconstruction method from its name. */
-export function makeDecoder(kind: DecoderKind, inFeatures: number, outputShape: SampleShape, rng: Rng): ConvDecoder | MlpDecoder {
+export function makeDecoder(kind: DecoderKind, inFeatures: number, outputShape: ImageShape, rng: Rng): ConvDecoder | MlpDecoder {
   return kind === "conv" ? new ConvDecoder(inFeatures, outputShape, rng) : new MlpDecoder(inFeatures, outputShape, rng);
 }
 

@@ -1,5 +1,7 @@
+import { imageBatch } from "../data/image/image-dataset.js";
 import type { Batch } from "../data/loader.js";
-import { type AugmentationPreset, type MultiViewAugmentation, byolPreset, mocoV2Preset, multiView, simclrPreset } from "../data/augment/index.js";
+import { imageShape } from "../data/sample.js";
+import { type AugmentationPreset, type MultiViewAugmentation, byolPreset, mocoV2Preset, multiView, simclrPreset } from "../data/image/augment/index.js";
 import type { Tensor } from "../graph/index.js";
 import { AbstractModule, type ForwardContext, Mlp, type MlpBlockSpec, Parameter, StateBuffer } from "../nn/index.js";
 import { concat, split } from "../ops/index.js";
@@ -74,11 +76,11 @@ export function twoViewInputs(
   preset: PresetName | AugmentationPreset,
 ): { batch: Record<TwoViews, BatchSpec>; views: (batch: Batch, rng: Rng) => Record<TwoViews, HostTensor> } {
   const augment = twoViewAugmentation(preset);
-  const shape = [setup.batchSize, ...setup.sampleShape];
+  const shape = [setup.batchSize, ...imageShape(setup.spec, "a two-view image method")];
   return {
     batch: { view0: { shape }, view1: { shape } },
     views: (batch, rng) => {
-      const [a, b] = augment(batch, rng) as [Float32Array, Float32Array];
+      const [a, b] = augment(imageBatch(batch, "two-view augmentation"), rng) as [Float32Array, Float32Array];
       return { view0: hostTensor("float32", shape, a), view1: hostTensor("float32", shape, b) };
     },
   };

@@ -1,6 +1,6 @@
 export type { Encoder, Method, MethodFamily, MethodPlan, MethodSetup } from "./method.js";
 export { type PretrainOptions, type PretrainResult, pretrain } from "./pretrain.js";
-export { methods } from "./registry.js";
+export { methods, methodsFor } from "./registry.js";
 export { collapseStd, effectiveRank } from "./collapse.js";
 export { autoencoder, denoisingAutoencoder } from "./autoencoder.js";
 export { maskedAutoencoder } from "./mae.js";

@@ -1,4 +1,6 @@
+import { imageBatch } from "../data/image/image-dataset.js";
 import type { Batch } from "../data/loader.js";
+import { imageShape } from "../data/sample.js";
 import { ShapeError, formatShape } from "../graph/index.js";
 import { Mlp } from "../nn/index.js";
 import { crossEntropyWithLogits, reshape } from "../ops/index.js";
@@ -91,18 +93,19 @@ export interface JigsawOptions {
 export const jigsaw: Method<JigsawOptions> = {
   name: "jigsaw",
   family: "pretext-task",
+  modalities: ["image"],
   description: "shuffle the 2×2 tiles of the image by one of 24 permutations; classify the permutation from per-tile embeddings",
   paper: "Noroozi & Favaro 2016, Unsupervised Learning of Visual Representations by Solving Jigsaw Puzzles",
   defaults: { grid: 2, tile: 10, headHidden: 256, learningRate: 1e-3 },
   plan: (setup, options): MethodPlan<"tiles" | "labels"> => {
-    const { encoder, sampleShape, batchSize } = setup;
-    const [c, h, w] = sampleShape;
+    const { encoder, batchSize } = setup;
+    const [c, h, w] = imageShape(setup.spec, "method jigsaw");
     const { grid, tile } = options;
     const cell = Math.floor(Math.min(h, w) / grid);
     // A 3×3 grid would need the paper's Hamming-selected subset of the 9! permutations, and its
     // 9-pixel cells are too small for a conv encoder with two poolings, so only 2×2 is offered.
     if (grid !== 2 || !Number.isInteger(tile) || tile < 1 || tile > cell) {
-      throw new ShapeError("jigsaw", `grid ${grid} (only 2) and tile ${tile} (1..${cell}) do not fit images ${formatShape(sampleShape)}`);
+      throw new ShapeError("jigsaw", `grid ${grid} (only 2) and tile ${tile} (1..${cell}) do not fit images ${formatShape([c, h, w])}`);
     }
     const permutations = allPermutations(grid * grid);
     const slots = grid * grid;
@@ -113,9 +116,10 @@ export const jigsaw: Method<JigsawOptions> = {
       modules: { encoder, head },
       batch: { tiles: { shape: tileShape }, labels: { shape: [batchSize], dtype: "int64" } },
       views: (batch: Batch, rng: Rng) => {
+        const images = imageBatch(batch, "jigsaw");
         const labels = Int32Array.from({ length: batchSize }, () => rng.int(permutations.length));
         return {
-          tiles: hostTensor("float32", tileShape, jigsawTiles(batch.images, batch.shape, geometry, permutations, labels, rng)),
+          tiles: hostTensor("float32", tileShape, jigsawTiles(images.images, images.shape, geometry, permutations, labels, rng)),
           labels: hostTensor("int64", [batchSize], BigInt64Array.from(labels, (k) => BigInt(k))),
         };
       },

@@ -1,4 +1,6 @@
+import { imageBatch } from "../data/image/image-dataset.js";
 import type { Batch } from "../data/loader.js";
+import { imageShape } from "../data/sample.js";
 import { ShapeError, type Tensor, formatShape } from "../graph/index.js";
 import { AbstractModule, type ForwardContext, Parameter } from "../nn/module.js";
 import { add, div, mean, mul, sub, sum } from "../ops/index.js";
@@ -88,11 +90,13 @@ export class MaskToken extends AbstractModule {
 export const maskedAutoencoder: Method<MaskedAutoencoderOptions> = {
   name: "mae",
   family: "auto-associative",
+  modalities: ["image"],
   description: "mask 25% of 4×4 patches with a learned token, reconstruct the image, loss on masked patches only",
   paper: "He et al. 2021, Masked Autoencoders Are Scalable Vision Learners (conv form: Xie et al. 2022, SimMIM)",
   defaults: { patchSize: 4, maskRatio: 0.25, decoder: "conv", reconstructionLoss: "bce", learningRate: 1e-3 },
   plan: (setup, options): MethodPlan<"image" | "mask"> => {
-    const { encoder, sampleShape, batchSize } = setup;
+    const { encoder, batchSize } = setup;
+    const sampleShape = imageShape(setup.spec, "method mae");
     const [c, h, w] = sampleShape;
     const { patchSize } = options;
     if (!Number.isInteger(patchSize) || patchSize < 1 || h % patchSize !== 0 || w % patchSize !== 0) {
@@ -101,15 +105,15 @@ export const maskedAutoencoder: Method<MaskedAutoencoderOptions> = {
     const count = maskedPatchCount((h / patchSize) * (w / patchSize), options.maskRatio);
     const maskToken = new MaskToken(c);
     const decoder = makeDecoder(options.decoder, encoder.outputDim, sampleShape, setup.rng);
-    const imageShape = [batchSize, c, h, w];
+    const imagesShape = [batchSize, c, h, w];
     const maskShape = [batchSize, 1, h, w];
     // Every image has exactly `count` masked patches, so the masked-pixel count is a constant.
     const maskedValues = batchSize * count * patchSize * patchSize * c;
     return {
       modules: { encoder, decoder, maskToken },
-      batch: { image: { shape: imageShape }, mask: { shape: maskShape } },
+      batch: { image: { shape: imagesShape }, mask: { shape: maskShape } },
       views: (batch: Batch, rng: Rng) => ({
-        image: hostTensor("float32", imageShape, batch.images),
+        image: hostTensor("float32", imagesShape, imageBatch(batch, "mae").images),
         mask: hostTensor("float32", maskShape, patchMasks(batchSize, h, w, patchSize, count, rng)),
       }),
       loss: (ctx, { image, mask }) => {

@@ -1,4 +1,5 @@
 import type { Batch } from "../data/loader.js";
+import type { Modality, SampleSpec } from "../data/sample.js";
 import type { Tensor } from "../graph/index.js";
 import type { AbstractModule, ForwardContext } from "../nn/module.js";
 import type { LearningRate, Optimizer } from "../optim/optimizer.js";
@@ -6,7 +7,7 @@ import type { Rng } from "../random/rng.js";
 import type { HostTensor } from "../runtime/index.js";
 import type { BatchSpec, ExtraStateSpec, LossOutput, TargetNetwork } from "../train/train-step.js";
 
-/** An encoder a method can pretrain: `x: [N, C, H, W]` (or `[N, T]` tokens) → `[N, outputDim]`. */
+/** An encoder a method can pretrain: a sample's input field batched (`[N, C, H, W]` images, `[N, T]` token ids, …) → `[N, outputDim]`. */
 export interface Encoder extends AbstractModule {
   readonly outputDim: number;
   call(ctx: ForwardContext, x: Tensor): Tensor;
@@ -15,8 +16,8 @@ export interface Encoder extends AbstractModule {
 /** What a method is told about the run it plans. */
 export interface MethodSetup {
   readonly encoder: Encoder;
-  /** `[C, H, W]` of one sample. */
-  readonly sampleShape: readonly [number, number, number];
+  /** What one sample is (`imageShape(spec, …)` gives an image's `[C, H, W]`). */
+  readonly spec: SampleSpec;
   readonly batchSize: number;
   /**
    * Optimizer steps planned, for schedules (warmup + cosine, BYOL's target momentum). Only host
@@ -60,6 +61,8 @@ export interface Method<O extends object = object> {
   readonly family: MethodFamily;
   readonly description: string;
   readonly paper: string;
+  /** The data it learns from; `pretrain` refuses any other modality with a one-line error. */
+  readonly modalities: readonly Modality[];
   readonly defaults: O;
   plan(setup: MethodSetup, options: O): MethodPlan;
 }

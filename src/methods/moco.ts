@@ -1,4 +1,4 @@
-import type { AugmentationPreset } from "../data/augment/index.js";
+import type { AugmentationPreset } from "../data/image/augment/index.js";
 import type { Tensor } from "../graph/index.js";
 import { enqueue, infoNceLoss } from "../losses/info-nce.js";
 import { positiveCosine } from "../losses/nt-xent.js";
@@ -85,6 +85,7 @@ export function planMoco(setup: MethodSetup, options: MocoOptions): MethodPlan<T
 export const moco: Method<MocoOptions> = {
   name: "moco-v2",
   family: "contrastive",
+  modalities: ["image"],
   description: "contrastive: a query must find its own key (from a momentum encoder) among a queue of 4,096 earlier keys (InfoNCE)",
   paper: "Chen, Fan, Girshick, He 2020, Improved Baselines with Momentum Contrastive Learning (arXiv:2003.04297); He et al. 2020, MoCo (arXiv:1911.05722)",
   defaults: mocoDefaults,

@@ -1,5 +1,6 @@
 import type { Dataset } from "../data/dataset.js";
 import { DataLoader } from "../data/loader.js";
+import { describeSpec } from "../data/sample.js";
 import { type LearningRate, type Optimizer, learningRateAt } from "../optim/optimizer.js";
 import { Rng } from "../random/rng.js";
 import type { CompileOptions } from "../runtime/index.js";
@@ -73,9 +74,12 @@ export interface PretrainResult {
  */
 export async function pretrain<O extends object>(options: PretrainOptions<O>): Promise<PretrainResult> {
   const { method, encoder, dataset, batchSize, epochs, seed = 0 } = options;
-  const [c, h, w] = dataset.sampleShape;
+  const { spec } = dataset;
+  if (!method.modalities.includes(spec.modality)) {
+    throw new Error(`method ${method.name} learns from ${method.modalities.join(" or ")} data; the dataset is ${describeSpec(spec)}`);
+  }
   const methodOptions = { ...method.defaults, ...options.methodOptions };
-  const setup = (totalSteps: number): MethodSetup => ({ encoder, sampleShape: [c, h, w], batchSize, totalSteps, rng: new Rng(seed).split() });
+  const setup = (totalSteps: number): MethodSetup => ({ encoder, spec, batchSize, totalSteps, rng: new Rng(seed).split() });
   const batchesPerEpoch = Math.floor(dataset.length / batchSize);
   const plan = method.plan(setup(Math.max(1, batchesPerEpoch * epochs)), methodOptions);
   if (plan.modules.encoder !== encoder) throw new Error(`method ${method.name} must train the given encoder as modules.encoder`);

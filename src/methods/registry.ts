@@ -3,6 +3,7 @@ import { barlowTwins } from "./barlow-twins.js";
 import { byol } from "./byol.js";
 import { jigsaw } from "./jigsaw.js";
 import { maskedAutoencoder } from "./mae.js";
+import type { Modality } from "../data/sample.js";
 import type { Method } from "./method.js";
 import { moco } from "./moco.js";
 import { rotation } from "./rotation.js";
@@ -21,3 +22,8 @@ export const methods: Readonly<Record<string, Method>> = Object.fromEntries(
     (m): [string, Method] => [m.name, m],
   ),
 );
+
+/** The methods that learn from `modality`, in listing order. */
+export function methodsFor(modality: Modality): Method[] {
+  return Object.values(methods).filter((m) => m.modalities.includes(modality));
+}

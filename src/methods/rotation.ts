@@ -1,5 +1,7 @@
-import { augmentBatch, simclrMnistPipeline } from "../data/augment/index.js";
+import { augmentBatch, simclrMnistPipeline } from "../data/image/augment/index.js";
+import { imageBatch } from "../data/image/image-dataset.js";
 import type { Batch } from "../data/loader.js";
+import { imageShape } from "../data/sample.js";
 import { ShapeError, type Tensor, formatShape } from "../graph/index.js";
 import { Mlp, type MlpBlockSpec } from "../nn/index.js";
 import { cast, crossEntropyWithLogits, greaterEqual, max, mean, mul, oneHot, sum } from "../ops/index.js";
@@ -85,13 +87,14 @@ export interface RotationOptions {
 export const rotation: Method<RotationOptions> = {
   name: "rotation",
   family: "pretext-task",
+  modalities: ["image"],
   description: "classify the rotation (0/90/180/270°) of each augmented image, one random rotation per image",
   paper: "Gidaris et al. 2018, Unsupervised Representation Learning by Predicting Image Rotations",
   defaults: { allRotations: false, headHidden: 128, headLayers: 1, augmentation: "simclr", learningRate: 1e-3, learningRateSchedule: "constant", warmupFraction: 0 },
   plan: (setup, options): MethodPlan<"images" | "labels"> => {
-    const { encoder, sampleShape, batchSize } = setup;
-    const [c, h, w] = sampleShape;
-    if (h !== w) throw new ShapeError("rotation", `needs square images, got ${formatShape(sampleShape)}`);
+    const { encoder, batchSize } = setup;
+    const [c, h, w] = imageShape(setup.spec, "method rotation");
+    if (h !== w) throw new ShapeError("rotation", `needs square images, got ${formatShape([c, h, w])}`);
     const hidden: MlpBlockSpec[] = options.headHidden > 0 ? Array.from({ length: options.headLayers }, () => ({ out: options.headHidden, norm: "batch", act: "relu" })) : [];
     const specs: MlpBlockSpec[] = [...hidden, { out: 4 }];
     const head = new Mlp(encoder.outputDim, specs, setup.rng);
@@ -105,7 +108,7 @@ export const rotation: Method<RotationOptions> = {
       views: (batch: Batch, rng: Rng) => {
         const turns = new Int32Array(rows);
         const sample = c * h * w;
-        let source = augment === null ? batch.images : augment(batch, rng.split()).images;
+        let source = imageBatch(augment === null ? batch : augment(batch, rng.split()), "rotation").images;
         if (options.allRotations) {
           const images = source;
           // rows 4i..4i+3 are image i turned 0, 1, 2, 3 times

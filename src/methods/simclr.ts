@@ -1,4 +1,4 @@
-import type { AugmentationPreset } from "../data/augment/index.js";
+import type { AugmentationPreset } from "../data/image/augment/index.js";
 import { ntXentLoss, positiveCosine } from "../losses/nt-xent.js";
 import type { MlpBlockSpec } from "../nn/index.js";
 import { type LearningRate, adam } from "../optim/index.js";
@@ -78,6 +78,7 @@ export function planSimclr(setup: MethodSetup, options: SimclrOptions): MethodPl
 export const simclr: Method<SimclrOptions> = {
   name: "simclr",
   family: "contrastive",
+  modalities: ["image"],
   description: "contrastive: two augmented views of each image attract, the other 2N−2 views of the batch repel (NT-Xent)",
   paper: "Chen, Kornblith, Norouzi, Hinton 2020, A Simple Framework for Contrastive Learning of Visual Representations (arXiv:2002.05709)",
   defaults: simclrDefaults,

@@ -1,4 +1,4 @@
-import type { AugmentationPreset } from "../data/augment/index.js";
+import type { AugmentationPreset } from "../data/image/augment/index.js";
 import { negativeCosineLoss } from "../losses/negative-cosine.js";
 import type { MlpBlockSpec } from "../nn/index.js";
 import { type GroupOf, type LearningRate, type Optimizer, adam, partition } from "../optim/index.js";
@@ -100,6 +100,7 @@ function simsiamOptimizer(options: SimsiamOptions, lr: LearningRate): Optimizer 
 export const simsiam: Method<SimsiamOptions> = {
   name: "simsiam",
   family: "non-contrastive",
+  modalities: ["image"],
   description: "non-contrastive: a predictor maps one view's projection to the other's, with a stop-gradient on the target and no momentum encoder",
   paper: "Chen, He 2021, Exploring Simple Siamese Representation Learning (arXiv:2011.10566)",
   defaults: simsiamDefaults,

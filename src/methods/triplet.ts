@@ -1,4 +1,4 @@
-import type { AugmentationPreset } from "../data/augment/index.js";
+import type { AugmentationPreset } from "../data/image/augment/index.js";
 import { tripletLoss, tripletTerms, type TripletNegatives } from "../losses/triplet.js";
 import type { MlpBlockSpec } from "../nn/index.js";
 import { mean } from "../ops/index.js";
@@ -57,6 +57,7 @@ export function planTriplet(setup: MethodSetup, options: TripletMethodOptions): 
 export const triplet: Method<TripletMethodOptions> = {
   name: "triplet",
   family: "contrastive",
+  modalities: ["image"],
   description: "contrastive: a view must be closer to its twin view than to another image of the batch, by a margin (triplet loss)",
   paper: "Schroff, Kalenichenko, Philbin 2015, FaceNet: A Unified Embedding for Face Recognition and Clustering (arXiv:1503.03832)",
   defaults: tripletDefaults,

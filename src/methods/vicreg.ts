@@ -1,4 +1,4 @@
-import type { AugmentationPreset } from "../data/augment/index.js";
+import type { AugmentationPreset } from "../data/image/augment/index.js";
 import { vicregLoss, vicregTerms } from "../losses/vicreg.js";
 import type { MlpBlockSpec } from "../nn/index.js";
 import { type LearningRate, adam } from "../optim/index.js";
@@ -62,6 +62,7 @@ export function planVicreg(setup: MethodSetup, options: VicregMethodOptions): Me
 export const vicreg: Method<VicregMethodOptions> = {
   name: "vicreg",
   family: "non-contrastive",
+  modalities: ["image"],
   description: "non-contrastive: the two views' embeddings agree (invariance) while each dimension keeps its variance and dimensions decorrelate",
   paper: "Bardes, Ponce, LeCun 2022, VICReg: Variance-Invariance-Covariance Regularization for Self-Supervised Learning (arXiv:2105.04906)",
   defaults: vicregDefaults,

@@ -123,7 +123,7 @@ describe("pretext pretrain", () => {
     const onnx = join(root, "encoder-b4.onnx");
     const ex = await runCli(["export", full, "--out", onnx, "--batch-size", "4"]);
     expect(ex.code, ex.stderr).toBe(0);
-    expect(ex.stderr).toContain("input [4, 1, 28, 28]");
+    expect(ex.stderr).toContain("input float32[4, 1, 28, 28]");
     expect(existsSync(onnx)).toBe(true);
 
     const out = join(root, "some.safetensors");

@@ -1,19 +1,21 @@
 import { describe, expect, it } from "vitest";
 import { ArrayDataset } from "../../src/data/dataset.js";
+import { textSpec } from "../../src/data/sample.js";
 import { deriveRng } from "../../src/data/seeding.js";
 import { stratifiedSplitIndices } from "../../src/data/split.js";
+import { imageDataset, sampleImage } from "../../src/data/image/image-dataset.js";
 
 const images = Float32Array.from({ length: 6 * 2 * 3 }, (_, i) => i);
-const base = new ArrayDataset({ images, sampleShape: [2, 1, 3], labels: Int32Array.from([0, 1, 2, 0, 1, 2]) });
+const base = imageDataset(images, [2, 1, 3], { labels: Int32Array.from([0, 1, 2, 0, 1, 2]) });
 
 describe("ArrayDataset", () => {
   it("indexes samples as views of one array", () => {
     expect(base.length).toBe(6);
     expect(base.numClasses).toBe(3);
     const s = base.get(2);
-    expect(Array.from(s.image)).toEqual([12, 13, 14, 15, 16, 17]);
+    expect(Array.from(sampleImage(s))).toEqual([12, 13, 14, 15, 16, 17]);
     expect(s.label).toBe(2);
-    expect(s.image.buffer).toBe(images.buffer);
+    expect(sampleImage(s).buffer).toBe(images.buffer);
     expect(() => base.get(6)).toThrow(RangeError);
   });
 
@@ -21,22 +23,35 @@ describe("ArrayDataset", () => {
     const sub = base.subset([5, 1, 1]);
     expect(sub.length).toBe(3);
     expect(Array.from(sub.labels as Int32Array)).toEqual([2, 1, 1]);
-    expect(sub.get(0).image.buffer).toBe(images.buffer);
-    expect(Array.from(sub.get(0).image)).toEqual(Array.from(base.get(5).image));
+    expect(sampleImage(sub.get(0)).buffer).toBe(images.buffer);
+    expect(Array.from(sampleImage(sub.get(0)))).toEqual(Array.from(sampleImage(base.get(5))));
     const subsub = sub.subset([0]);
-    expect(Array.from(subsub.get(0).image)).toEqual(Array.from(base.get(5).image));
+    expect(Array.from(sampleImage(subsub.get(0)))).toEqual(Array.from(sampleImage(base.get(5))));
     expect(subsub.numClasses).toBe(3);
-    expect(Array.from(sub.toArray())).toEqual([...base.get(5).image, ...base.get(1).image, ...base.get(1).image]);
+    expect(Array.from(sub.toArray() as Float32Array)).toEqual([...sampleImage(base.get(5)), ...sampleImage(base.get(1)), ...sampleImage(base.get(1))]);
     expect(() => base.subset([6])).toThrow(RangeError);
   });
 
   it("validates its arrays", () => {
-    expect(() => new ArrayDataset({ images: new Float32Array(7), sampleShape: [1, 2, 3] })).toThrow(/whole number/);
-    expect(() => new ArrayDataset({ images, sampleShape: [2, 1, 3], labels: new Int32Array(5) })).toThrow(/5 labels/);
-    expect(() => new ArrayDataset({ images, sampleShape: [2, 1, 3], labels: new Int32Array(6).fill(4), numClasses: 3 })).toThrow(/out of range/);
-    const unlabeled = new ArrayDataset({ images, sampleShape: [2, 1, 3] });
+    expect(() => imageDataset(new Float32Array(7), [1, 2, 3])).toThrow(/whole number/);
+    expect(() => imageDataset(images, [2, 1, 3], { labels: new Int32Array(5) })).toThrow(/5 labels/);
+    expect(() => imageDataset(images, [2, 1, 3], { labels: new Int32Array(6).fill(4), numClasses: 3 })).toThrow(/out of range/);
+    const unlabeled = imageDataset(images, [2, 1, 3]);
     expect(unlabeled.get(0).label).toBeUndefined();
     expect(unlabeled.numClasses).toBeUndefined();
+  });
+
+  it("holds any spec's fields, each of its own dtype", () => {
+    const tokens = BigInt64Array.from([1n, 2n, 3n, 4n, 5n, 6n]);
+    const text = new ArrayDataset({ spec: textSpec(3), fields: { tokens }, labels: Int32Array.from([0, 1]), classNames: ["a", "b"] });
+    expect(text.length).toBe(2);
+    expect(Array.from(text.get(1).fields.tokens ?? [], Number)).toEqual([4, 5, 6]);
+    const sub = text.subset([1, 1]);
+    expect(sub.classNames).toEqual(["a", "b"]);
+    expect(Array.from(sub.toArray() as BigInt64Array, Number)).toEqual([4, 5, 6, 4, 5, 6]);
+    expect(() => new ArrayDataset({ spec: textSpec(3), fields: { tokens: new Float32Array(6) } })).toThrow('field "tokens" is int64, its values are a Float32Array');
+    expect(() => new ArrayDataset({ spec: textSpec(3), fields: {} })).toThrow('no values for field "tokens"');
+    expect(() => new ArrayDataset({ spec: textSpec(3), fields: { tokens, extra: tokens } })).toThrow('field "extra" is not in the spec');
   });
 });
 

@@ -1,14 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { ArrayDataset } from "../../src/data/dataset.js";
+import { imageBatch, imageDataset } from "../../src/data/image/image-dataset.js";
 import { type Batch, DataLoader } from "../../src/data/loader.js";
+import { textSpec } from "../../src/data/sample.js";
 import type { Rng } from "../../src/random/rng.js";
 
 /** n samples of shape [1, 2, 2] whose four pixels all hold the sample's index; label = index mod 3. */
 function numbered(n: number): ArrayDataset {
   const images = new Float32Array(n * 4);
   for (let i = 0; i < n * 4; i++) images[i] = Math.floor(i / 4);
-  return new ArrayDataset({ images, sampleShape: [1, 2, 2], labels: Int32Array.from({ length: n }, (_, i) => i % 3) });
+  return imageDataset(images, [1, 2, 2], { labels: Int32Array.from({ length: n }, (_, i) => i % 3) });
 }
+
+const pixels = (b: Batch): Float32Array => imageBatch(b, "test").images;
 
 const data = numbered(103);
 const rows = (b: Batch): number[] => Array.from(b.indices);
@@ -18,13 +22,14 @@ describe("DataLoader", () => {
   it("assembles contiguous NCHW batches with int64 labels", () => {
     const loader = new DataLoader(data, { batchSize: 10, seed: 1 });
     const b = loader.next();
-    expect(b.shape).toEqual([10, 1, 2, 2]);
-    expect(b.images).toBeInstanceOf(Float32Array);
-    expect(b.images.length).toBe(40);
+    expect(b.size).toBe(10);
+    expect(b.fields.image?.shape).toEqual([10, 1, 2, 2]);
+    expect(pixels(b)).toBeInstanceOf(Float32Array);
+    expect(pixels(b).length).toBe(40);
     expect(b.labels).toBeInstanceOf(BigInt64Array);
     for (let r = 0; r < 10; r++) {
       const i = b.indices[r] as number;
-      expect(Array.from(b.images.subarray(r * 4, r * 4 + 4))).toEqual([i, i, i, i]);
+      expect(Array.from(pixels(b).subarray(r * 4, r * 4 + 4))).toEqual([i, i, i, i]);
       expect(b.labels?.[r]).toBe(BigInt(i % 3));
     }
   });
@@ -72,23 +77,24 @@ describe("DataLoader", () => {
     resumed.seek(saved);
     const got = [resumed.next(), resumed.next()];
     expect(got.map(rows)).toEqual(expected.map(rows));
-    expect(got[0]?.images).toEqual(expected[0]?.images);
+    expect(pixels(got[0] as Batch)).toEqual(pixels(expected[0] as Batch));
     // Random access agrees with sequential iteration.
     expect(rows(resumed.batch(1, 5))).toEqual(rows(expected[0] as Batch));
   });
 
   it("gives each batch's transform a generator fixed by (seed, epoch, batchIndex)", () => {
-    const noise = (b: Batch, rng: Rng): Batch => ({ ...b, images: b.images.map((v) => v + rng.uniform()) });
-    const a = new DataLoader(data, { batchSize: 8, seed: 2, transform: noise });
+    const noise = (b: Batch, rng: Rng): Float32Array => pixels(b).map((v) => v + rng.uniform());
+    const withIndices = (b: Batch, rng: Rng) => ({ images: noise(b, rng), indices: b.indices });
+    const a = new DataLoader(data, { batchSize: 8, seed: 2, transform: withIndices });
     const first = a.next();
     const second = a.next();
     // Rebuilt out of order and on a fresh loader: the same noise.
     expect(a.batch(0, 0).images).toEqual(first.images);
-    const b = new DataLoader(data, { batchSize: 8, seed: 2, transform: noise });
+    const b = new DataLoader(data, { batchSize: 8, seed: 2, transform: withIndices });
     b.seek({ epoch: 0, batchIndex: 1 });
     expect(b.next().images).toEqual(second.images);
     // Different batches and different epochs draw different noise.
-    const noiseOf = (x: Batch): number[] => Array.from(x.images.subarray(0, 4), (v, k) => v - (x.indices[Math.floor(k / 4)] as number));
+    const noiseOf = (x: { images: Float32Array; indices: Int32Array }): number[] => Array.from(x.images.subarray(0, 4), (v, k) => v - (x.indices[Math.floor(k / 4)] as number));
     expect(noiseOf(first)).not.toEqual(noiseOf(second));
     expect(noiseOf(a.batch(1, 0))).not.toEqual(noiseOf(first));
   });
@@ -149,6 +155,17 @@ describe("DataLoader", () => {
       expect(built).toEqual(Array.from({ length: perEpoch }, (_, i) => i));
     }
     expect(() => new DataLoader(data, { batchSize: 8, prefetch: -1 })).toThrow("prefetch must be an integer >= 0, got -1");
+  });
+
+  it("stacks every field of any modality, int64 token ids included", () => {
+    const tokens = BigInt64Array.from({ length: 5 * 3 }, (_, i) => BigInt(i));
+    const text = new ArrayDataset({ spec: textSpec(3), fields: { tokens }, labels: Int32Array.from([0, 1, 0, 1, 0]) });
+    const b = new DataLoader(text, { batchSize: 2, shuffle: false }).batch(0, 1);
+    expect(b.spec.modality).toBe("text");
+    expect(b.fields.tokens?.dtype).toBe("int64");
+    expect(b.fields.tokens?.shape).toEqual([2, 3]);
+    expect(Array.from(b.fields.tokens?.data ?? [], Number)).toEqual([6, 7, 8, 9, 10, 11]);
+    expect(() => imageBatch(b, "simclr")).toThrow('simclr needs the field "image"; the batch has tokens');
   });
 
   it("rejects a batch size that leaves no batch with dropLast", () => {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import sharp from "sharp";
 import { afterAll, describe, expect, it } from "vitest";
-import { resolveDataSpec } from "../../src/data/spec.js";
+import { resolveDataSpec } from "../../src/data/resolve-data-spec.js";
 
 const dir = mkdtempSync(join(tmpdir(), "pretext-spec-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,7 +44,7 @@ describe("resolveDataSpec", () => {
     const data = await resolveDataSpec(file);
     if (data.kind !== "idx") throw new Error(`resolved to ${data.kind}`);
     expect(data.labelsFile).toBe(join(dir, "train-labels-idx1-ubyte.gz"));
-    expect(data.dataset.sampleShape).toEqual([1, 3, 3]);
+    expect(data.dataset.spec.fields.image?.shape).toEqual([1, 3, 3]);
     expect(Array.from(data.dataset.labels as Int32Array)).toEqual([1, 0]);
 
     const renamed = write("digits.bin", images);
@@ -63,17 +63,17 @@ describe("resolveDataSpec", () => {
     write("folder/b/2.png", png);
     const folder = await resolveDataSpec(join(dir, "folder"), { image: { size: [8, 8] } });
     if (folder.kind !== "folder") throw new Error(`resolved to ${folder.kind}`);
-    expect(folder.dataset.sampleShape).toEqual([1, 8, 8]);
+    expect(folder.dataset.spec.fields.image?.shape).toEqual([1, 8, 8]);
     expect(folder.dataset.classNames).toEqual(["a", "b"]);
     await expect(resolveDataSpec(join(dir, "folder"), { labels: "x" })).rejects.toThrow("--labels does not apply to a folder of images");
 
     const csv = write("t.csv", "x,y,label\n1,2,a\n3,4,b\n");
     const table = await resolveDataSpec(csv, { labels: "label" });
     if (table.kind !== "csv") throw new Error(`resolved to ${table.kind}`);
-    expect(table.dataset.sampleShape).toEqual([1, 1, 2]);
+    expect(table.dataset.spec.fields.row?.shape).toEqual([2]);
     expect(table.dataset.encoding.classNames).toEqual(["a", "b"]);
     const tsv = await resolveDataSpec(write("t.tsv", "x\ty\n1\t2\n"));
-    expect(tsv.kind === "csv" && tsv.dataset.sampleShape).toEqual([1, 1, 2]);
+    expect(tsv.kind === "csv" && tsv.dataset.spec.fields.row?.shape).toEqual([2]);
   });
 
   it("anything else is a one-line error that says what --data takes", async () => {

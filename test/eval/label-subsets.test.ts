@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { checkLabelDraws, drawPerClass, drawsInSubset, labelSubsets, meanSd, subsetDataset } from "../../src/eval/index.js";
 import { ArrayDataset } from "../../src/data/index.js";
+import { imageDataset, sampleImage } from "../../src/data/image/image-dataset.js";
 
 const labels = Int32Array.from({ length: 300 }, (_, i) => (i * 7) % 3); // 100 of each of 3 classes
 
@@ -28,13 +29,13 @@ describe("label draws", () => {
 
   it("subsetDataset views the drawn samples with their labels", () => {
     const images = Float32Array.from({ length: 300 * 4 }, (_, i) => Math.floor(i / 4));
-    const ds = new ArrayDataset({ images, sampleShape: [1, 2, 2], labels, numClasses: 3 });
+    const ds = imageDataset(images, [1, 2, 2], { labels, numClasses: 3 });
     const idx = drawPerClass(labels, 2, 1);
     const sub = subsetDataset(ds, idx);
     expect(sub.length).toBe(6);
     expect(sub.numClasses).toBe(3);
     expect(Array.from(sub.labels as Int32Array)).toEqual([0, 0, 1, 1, 2, 2]);
-    expect(sub.get(3).image[0]).toBe(idx[3]);
+    expect(sampleImage(sub.get(3))[0]).toBe(idx[3]);
   });
 
   it("meanSd is numpy's mean and std (ddof 0)", () => {

@@ -3,7 +3,7 @@
  * raw pixels and a randomly initialized SmallCnn, plus the SmallCnn trained supervised on 10 labels
  * per class (unless --no-supervised). Not a test (slow): `npx tsx test/eval/mnist-baselines.ts`.
  */
-import { mnistSplit } from "../../src/data/mnist.js";
+import { mnistSplit } from "../../src/data/image/mnist.js";
 import { baselines, formatEvaluation } from "../../src/eval/index.js";
 import { SmallCnn } from "../../src/nn/index.js";
 
@@ -14,7 +14,7 @@ const r = await baselines(
   { train, test },
   { makeEncoder: (rng) => new SmallCnn(rng), supervised: supervised ? { perClass: [10], draws: 3 } : false },
 );
-console.log(`raw pixels     ${formatEvaluation(r.rawPixels)}`);
+console.log(`raw pixels     ${formatEvaluation(r.rawFeatures)}`);
 console.log(`random SmallCnn ${formatEvaluation(r.randomEncoder)}`);
 for (const s of r.supervised) console.log(`supervised ${s.perClass}/class: ${(100 * s.accuracy.mean).toFixed(1)} ± ${(100 * s.accuracy.sd).toFixed(1)}% (${s.accuracy.values.join(", ")})`);
 console.log(JSON.stringify({ ...r, wallSeconds: (performance.now() - start) / 1000 }));

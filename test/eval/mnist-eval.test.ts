@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { mnistSplit } from "../../src/data/mnist.js";
+import { mnistSplit } from "../../src/data/image/mnist.js";
 import type { ArrayDataset } from "../../src/data/index.js";
 import {
   drawPerClass,
@@ -8,7 +8,7 @@ import {
   finetune,
   knnAccuracy,
   linearProbe,
-  rawPixels,
+  rawFeatures,
   subsetDataset,
 } from "../../src/eval/index.js";
 import { MlpEncoder, SmallCnn, namedParameters } from "../../src/nn/index.js";
@@ -23,15 +23,15 @@ beforeAll(() => {
 
 describe("raw-pixel baselines on MNIST", () => {
   it("kNN (k = 20, cosine, T = 0.07) on all 9,000 labels reaches ≥ 90% (anchor, uniform votes: 94.3%)", async () => {
-    const tr = rawPixels(train);
-    const acc = await knnAccuracy({ features: tr.data, labels: train.labels as Int32Array }, { features: rawPixels(test).data, labels: test.labels as Int32Array }, 784, 10);
+    const tr = rawFeatures(train);
+    const acc = await knnAccuracy({ features: tr.data, labels: train.labels as Int32Array }, { features: rawFeatures(test).data, labels: test.labels as Int32Array }, 784, 10);
     expect(acc).toBeGreaterThanOrEqual(0.9);
   });
 
   it("the linear probe on all 9,000 labels reaches ≥ 85% (anchor, L-BFGS: 89.0%)", async () => {
     const r = await linearProbe(
-      { features: rawPixels(train).data, labels: train.labels as Int32Array },
-      { features: rawPixels(test).data, labels: test.labels as Int32Array },
+      { features: rawFeatures(train).data, labels: train.labels as Int32Array },
+      { features: rawFeatures(test).data, labels: test.labels as Int32Array },
       784,
       10,
       { weightDecay: "sklearn" },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { markdownTable, methodsTable } from "../../examples/methods-table.js";
-import { mnistSplit } from "../../src/data/mnist.js";
+import { mnistSplit } from "../../src/data/image/mnist.js";
 
 describe("examples/methods-table.ts", () => {
   // Plumbing only: two methods for 3 steps of batch 64 on 640 digits, probed on 200, no

@@ -3,6 +3,8 @@ import { allPermutations, jigsaw, jigsawTiles } from "../../src/methods/jigsaw.j
 import { Rng } from "../../src/random/rng.js";
 import { NarrowCnn } from "../helpers/narrow-cnn.js";
 import { meanOf, shortRun } from "./pretext-probe.js";
+import { imageSpec } from "../../src/data/sample.js";
+import { imageBatchOf } from "../helpers/batches.js";
 
 describe("jigsaw permutations", () => {
   it("are the 24 distinct permutations of 4 slots, in lexicographic order", () => {
@@ -51,10 +53,10 @@ describe("jigsawTiles", () => {
 
 describe("jigsaw views", () => {
   it("labels index the permutation set and tiles match them", () => {
-    const setup = { encoder: new NarrowCnn(new Rng(0)), sampleShape: [1, 28, 28] as const, batchSize: 3, totalSteps: 1, rng: new Rng(0) };
+    const setup = { encoder: new NarrowCnn(new Rng(0)), spec: imageSpec([1, 28, 28]), batchSize: 3, totalSteps: 1, rng: new Rng(0) };
     const plan = jigsaw.plan(setup, { ...jigsaw.defaults, tile: 14 });
     const images = Float32Array.from({ length: 3 * 784 }, (_, i) => i);
-    const views = plan.views({ images, shape: [3, 1, 28, 28], labels: null, indices: Int32Array.of(0, 1, 2), epoch: 0, batchIndex: 0 }, new Rng(4));
+    const views = plan.views(imageBatchOf(images, [1, 28, 28]), new Rng(4));
     const labels = [...(views.labels?.data as BigInt64Array)].map(Number);
     expect(labels.every((l) => l >= 0 && l < 24)).toBe(true);
     expect(views.tiles?.shape).toEqual([12, 1, 14, 14]);

@@ -3,7 +3,7 @@ import { embedDataset, releaseEmbeddings } from "../../src/eval/embed.js";
 import { drawPerClass, takeLabels, takeRows } from "../../src/eval/label-subsets.js";
 import { knnAccuracy } from "../../src/eval/knn.js";
 import { linearProbe } from "../../src/eval/linear-probe.js";
-import { mnistSplit } from "../../src/data/mnist.js";
+import { mnistSplit } from "../../src/data/image/mnist.js";
 import { pretrain } from "../../src/methods/pretrain.js";
 import { Rng } from "../../src/random/rng.js";
 import type { Encoder, Method } from "../../src/methods/method.js";

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { ArrayDataset } from "../../src/data/dataset.js";
+import { textSpec } from "../../src/data/sample.js";
 import { byol } from "../../src/methods/byol.js";
 import { effectiveRank } from "../../src/methods/collapse.js";
 import { pretrain } from "../../src/methods/pretrain.js";
@@ -73,4 +75,13 @@ describe("pretrain follows the step plan", () => {
     expect(ranks[0]?.[1]).toBeCloseTo(1, 6);
     expect(ranks[2]?.[1]).toBeCloseTo(effectiveRank(sample, 32, 4), 10);
   }, 60_000);
+});
+
+describe("pretrain checks the modality", () => {
+  it("refuses a method on data of another modality, in one line naming both", async () => {
+    const tokens = new ArrayDataset({ spec: textSpec(8), fields: { tokens: new BigInt64Array(64 * 8) } });
+    await expect(pretrain({ method: byol, encoder: new NarrowCnn(new Rng(1)), dataset: tokens, batchSize: 32, epochs: 1 })).rejects.toThrow(
+      "method byol learns from image data; the dataset is text (tokens int64[8])",
+    );
+  });
 });

@@ -5,6 +5,8 @@ import { float32, int64 } from "../../src/runtime/index.js";
 import { evaluate1 } from "../helpers/evaluate.js";
 import { NarrowCnn } from "../helpers/narrow-cnn.js";
 import { meanOf, shortRun } from "./pretext-probe.js";
+import { imageSpec } from "../../src/data/sample.js";
+import { imageBatchOf } from "../helpers/batches.js";
 
 // An asymmetric 3×3 image:   1 2 3
 //                            4 5 6
@@ -37,18 +39,18 @@ describe("rotateImages", () => {
 
 describe("rotation views", () => {
   it("label k is the image turned k times, all four per image when allRotations", () => {
-    const setup = { encoder: new NarrowCnn(new Rng(0)), sampleShape: [1, 3, 3] as const, batchSize: 1, totalSteps: 1, rng: new Rng(0) };
+    const setup = { encoder: new NarrowCnn(new Rng(0)), spec: imageSpec([1, 3, 3]), batchSize: 1, totalSteps: 1, rng: new Rng(0) };
     const plan = rotation.plan(setup, { ...rotation.defaults, allRotations: true, augmentation: "none" });
-    const views = plan.views({ images: image, shape: [1, 1, 3, 3], labels: null, indices: Int32Array.of(0), epoch: 0, batchIndex: 0 }, new Rng(0));
+    const views = plan.views(imageBatchOf(image, [1, 3, 3]), new Rng(0));
     expect(views.labels?.data).toEqual(BigInt64Array.of(0n, 1n, 2n, 3n));
     const rotated = views.images?.data as Float32Array;
     for (let k = 0; k < 4; k++) expect(rotated.subarray(9 * k, 9 * k + 9)).toEqual(rotateImages(image, [1, 1, 3, 3], [k]));
   });
 
   it("augments each image first, then turns it: the four rows are one augmented image turned 0-3 times", () => {
-    const setup = { encoder: new NarrowCnn(new Rng(0)), sampleShape: [1, 3, 3] as const, batchSize: 1, totalSteps: 1, rng: new Rng(0) };
+    const setup = { encoder: new NarrowCnn(new Rng(0)), spec: imageSpec([1, 3, 3]), batchSize: 1, totalSteps: 1, rng: new Rng(0) };
     const plan = rotation.plan(setup, { ...rotation.defaults, allRotations: true, augmentation: "simclr" });
-    const views = plan.views({ images: image, shape: [1, 1, 3, 3], labels: null, indices: Int32Array.of(0), epoch: 0, batchIndex: 0 }, new Rng(0));
+    const views = plan.views(imageBatchOf(image, [1, 3, 3]), new Rng(0));
     const rotated = views.images?.data as Float32Array;
     const augmented = rotated.slice(0, 9);
     expect(augmented).not.toEqual(image);

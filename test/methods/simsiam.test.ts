@@ -5,6 +5,7 @@ import { adam, flatLayout, warmupCosine } from "../../src/optim/index.js";
 import { Rng } from "../../src/random/rng.js";
 import { NarrowCnn } from "../helpers/narrow-cnn.js";
 import { ends, expectNoCollapse, runMethod } from "./two-view-harness.js";
+import { imageSpec } from "../../src/data/sample.js";
 
 describe("simsiam", () => {
   it("on 1,024 MNIST images: the loss falls, no collapse, and it beats a random encoder with 10 labels per class", async () => {
@@ -21,7 +22,7 @@ describe("simsiam", () => {
 describe("simsiam's predictor learning rate", () => {
   const totalSteps = 100;
   const plan = (options: Partial<SimsiamOptions> = {}) =>
-    simsiam.plan({ encoder: new NarrowCnn(new Rng(1)), sampleShape: [1, 28, 28], batchSize: 8, totalSteps, rng: new Rng(2) }, { ...simsiamDefaults, ...options });
+    simsiam.plan({ encoder: new NarrowCnn(new Rng(1)), spec: imageSpec([1, 28, 28]), batchSize: 8, totalSteps, rng: new Rng(2) }, { ...simsiamDefaults, ...options });
   const cosine = warmupCosine({ baseLr: 2e-3, warmupSteps: 0, totalSteps });
 
   it("by default the predictor keeps the base rate while encoder and projector follow the cosine", () => {

@@ -1,6 +1,6 @@
 import { expect } from "vitest";
 import type { ArrayDataset } from "../../src/data/dataset.js";
-import { mnistSplit } from "../../src/data/mnist.js";
+import { mnistSplit } from "../../src/data/image/mnist.js";
 import { embedDataset, releaseEmbeddings } from "../../src/eval/embed.js";
 import { knnAccuracy } from "../../src/eval/knn.js";
 import { labelSubsets, takeLabels, takeRows } from "../../src/eval/label-subsets.js";

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { ArrayDataset } from "./dataset.js";
+import type { ArrayDataset } from "../dataset.js";
+import { imageDataset } from "./image-dataset.js";
 
 /**
  * The IDX format of the MNIST files (http://yann.lecun.com/exdb/mnist/): a 4-byte magic
@@ -121,7 +122,7 @@ export function loadIdx(imagesFile: string, options: IdxDatasetOptions = {}): Ar
   if (images.dtype === "uint8") for (let i = 0; i < pixels.length; i++) pixels[i] = (images.values[i] as number) / 255;
   else pixels.set(images.values);
 
-  if (options.labels === undefined) return new ArrayDataset({ images: pixels, sampleShape: [1, h, w] });
+  if (options.labels === undefined) return imageDataset(pixels, [1, h, w]);
   const labelsFile = options.labels;
   const labelArray = readIdx(labelsFile);
   if (labelArray.dims.length !== 1) throw new Error(`${labelsFile}: expected IDX labels of 1 dimension [N], got [${labelArray.dims.join(", ")}]`);
@@ -132,7 +133,7 @@ export function loadIdx(imagesFile: string, options: IdxDatasetOptions = {}): Ar
     if (!Number.isInteger(y) || y < 0) throw new Error(`${labelsFile}: label ${i} is ${y}, not a class id (an integer ≥ 0)`);
     labels[i] = y;
   }
-  return new ArrayDataset({ images: pixels, sampleShape: [1, h, w], labels });
+  return imageDataset(pixels, [1, h, w], { labels });
 }
 
 /**

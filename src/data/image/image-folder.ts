@@ -1,7 +1,9 @@
 import { readdir, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
 import sharp from "sharp";
-import { ArrayDataset, type Dataset, type Sample, type SampleShape } from "./dataset.js";
+import type { ArrayDataset, Dataset } from "../dataset.js";
+import { type ImageShape, type Sample, type SampleSpec, imageSpec } from "../sample.js";
+import { imageDataset } from "./image-dataset.js";
 
 /** File extensions indexed as images (case-insensitive); other files are ignored. */
 export const IMAGE_EXTENSIONS: readonly string[] = [".png", ".jpg", ".jpeg", ".webp", ".gif", ".tif", ".tiff", ".avif"];
@@ -125,10 +127,12 @@ interface ImageFolderParts {
  */
 export class ImageFolderDataset implements Dataset {
   readonly dir: string;
-  readonly sampleShape: SampleShape;
+  readonly spec: SampleSpec;
+  /** `[C, H, W]` every image is decoded to. */
+  readonly sampleShape: ImageShape;
   readonly numClasses?: number;
-  /** Class folder names in label order, or null for a flat (unlabeled) folder. */
-  readonly classNames: readonly string[] | null;
+  /** Class folder names in label order; absent for a flat (unlabeled) folder. */
+  readonly classNames?: readonly string[];
   readonly #files: string[];
   readonly #labels: Int32Array | null;
   readonly #decoder: Decoder;
@@ -146,10 +150,13 @@ export class ImageFolderDataset implements Dataset {
     this.dir = parts.dir;
     this.#files = parts.files;
     this.#labels = parts.labels;
-    this.classNames = parts.classNames;
-    if (parts.classNames !== null) this.numClasses = parts.classNames.length;
+    if (parts.classNames !== null) {
+      this.classNames = parts.classNames;
+      this.numClasses = parts.classNames.length;
+    }
     this.#decoder = parts.decoder;
     this.sampleShape = [parts.decoder.channels, parts.decoder.height, parts.decoder.width];
+    this.spec = imageSpec(this.sampleShape);
     this.#skipUnreadable = parts.skipUnreadable;
     this.#skippedFiles = parts.skippedFiles;
     this.#cacheSize = parts.cacheSize;
@@ -212,19 +219,15 @@ export class ImageFolderDataset implements Dataset {
     for (let start = 0; start < this.length; start += chunk) {
       const indices = Array.from({ length: Math.min(chunk, this.length - start) }, (_, k) => start + k);
       const samples = await this.loadBatch(indices);
-      samples.forEach((s, k) => images.set(s.image, (start + k) * size));
+      samples.forEach((s, k) => images.set(s.fields.image as Float32Array, (start + k) * size));
     }
     const labels = this.#labels;
-    return new ArrayDataset({
-      images,
-      sampleShape: this.sampleShape,
-      ...(labels === null ? {} : { labels: labels.slice(), numClasses: this.numClasses }),
-    });
+    return imageDataset(images, this.sampleShape, labels === null || this.classNames === undefined ? {} : { labels: labels.slice(), numClasses: this.classNames.length, classNames: this.classNames });
   }
 
   #sample(index: number, image: Float32Array): Sample {
     const label = this.#labels?.[index];
-    return label === undefined ? { image } : { image, label };
+    return label === undefined ? { fields: { image } } : { fields: { image }, label };
   }
 
   #check(index: number): void {

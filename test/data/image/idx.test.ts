@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
-import { findIdxLabels, loadIdx, parseIdx } from "../../src/data/idx.js";
+import { findIdxLabels, loadIdx, parseIdx } from "../../../src/data/image/idx.js";
+import { sampleImage } from "../../../src/data/image/image-dataset.js";
 
 const dir = mkdtempSync(join(tmpdir(), "pretext-idx-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,15 +39,15 @@ describe("IDX files", () => {
     const labels = write("train-labels-idx1-ubyte", labelsBytes);
     const ds = loadIdx(images, { labels });
     expect(ds.length).toBe(3);
-    expect(ds.sampleShape).toEqual([1, 2, 2]);
+    expect(ds.spec.fields.image?.shape).toEqual([1, 2, 2]);
     expect(Array.from(ds.labels as Int32Array)).toEqual([2, 0, 1]);
     expect(ds.numClasses).toBe(3);
-    expect(Array.from(ds.get(1).image)).toEqual([80, 100, 120, 140].map((v) => Math.fround(v / 255)));
+    expect(Array.from(sampleImage(ds.get(1)))).toEqual([80, 100, 120, 140].map((v) => Math.fround(v / 255)));
 
     const gzImages = write("t10k-images-idx3-ubyte.gz", gzipSync(imagesBytes));
     const gzLabels = write("t10k-labels-idx1-ubyte.gz", gzipSync(labelsBytes));
     const gz = loadIdx(gzImages, { labels: gzLabels });
-    expect(Array.from(gz.toArray())).toEqual(Array.from(ds.toArray()));
+    expect(Array.from(gz.toArray() as Float32Array)).toEqual(Array.from(ds.toArray() as Float32Array));
     expect(loadIdx(images).labels).toBeUndefined();
   });
 
@@ -64,7 +65,7 @@ describe("IDX files", () => {
     expect(f.dtype).toBe("float32");
     expect(Array.from(f.values)).toEqual([1.5, -2, 0.25, 3]);
     const ds = loadIdx(write("float-idx3", idx(0x0d, [1, 2, 2], payload)));
-    expect(Array.from(ds.get(0).image)).toEqual([1.5, -2, 0.25, 3]);
+    expect(Array.from(sampleImage(ds.get(0)))).toEqual([1.5, -2, 0.25, 3]);
     const i16 = new Uint8Array([0xff, 0xfe, 0x01, 0x00]);
     expect(Array.from(parseIdx(idx(0x0b, [2], i16), "i16").values)).toEqual([-2, 256]);
   });

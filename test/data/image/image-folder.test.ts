@@ -3,8 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { imageFolderDataset } from "../../src/data/image-folder.js";
-import { DataLoader } from "../../src/data/loader.js";
+import { imageFolderDataset } from "../../../src/data/image/image-folder.js";
+import { type Batch, DataLoader } from "../../../src/data/loader.js";
+import type { Sample } from "../../../src/data/sample.js";
+import { imageBatch, sampleImage } from "../../../src/data/image/image-dataset.js";
 
 const root = mkdtempSync(join(tmpdir(), "pretext-folder-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -51,32 +53,32 @@ describe("image folders", () => {
     expect(ds.length).toBe(4);
     expect(Array.from(ds.labels as Int32Array)).toEqual([0, 0, 1, 1]);
     expect(ds.file(3)).toBe(join(root, "labeled", "dog", "nested", "b.png"));
-    expect(ds.sampleShape).toEqual([3, 4, 4]);
+    expect(ds.spec.fields.image?.shape).toEqual([3, 4, 4]);
     expect(() => ds.get(0)).toThrow("is not decoded yet");
 
     const red = await ds.getAsync(0);
     expect(red.label).toBe(0);
-    expect(Array.from(red.image)).toEqual([...Array<number>(16).fill(1), ...Array<number>(32).fill(0)]);
-    expect(ds.get(0).image).toBe(red.image); // now cached
+    expect(Array.from(sampleImage(red))).toEqual([...Array<number>(16).fill(1), ...Array<number>(32).fill(0)]);
+    expect(sampleImage(ds.get(0))).toBe(sampleImage(red)); // now cached
     const [green, , blue] = await ds.loadBatch([1, 2, 3]);
-    expect(Array.from(green?.image.subarray(16, 32) ?? [])).toEqual(Array<number>(16).fill(1));
-    expect(Array.from(blue?.image.subarray(32) ?? [])).toEqual(Array<number>(16).fill(1));
+    expect(Array.from(sampleImage(green as Sample).subarray(16, 32))).toEqual(Array<number>(16).fill(1));
+    expect(Array.from(sampleImage(blue as Sample).subarray(32))).toEqual(Array<number>(16).fill(1));
     expect(ds.summary()).toEqual({ images: 4, skipped: 0, skippedFiles: [] });
 
     const all = await ds.materialize();
     expect(Array.from(all.labels as Int32Array)).toEqual([0, 0, 1, 1]);
-    expect(Array.from(all.get(0).image)).toEqual(Array.from(red.image));
+    expect(Array.from(sampleImage(all.get(0)))).toEqual(Array.from(sampleImage(red)));
   });
 
   it("reads a flat folder as unlabeled, in grayscale", async () => {
     const ds = await imageFolderDataset(join(root, "flat"), gray);
     expect(ds.length).toBe(5);
-    expect(ds.classNames).toBeNull();
+    expect(ds.classNames).toBeUndefined();
     expect(ds.labels).toBeUndefined();
     const s = await ds.getAsync(2);
     expect(s.label).toBeUndefined();
-    expect(s.image.length).toBe(16);
-    for (const v of s.image) expect(v).toBeCloseTo(100 / 255, 5);
+    expect(sampleImage(s).length).toBe(16);
+    for (const v of sampleImage(s)) expect(v).toBeCloseTo(100 / 255, 5);
   });
 
   it("resizes with fit cover: fills the frame and crops the centre", async () => {
@@ -86,7 +88,7 @@ describe("image folders", () => {
     const file = write(join(root, "cover", "half.png"), await sharp(pixels, { raw: { width: 20, height: 10, channels: 1 } }).png().toBuffer());
     const ds = await imageFolderDataset(join(root, "cover"), gray);
     expect(ds.file(0)).toBe(file);
-    const { image } = await ds.getAsync(0);
+    const image = sampleImage(await ds.getAsync(0));
     for (let y = 0; y < 4; y++) {
       const row = Array.from(image.subarray(y * 4, y * 4 + 4));
       expect(row[0]).toBeCloseTo(0, 2);
@@ -99,8 +101,8 @@ describe("image folders", () => {
     // One at a time: concurrent decodes finish in any order, and so enter the cache in any order.
     for (const i of [0, 1, 2]) await ds.getAsync(i);
     expect(() => ds.get(0)).toThrow("is not decoded yet");
-    expect(ds.get(1).image.length).toBe(16);
-    expect(ds.get(2).image.length).toBe(16);
+    expect(sampleImage(ds.get(1)).length).toBe(16);
+    expect(sampleImage(ds.get(2)).length).toBe(16);
   });
 
   it("names an empty folder, an empty class folder and a missing one", async () => {
@@ -140,7 +142,7 @@ describe("image folders", () => {
 
     const lenient = await imageFolderDataset(dir, { ...gray, skipUnreadable: true });
     const [, b, c] = await lenient.loadBatch([0, 1, 2]);
-    expect(Array.from(b?.image ?? [])).toEqual(Array.from(c?.image ?? []));
+    expect(Array.from(sampleImage(b as Sample))).toEqual(Array.from(sampleImage(c as Sample)));
     expect(lenient.file(1)).toBe(join(dir, "c.png"));
     expect(lenient.summary()).toMatchObject({ images: 2, skipped: 1, skippedFiles: [{ file: cut }] });
 
@@ -159,7 +161,7 @@ describe("image folders", () => {
     expect(got.length).toBe(2);
     got.forEach((batch, k) => {
       expect(Array.from(batch.indices)).toEqual(Array.from(expected[k]?.indices ?? []));
-      expect(Array.from(batch.images)).toEqual(Array.from(expected[k]?.images ?? []));
+      expect(Array.from(imageBatch(batch, "test").images)).toEqual(Array.from(imageBatch(expected[k] as Batch, "test").images));
       expect(batch.labels).toEqual(expected[k]?.labels);
     });
     // The synchronous path cannot decode, and says what to use instead.

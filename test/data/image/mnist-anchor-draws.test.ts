@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { loadMnist, mnistSplit, mnistSplitIndices } from "../../src/data/mnist.js";
-import { MNIST_ANCHOR_DRAWS } from "../../src/data/mnist-anchor-draws.js";
-import { checkLabelDraws, drawsInSubset } from "../../src/eval/index.js";
+import { loadMnist, mnistSplit, mnistSplitIndices } from "../../../src/data/image/mnist.js";
+import { MNIST_ANCHOR_DRAWS } from "../../../src/data/image/mnist-anchor-draws.js";
+import { checkLabelDraws, drawsInSubset } from "../../../src/eval/index.js";
+import { sampleImage } from "../../../src/data/image/image-dataset.js";
 
 describe("MNIST_ANCHOR_DRAWS (the PyTorch anchor's label draws)", () => {
   const { perClass, numClasses, seeds, draws } = MNIST_ANCHOR_DRAWS;
@@ -33,7 +34,7 @@ describe("MNIST_ANCHOR_DRAWS (the PyTorch anchor's label draws)", () => {
     const checked = checkLabelDraws(train.labels as Int32Array, { perClass, draws: inTrain }, numClasses);
     expect(checked).toHaveLength(5);
     // the same digit either way: row p of the train split is loadMnist() digit train[p]
-    expect(train.get(inTrain[0]?.[0] as number).image).toEqual(loadMnist().get(407).image);
+    expect(sampleImage(train.get(inTrain[0]?.[0] as number))).toEqual(sampleImage(loadMnist().get(407)));
     // a seeded split holds some of the anchor's pool digits out, so the draws do not fit it
     expect(() => drawsInSubset(draws, mnistSplitIndices({ seed: 0 }).train)).toThrow(/not in the subset/);
   });

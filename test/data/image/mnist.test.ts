@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { ArrayDataset } from "../../src/data/dataset.js";
-import { loadMnist, mnistSplit, mnistSplitIndices } from "../../src/data/mnist.js";
-import { MNIST_TEST_SPLIT } from "../../src/data/mnist-test-split.js";
+import type { ArrayDataset } from "../../../src/data/dataset.js";
+import { loadMnist, mnistSplit, mnistSplitIndices } from "../../../src/data/image/mnist.js";
+import { MNIST_TEST_SPLIT } from "../../../src/data/image/mnist-test-split.js";
+import { sampleImage } from "../../../src/data/image/image-dataset.js";
 
 let mnist: ArrayDataset;
 beforeAll(() => {
@@ -19,14 +20,14 @@ function classCounts(labels: Int32Array): number[] {
 describe("bundled MNIST", () => {
   it("has 10,000 28x28 images in [0, 1], 863..1127 per class, ordered by class", () => {
     expect(mnist.length).toBe(10_000);
-    expect(mnist.sampleShape).toEqual([1, 28, 28]);
+    expect(mnist.spec.fields.image?.shape).toEqual([1, 28, 28]);
     expect(mnist.numClasses).toBe(10);
     const labels = mnist.labels as Int32Array;
     const counts = classCounts(labels);
     expect(counts.reduce((a, b) => a + b)).toBe(10_000);
     for (const c of counts) expect(c >= 863 && c <= 1127).toBe(true);
     expect(labels.every((y, i) => i === 0 || y >= (labels[i - 1] as number))).toBe(true);
-    const pixels = mnist.toArray();
+    const pixels = mnist.toArray() as Float32Array;
     let min = Infinity;
     let max = -Infinity;
     for (const v of pixels) {
@@ -42,7 +43,7 @@ describe("bundled MNIST", () => {
     const file = createRequire(import.meta.url).resolve("mnist/src/digits/3.json");
     const parsed: { data: number[] } = JSON.parse(readFileSync(file, "utf8"));
     const first3 = (mnist.labels as Int32Array).indexOf(3);
-    expect(Array.from(mnist.get(first3).image)).toEqual(Array.from(Float32Array.from(parsed.data.slice(0, 784))));
+    expect(Array.from(sampleImage(mnist.get(first3)))).toEqual(Array.from(Float32Array.from(parsed.data.slice(0, 784))));
     expect(mnist.get(first3).label).toBe(3);
     expect(loadMnist()).toBe(mnist);
   });
@@ -75,7 +76,7 @@ describe("mnistSplit", () => {
     MNIST_TEST_SPLIT.test.forEach((index, k) => {
       expect(labels[index]).toBe(MNIST_TEST_SPLIT.testLabels[k]);
       let sum = 0;
-      for (const v of mnist.get(index).image) sum += v;
+      for (const v of sampleImage(mnist.get(index))) sum += v;
       expect(Math.abs(sum - (MNIST_TEST_SPLIT.testPixelSums[k] as number))).toBeLessThan(1e-3);
     });
   });
@@ -101,7 +102,7 @@ describe("mnistSplit", () => {
     expect(fixed.train.length).toBe(9_000);
     expect(fixed.test.length).toBe(1_000);
     const j = MNIST_TEST_SPLIT.test[500] as number;
-    expect(fixed.test.get(500).image).toEqual(mnist.get(j).image);
+    expect(sampleImage(fixed.test.get(500))).toEqual(sampleImage(mnist.get(j)));
     expect(fixed.test.labels?.[500]).toBe(mnist.labels?.[j]);
 
     const { train, test } = mnistSplit({ testSize: 500, seed: 3 });
@@ -109,8 +110,8 @@ describe("mnistSplit", () => {
     expect(train.length).toBe(9_500);
     expect(test.length).toBe(500);
     const i = indices.test[17] as number;
-    expect(test.get(17).image.buffer).toBe(mnist.get(i).image.buffer);
-    expect(test.get(17).image).toEqual(mnist.get(i).image);
+    expect(sampleImage(test.get(17)).buffer).toBe(sampleImage(mnist.get(i)).buffer);
+    expect(sampleImage(test.get(17))).toEqual(sampleImage(mnist.get(i)));
     expect(test.labels?.[17]).toBe(mnist.labels?.[i]);
     expect(train.numClasses).toBe(10);
   });

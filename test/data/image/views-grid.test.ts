@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, describe, expect, it } from "vitest";
-import { viewsGridPixels, writeViewsGrid } from "../../src/data/views-grid.js";
+import { viewsGridPixels, writeViewsGrid } from "../../../src/data/image/views-grid.js";
 
 const dir = mkdtempSync(join(tmpdir(), "views-grid-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { csvDataset } from "../../src/data/csv.js";
-import { DataLoader } from "../../src/data/loader.js";
+import { csvDataset } from "../../../src/data/table/csv.js";
+import { DataLoader } from "../../../src/data/loader.js";
 
 const dir = mkdtempSync(join(tmpdir(), "pretext-csv-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,7 +22,7 @@ describe("CSV tables", () => {
     const ds = csvDataset(file, { labelColumn: "species", categorical: ["color"], ignore: ["id"] });
     const { encoding } = ds;
     expect(encoding.features).toEqual(["height", "weight", "color=blue", "color=green", "color=red"]);
-    expect(ds.sampleShape).toEqual([1, 1, 5]);
+    expect(ds.spec.fields.row?.shape).toEqual([5]);
     expect(ds.length).toBe(4);
     // height: mean 3, population std sqrt((4 + 1 + 0 + 9) / 4).
     const std = Math.sqrt(14 / 4);
@@ -33,12 +33,13 @@ describe("CSV tables", () => {
     expect(encoding.classNames).toEqual(["a", "b", "c"]);
     expect(Array.from(ds.labels as Int32Array)).toEqual([1, 0, 2, 0]);
     expect(ds.numClasses).toBe(3);
-    expect(Array.from(ds.get(3).image)).toEqual([Math.fround(3 / std), 0, 0, 1, 0]);
-    expect(Array.from(ds.get(1).image)).toEqual([Math.fround(-1 / std), 0, 1, 0, 0]);
+    expect(Array.from(ds.get(3).fields.row as Float32Array)).toEqual([Math.fround(3 / std), 0, 0, 1, 0]);
+    expect(Array.from(ds.get(1).fields.row as Float32Array)).toEqual([Math.fround(-1 / std), 0, 1, 0, 0]);
 
-    // The loader takes the [1, 1, D] samples as they are.
+    // Rows are the table modality's `row: float32[D]`, batched as they are.
+    expect(ds.spec.modality).toBe("table");
     const batch = new DataLoader(ds, { batchSize: 2, shuffle: false }).next();
-    expect(batch.shape).toEqual([2, 1, 1, 5]);
+    expect(batch.fields.row?.shape).toEqual([2, 5]);
     expect(Array.from(batch.labels ?? [])).toEqual([1n, 0n]);
   });
 
@@ -51,7 +52,7 @@ describe("CSV tables", () => {
       encoding: train.encoding,
     });
     expect(test.encoding).toEqual(train.encoding);
-    expect(Array.from(test.get(0).image)).toEqual([0, 2, 0, 1, 0]);
+    expect(Array.from(test.get(0).fields.row as Float32Array)).toEqual([0, 2, 0, 1, 0]);
     expect(test.get(0).label).toBe(2);
     const unseen = write("unseen.csv", "id,height,color,weight,species\n9,3.0,purple,12,c\n");
     expect(() => csvDataset(unseen, { labelColumn: "species", categorical: ["color"], ignore: ["id"], encoding: train.encoding })).toThrow(
@@ -62,7 +63,7 @@ describe("CSV tables", () => {
   it("works unlabeled and sorts numeric class names numerically", () => {
     const file = write("plain.csv", "x,y\n1,9\n2,10\n3,9\n");
     expect(csvDataset(file).labels).toBeUndefined();
-    expect(csvDataset(file).sampleShape).toEqual([1, 1, 2]);
+    expect(csvDataset(file).spec.fields.row?.shape).toEqual([2]);
     const labeled = csvDataset(file, { labelColumn: "y" });
     expect(labeled.encoding.classNames).toEqual(["9", "10"]);
     expect(Array.from(labeled.labels as Int32Array)).toEqual([0, 1, 0]);

@@ -1,4 +1,4 @@
-import type { Rng } from "../../random/rng.js";
+import type { Rng } from "../../../random/rng.js";
 import { clamp01 } from "./intensity.js";
 import { type ImageShape, type PixelTransform, type Range, checkBatch, checkProbability, checkRange } from "./transform.js";
 

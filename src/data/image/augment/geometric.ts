@@ -1,4 +1,4 @@
-import type { Rng } from "../../random/rng.js";
+import type { Rng } from "../../../random/rng.js";
 import {
   type GeometricTransform,
   type ImageShape,

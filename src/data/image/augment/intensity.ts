@@ -1,4 +1,4 @@
-import type { Rng } from "../../random/rng.js";
+import type { Rng } from "../../../random/rng.js";
 import { type ImageShape, type PixelTransform, checkBatch, checkProbability } from "./transform.js";
 import { normalZiggurat } from "./ziggurat.js";
 

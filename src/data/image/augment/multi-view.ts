@@ -1,5 +1,6 @@
-import type { Rng } from "../../random/rng.js";
-import type { Batch } from "../loader.js";
+import type { Rng } from "../../../random/rng.js";
+import type { Batch } from "../../loader.js";
+import { imageBatch } from "../image-dataset.js";
 import { composeMaps, resampleAffine } from "./geometric.js";
 import { type ImageBatch, type ImageShape, type Pipeline, checkBatch } from "./transform.js";
 
@@ -59,5 +60,8 @@ export function multiView(views: readonly Pipeline[]): MultiViewAugmentation {
 /** A loader `transform` that replaces each batch's images by one augmented view (e.g. supervised training with augmentation). */
 export function augmentBatch(pipeline: Pipeline): (batch: Batch, rng: Rng) => Batch {
   const run = compose(pipeline);
-  return (batch, rng) => ({ ...batch, images: run(batch, rng) });
+  return (batch, rng) => {
+    const images = imageBatch(batch, "augmentBatch");
+    return { ...batch, fields: { ...batch.fields, image: { dtype: "float32", shape: images.shape, data: run(images, rng) } } };
+  };
 }

@@ -1,4 +1,4 @@
-import type { Rng } from "../../random/rng.js";
+import type { Rng } from "../../../random/rng.js";
 
 /** `[N, C, H, W]` of a batch of images. */
 export type ImageShape = readonly [number, number, number, number];

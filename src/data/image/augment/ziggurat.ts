@@ -1,4 +1,4 @@
-import type { Rng } from "../../random/rng.js";
+import type { Rng } from "../../../random/rng.js";
 
 // Marsaglia & Tsang's ziggurat (J. Stat. Softw. 5(8), 2000) with 128 layers: a standard normal
 // costs one 32-bit draw and a table lookup ~99% of the time, against a log, a square root and

@@ -7,8 +7,8 @@ import {
   randomHorizontalFlip,
   randomResizedCrop,
   resampleAffine,
-} from "../../../src/data/augment/index.js";
-import { Rng } from "../../../src/random/rng.js";
+} from "../../../../src/data/image/augment/index.js";
+import { Rng } from "../../../../src/random/rng.js";
 import { inUnitRange, maxAbsDiff, randomBatch } from "./helpers.js";
 
 interface FixtureCase {

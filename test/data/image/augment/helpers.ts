@@ -1,5 +1,5 @@
-import { Rng } from "../../../src/random/rng.js";
-import type { ImageShape } from "../../../src/data/augment/index.js";
+import { Rng } from "../../../../src/random/rng.js";
+import type { ImageShape } from "../../../../src/data/image/augment/index.js";
 
 /** A batch of uniform [0, 1) values. */
 export function randomBatch(shape: ImageShape, seed = 1): Float32Array {

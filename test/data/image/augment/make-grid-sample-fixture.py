@@ -1,6 +1,6 @@
 """Writes grid-sample-fixture.json: torch 1.13 affine_grid + grid_sample (bilinear, zeros,
 align_corners=False) on random batches, the PyTorch anchor's resampling, for geometric.test.ts.
-Run: /usr/bin/python3 test/data/augment/make-grid-sample-fixture.py"""
+Run: /usr/bin/python3 test/data/image/augment/make-grid-sample-fixture.py"""
 import json
 import math
 import os

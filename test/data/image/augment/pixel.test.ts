@@ -11,9 +11,9 @@ import {
   randomErasing,
   randomGrayscale,
   solarize,
-} from "../../../src/data/augment/index.js";
-import { normalZiggurat } from "../../../src/data/augment/ziggurat.js";
-import { Rng } from "../../../src/random/rng.js";
+} from "../../../../src/data/image/augment/index.js";
+import { normalZiggurat } from "../../../../src/data/image/augment/ziggurat.js";
+import { Rng } from "../../../../src/random/rng.js";
 import { inUnitRange, maxAbsDiff, randomBatch } from "./helpers.js";
 
 const gray: ImageShape = [8, 1, 12, 10];
