@@ -1,7 +1,10 @@
 import type { DataLoader } from "../data/loader.js";
 import type { HostTensor } from "../runtime/index.js";
 import { type JsonValue, loadLatestCheckpoint, saveCheckpoint } from "./checkpoint.js";
+import { BudgetReplanner, type StepPlan, measureSecondsPerStep, planFromJson, planToJson, stepsPerCall } from "./step-plan.js";
 import type { StepResult, TrainStep } from "./train-step.js";
+
+export { type ScheduleMap, type StepPlan, scheduleStep, scheduleSteps, stepsPerCall } from "./step-plan.js";
 
 /** What callbacks hear after every step. */
 export interface StepEvent extends StepResult {
@@ -9,6 +12,7 @@ export interface StepEvent extends StepResult {
   /** 0-based index of the batch just trained on, within its epoch. */
   readonly batchIndex: number;
   readonly batchesPerEpoch: number;
+  /** `FitOptions.epochs`: `Infinity` when only the time budget or `maxSteps` ends the run. */
   readonly epochs: number;
   /** Samples per second over the last step (wall time, data included). */
   readonly samplesPerSecond: number;
@@ -18,38 +22,6 @@ export interface StepEvent extends StepResult {
   readonly scalars: Readonly<Record<string, number>>;
   /** Steps the run is planned for (`StepPlan.totalSteps`): the progress bar's total. */
   readonly plannedSteps: number;
-}
-
-/**
- * How many optimizer steps a run is planned for, and from what: the horizon of its step-based
- * schedules (warmup + cosine, BYOL's target momentum). It is every batch of every epoch, or
- * `maxSteps` if fewer (as Hugging Face's `max_steps` sets its schedules' length). With a time
- * budget, a few steps are first timed (and undone), and the plan is at most the steps that fit in
- * the rest of the budget; the run stops when the plan is done, so its schedules complete inside
- * the budget. Because those few steps run while the process warms up, the plan is remade once
- * after a tenth of it (at least 12 steps) from the step time since; schedules then follow the new
- * horizon from that step on. Saved with every checkpoint: a resumed run keeps it, and so repeats
- * the uninterrupted run exactly.
- */
-export interface StepPlan {
-  readonly totalSteps: number;
-  /** Which limit set it: the epochs, `maxSteps`, or the time budget over the measured step time. */
-  readonly from: "epochs" | "max-steps" | "time-budget";
-  /** The limits the plan was made for; a resume with other limits plans again. */
-  readonly epochs: number;
-  readonly maxSteps: number | null;
-  readonly timeBudgetSeconds: number | null;
-  /** Wall seconds a step took (batch preparation included, callbacks not), measured; null without a budget. */
-  readonly secondsPerStep: number | null;
-  /** Steps run to measure it; their updates were undone, so training starts where it was. */
-  readonly calibrationSteps: number;
-  /** Wall time of that measurement, spent from the budget. */
-  readonly calibrationSeconds: number;
-  /**
-   * The step at which a time-budget plan was remade from the steps actually run (see `fit`);
-   * absent when it was not remade.
-   */
-  readonly replannedAtStep?: number;
 }
 
 /** What callbacks hear once before the first step: the plan, and the step training starts at (a resumed run's step). */
@@ -65,7 +37,8 @@ export type StopReason = "epochs" | "time-budget" | "max-steps" | "signal";
 export interface TrainCallback {
   /**
    * Before the first step, once the steps are planned (schedules that span the run are set here);
-   * with a time budget, once more when the plan is remade from the steps actually run.
+   * with a time budget, again each time the plan is remade from the steps actually run (a schedule
+   * follows it at `scheduleStep(plan, step)`, so its value does not jump; see `ScheduleMap`).
    */
   onPlan?(event: PlanEvent): void | Promise<void>;
   onStep?(event: StepEvent): void | Promise<void>;
@@ -91,10 +64,17 @@ export interface FitOptions<B extends string, T> {
   readonly loader: DataLoader<T>;
   /** Maps a loader item to the step's named inputs (views, masks, labels). */
   readonly feeds: (item: T) => Readonly<Record<B, HostTensor>>;
+  /**
+   * Passes over the data. `Infinity` sets no epoch limit: the run ends at `timeBudgetSeconds` or
+   * `maxSteps` (one is required), as "train for five minutes" means, with the schedules planned
+   * to end there (Lightning's `max_epochs=-1` with `max_time`).
+   */
   readonly epochs: number;
   /**
    * Stop cleanly after this much training wall time (a CPU user's "train for five minutes"). The
-   * steps are then planned from it (see `StepPlan`), and the run ends when they are done.
+   * steps are then planned from it and remade as the step time drifts (see `StepPlan`); the run
+   * ends when the plan is done or no further step fits in the budget, never starting one that
+   * would overrun it.
    */
   readonly timeBudgetSeconds?: number;
   /** Steps timed before training to plan a time budget (default 3; the first is not timed: it pays one-time costs). */
@@ -120,6 +100,11 @@ export interface FitOptions<B extends string, T> {
    * or state (`step.params`, `syncToModules`): a call into the runtime ends with each of them.
    */
   readonly readsParametersAt?: (step: number) => boolean;
+  /**
+   * The clock steps and the budget are timed on, in milliseconds (default `performance.now`).
+   * Tests simulate a machine whose speed changes with it.
+   */
+  readonly now?: () => number;
 }
 
 export interface FitResult {
@@ -138,8 +123,8 @@ interface ProgressMetadata {
   readonly elapsedSeconds: number;
   readonly rngState: number[];
   readonly epochLosses: number[];
-  /** Absent in checkpoints written before plans existed. */
-  readonly plan?: StepPlan;
+  /** `planToJson`'s; absent in checkpoints written before plans existed. */
+  readonly plan?: JsonValue;
 }
 
 /**
@@ -147,13 +132,18 @@ interface ProgressMetadata {
  * checkpoints at epoch ends, every N steps and whenever training stops early, and exact resume
  * (the parameters, optimizer state, RNG, the loader position and the step plan all come back, so
  * the next step sees the same batch and computes the same loss as an uninterrupted run would have).
+ * With a time budget the run is planned to end at the budget's end and re-planned as the step
+ * time drifts (`BudgetReplanner`); a resumed budget run continues that plan by the same rule, but
+ * repeats an uninterrupted one only as far as the machine's speed does.
  */
 export async function fit<B extends string, T>(options: FitOptions<B, T>): Promise<FitResult> {
   const { step, loader, epochs, callbacks = [], checkpoint } = options;
+  const now = options.now ?? (() => performance.now());
   const budget = options.timeBudgetSeconds ?? null;
   const mostPerRun = Math.min(step.stepsPerRun, options.stepsPerRun ?? step.stepsPerRun);
   if (!Number.isInteger(mostPerRun) || mostPerRun < 1) throw new Error(`fit: stepsPerRun must be an integer >= 1, got ${options.stepsPerRun}`);
   const maxSteps = options.maxSteps ?? null;
+  if (epochs === Number.POSITIVE_INFINITY && budget === null && maxSteps === null) throw new Error("fit: epochs: Infinity needs timeBudgetSeconds or maxSteps to end");
   let elapsedBefore = 0;
   let epochLosses: number[] = [];
   let plan: StepPlan | null = null;
@@ -173,14 +163,14 @@ export async function fit<B extends string, T>(options: FitOptions<B, T>): Promi
       elapsedBefore = progress.elapsedSeconds;
       epochLosses = [...progress.epochLosses];
       // The same limits keep the saved plan (and so the schedules); others plan anew.
-      const saved = progress.plan;
+      const saved = planFromJson(progress.plan);
       if (saved && saved.epochs === epochs && saved.maxSteps === maxSteps && saved.timeBudgetSeconds === budget) plan = saved;
       for (const c of callbacks) await c.onResume?.({ path: loaded.path, step: loaded.step, warnings: loaded.warnings });
     }
   }
 
-  const started = performance.now();
-  const elapsed = () => elapsedBefore + (performance.now() - started) / 1000;
+  const started = now();
+  const elapsed = () => elapsedBefore + (now() - started) / 1000;
   const restored = plan !== null;
   // The most steps the limits other than time allow, and which limit that is.
   const epochSteps = loader.batchesPerEpoch * epochs;
@@ -191,9 +181,9 @@ export async function fit<B extends string, T>(options: FitOptions<B, T>): Promi
     plan = { ...cap, ...limits, secondsPerStep: null, calibrationSteps: 0, calibrationSeconds: 0 };
     if (budget !== null && step.stepCount < plan.totalSteps) {
       const calibrationSteps = options.calibrationSteps ?? 3;
-      const t0 = performance.now();
-      const secondsPerStep = await measureSecondsPerStep(step, loader, options.feeds, calibrationSteps, mostPerRun);
-      const calibrationSeconds = (performance.now() - t0) / 1000;
+      const t0 = now();
+      const secondsPerStep = await measureSecondsPerStep(step, loader, options.feeds, calibrationSteps, mostPerRun, now);
+      const calibrationSeconds = (now() - t0) / 1000;
       // At least one more step: a budget spent before training still trains one (and then stops).
       const fits = step.stepCount + Math.max(1, Math.floor((budget - elapsed()) / secondsPerStep));
       plan = { ...plan, secondsPerStep, calibrationSteps, calibrationSeconds };
@@ -203,35 +193,21 @@ export async function fit<B extends string, T>(options: FitOptions<B, T>): Promi
   let planned: StepPlan = plan;
   for (const c of callbacks) await c.onPlan?.({ plan: planned, step: step.stepCount, restored });
   // The few calibration steps run while the process is still warming up (ONNX Runtime's arena,
-  // V8 compiling the augmentations) and can be off by 10–25% either way: a SimCLR run planned 745
-  // steps of 389 ms that then took 312 ms each, and would have left a fifth of its budget unused.
-  // So a budgeted run remakes its plan once, early, from the steps it has run since warming up.
-  const firstStep = step.stepCount;
-  const replanAt =
-    budget !== null && !restored
-      ? firstStep + Math.max(REPLAN_MIN_STEPS, Math.ceil(REPLAN_FRACTION * (planned.totalSteps - firstStep)))
-      : null;
-  const replanWarmup = replanAt === null ? 0 : Math.max(REPLAN_WARMUP_STEPS, Math.floor((replanAt - firstStep) / 2));
-  let warmedAt: { step: number; seconds: number } | null = null;
-  const replan = async (): Promise<void> => {
-    if (budget === null || warmedAt === null) return;
-    const secondsPerStep = (elapsed() - warmedAt.seconds) / (step.stepCount - warmedAt.step);
-    const fits = step.stepCount + Math.max(1, Math.floor((budget - elapsed()) / secondsPerStep));
-    const { totalSteps, from } = fits < cap.totalSteps ? { totalSteps: fits, from: "time-budget" as const } : cap;
-    const changed = totalSteps !== planned.totalSteps;
-    planned = { ...planned, totalSteps, from, secondsPerStep, replannedAtStep: step.stepCount };
-    if (changed) for (const c of callbacks) await c.onPlan?.({ plan: planned, step: step.stepCount, restored: false });
-  };
+  // V8 compiling the augmentations) and can be off by 10–25% either way (a SimCLR run planned 745
+  // steps of 389 ms that then took 312 ms each), and the machine's speed drifts over a run by as
+  // much (another process takes a core; a 600 s run planned once stopped at 474 s). So a budgeted
+  // run remakes its plan as often as the step time drifts, resumed runs included.
+  const replanner = budget === null ? null : new BudgetReplanner(budget, cap, step.stepCount, elapsed());
 
   const save = async () => {
     if (!checkpoint) return;
     const snap = step.snapshot();
     const position = loader.position;
-    const progress: ProgressMetadata = { ...position, elapsedSeconds: elapsed(), rngState: snap.rngState, epochLosses, plan: planned };
+    const progress = { ...position, elapsedSeconds: elapsed(), rngState: snap.rngState, epochLosses, plan: planToJson(planned) };
     const tensors = new Map([...snap.tensors].map(([k, data]) => [k, { shape: [data.length], data }]));
     const path = await saveCheckpoint(
       checkpoint.dir,
-      { tensors, metadata: { progress: progress as unknown as JsonValue, config: checkpoint.metadata ?? null } },
+      { tensors, metadata: { progress, config: checkpoint.metadata ?? null } },
       { step: snap.step, ...(checkpoint.keep === undefined ? {} : { keep: checkpoint.keep }) },
     );
     for (const c of callbacks) await c.onCheckpoint?.({ path, step: snap.step });
@@ -246,18 +222,19 @@ export async function fit<B extends string, T>(options: FitOptions<B, T>): Promi
   // Wall seconds per step of the last call, which sizes the next one. Until a step is timed, one
   // step per call: it pays the one-time costs, so its time sizes the next call on the safe side.
   let lastSecondsPerStep: number | null = planned.secondsPerStep;
+  // What the next step will take, on the safe side: the last call's time (callbacks not included)
+  // or the recent mean (everything included), the larger, so that the last call does not overrun.
+  const nextStepSeconds = (): number => Math.max(lastSecondsPerStep ?? 0, replanner?.secondsPerStep ?? 0);
   /** How many of the next batches one call may train on: up to the next point where fit acts between steps. */
   const nextRunSize = (batchIndex: number): number => {
     const s = step.stepCount;
     const limits = [mostPerRun, loader.batchesPerEpoch - batchIndex, planned.totalSteps - s];
     if (maxSteps !== null) limits.push(maxSteps - s);
     if (checkpoint?.everySteps) limits.push(checkpoint.everySteps - (s % checkpoint.everySteps));
-    if (replanAt !== null && s < replanAt) limits.push(replanAt - s);
-    if (replanAt !== null && warmedAt === null) limits.push(Math.max(1, firstStep + replanWarmup - s));
     if (lastSecondsPerStep === null) limits.push(1);
     else {
       limits.push(stepsPerCall(lastSecondsPerStep, mostPerRun));
-      if (budget !== null) limits.push(Math.floor((budget - elapsed()) / lastSecondsPerStep));
+      if (budget !== null) limits.push(Math.floor((budget - elapsed()) / nextStepSeconds()));
     }
     let size = Math.max(1, Math.min(...limits));
     const reads = options.readsParametersAt;
@@ -269,14 +246,13 @@ export async function fit<B extends string, T>(options: FitOptions<B, T>): Promi
     let sum = 0;
     let count = 0;
     let batchIndex = loader.position.batchIndex;
-    let tick = performance.now();
+    let tick = now();
     /** Trains on the pending batches in one call, tells the callbacks, and says whether to stop. */
     const train = async (pending: readonly T[]): Promise<StopReason | null> => {
       const startedRun = elapsed();
       const results = await step.runSteps(pending.map((p) => options.feeds(p)));
-      const now = performance.now();
       // Per step, batch preparation included, as the callbacks and the next call's size see it.
-      const secondsPerStep = (now - tick) / 1000 / results.length;
+      const secondsPerStep = (now() - tick) / 1000 / results.length;
       lastSecondsPerStep = secondsPerStep;
       const runSeconds = elapsed() - startedRun;
       for (const [i, result] of results.entries()) {
@@ -295,12 +271,15 @@ export async function fit<B extends string, T>(options: FitOptions<B, T>): Promi
         };
         for (const c of callbacks) await c.onStep?.(event);
       }
-      tick = performance.now();
-      if (replanAt !== null) {
-        if (warmedAt === null && step.stepCount - firstStep >= replanWarmup) warmedAt = { step: step.stepCount, seconds: elapsed() };
-        if (step.stepCount === replanAt) await replan();
+      tick = now();
+      const remade = replanner?.afterCall(planned, step.stepCount, elapsed()) ?? null;
+      if (remade !== null) {
+        planned = remade;
+        for (const c of callbacks) await c.onPlan?.({ plan: planned, step: step.stepCount, restored: false });
       }
-      const budgetSpent = budget !== null && (elapsed() >= budget || (planned.from === "time-budget" && step.stepCount >= planned.totalSteps));
+      // Spent when the plan is done or another step would end past the budget: a run stops short
+      // of its budget by less than a step rather than overrun it.
+      const budgetSpent = budget !== null && (budget - elapsed() < nextStepSeconds() || (planned.from === "time-budget" && step.stepCount >= planned.totalSteps));
       const stop = options.signal?.aborted ? "signal" : budgetSpent ? "time-budget" : maxSteps !== null && step.stepCount >= maxSteps ? "max-steps" : null;
       if (stop === null && checkpoint?.everySteps && step.stepCount % checkpoint.everySteps === 0) {
         await save();
@@ -341,80 +320,4 @@ export async function fit<B extends string, T>(options: FitOptions<B, T>): Promi
   };
   for (const c of callbacks) await c.onEnd?.(result);
   return result;
-}
-
-/**
- * About how long one call into the runtime may run when fit groups steps. A call costs ~1–3 ms
- * beyond its steps (copying the state out, binding, dispatch), which is a quarter of a 10 ms
- * step and nothing to a 250 ms one, so only fast steps are grouped: steps of a quarter second or
- * more (the CNNs and the LM of `npm run bench`) run one per call, and Ctrl-C stays responsive.
- */
-const TARGET_RUN_SECONDS = 0.25;
-
-/** How many steps of `secondsPerStep` fit groups into one call: a quarter second's, 1 to `most`. */
-export function stepsPerCall(secondsPerStep: number, most: number): number {
-  return Math.max(1, Math.min(most, Math.floor(TARGET_RUN_SECONDS / secondsPerStep)));
-}
-
-/** When a time-budget plan is remade: after this fraction of its steps, and at least this many. */
-const REPLAN_FRACTION = 0.1;
-const REPLAN_MIN_STEPS = 12;
-/**
- * The remade plan times the second half of the steps before it, and at least the steps after the
- * third: the first tens of steps still run slow. Timed from step 3, a SimCLR run (batch 128, 290 s)
- * planned 1,033 steps of 279 ms that then took 259 ms each, and left 23 s of its budget unused.
- */
-const REPLAN_WARMUP_STEPS = 3;
-
-/**
- * Wall seconds per training step, measured on the next `count` batches and then undone: the
- * step's parameters, optimizer and module state, RNG and step count, and the loader's position
- * are put back, so training afterwards is exactly what it would have been without the
- * measurement. The first step is not timed (ONNX Runtime's first run allocates its buffers); the
- * rest run in calls as training will group them (`stepsPerCall` of the first step's time, at
- * most `mostPerRun`), and are timed end to end, batch preparation included.
- */
-async function measureSecondsPerStep<B extends string, T>(
-  step: TrainStep<B>,
-  loader: DataLoader<T>,
-  feeds: (item: T) => Readonly<Record<B, HostTensor>>,
-  count: number,
-  mostPerRun: number,
-): Promise<number> {
-  if (!Number.isInteger(count) || count < 2) throw new Error(`fit: calibrationSteps must be an integer >= 2, got ${count}`);
-  const snap = step.snapshot();
-  // Copies: nothing promises that a backend never reuses the buffers it returned.
-  const saved = { ...snap, tensors: new Map([...snap.tensors].map(([k, v]) => [k, Float32Array.from(v)])) };
-  const position = loader.position;
-  let done = 0;
-  let timedFrom = performance.now();
-  // Calls as training will make them: after the first step, sized from its (slow) time.
-  let perCall = 1;
-  try {
-    while (done < count) {
-      let pending: T[] = [];
-      for await (const item of loader) {
-        pending.push(item);
-        if (pending.length < Math.min(perCall, count - done)) continue;
-        await step.runSteps(pending.map(feeds));
-        done += pending.length;
-        pending = [];
-        if (done === 1) {
-          const now = performance.now();
-          perCall = stepsPerCall((now - timedFrom) / 1000, mostPerRun);
-          timedFrom = now;
-        }
-        if (done >= count) break;
-      }
-      // An epoch that ended mid-call: train what it gave.
-      if (pending.length > 0) {
-        await step.runSteps(pending.map(feeds));
-        done += pending.length;
-      }
-    }
-  } finally {
-    step.restore(saved);
-    loader.seek(position);
-  }
-  return (performance.now() - timedFrom) / 1000 / (count - 1);
 }
