@@ -2,46 +2,8 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ArrayDataset } from "../../src/data/dataset.js";
-import { type Batch, DataLoader } from "../../src/data/loader.js";
-import { Mlp } from "../../src/nn/mlp.js";
-import { crossEntropyWithLogits, reshape } from "../../src/ops/index.js";
-import { adam, warmupCosine } from "../../src/optim/index.js";
-import { Rng } from "../../src/random/rng.js";
-import { hostTensor } from "../../src/runtime/index.js";
 import { type PlanEvent, type StepEvent, type StepPlan, fit } from "../../src/train/fit.js";
-import { TrainStep } from "../../src/train/train-step.js";
-
-const N = 96;
-const BATCH = 16;
-
-function dataset(): ArrayDataset {
-  const rng = new Rng(7);
-  const images = new Float32Array(N * 4);
-  const labels = new Int32Array(N);
-  for (let i = 0; i < N; i++) {
-    labels[i] = i % 3;
-    for (let d = 0; d < 4; d++) images[i * 4 + d] = rng.normal() + (d === labels[i] ? 2 : 0);
-  }
-  return new ArrayDataset({ images, sampleShape: [1, 2, 2], labels, numClasses: 3 });
-}
-
-async function setup(seed: number) {
-  const model = new Mlp(4, [{ out: 16, act: "relu", dropout: 0.2 }, { out: 3 }], new Rng(seed));
-  const step = await TrainStep.compile({
-    modules: { model },
-    batch: { x: { shape: [BATCH, 1, 2, 2] }, y: { shape: [BATCH], dtype: "int64" } },
-    loss: (ctx, { x, y }) => ({ loss: crossEntropyWithLogits(model.call(ctx, reshape(x, [BATCH, 4])), y) }),
-    optimizer: adam({ lr: warmupCosine({ baseLr: 1e-2, warmupSteps: 3, totalSteps: 18 }) }),
-    seed,
-  });
-  const loader = new DataLoader(dataset(), { batchSize: BATCH, seed });
-  const feeds = (b: Batch) => ({
-    x: hostTensor("float32", b.shape, b.images),
-    y: hostTensor("int64", [BATCH], b.labels as BigInt64Array),
-  });
-  return { step, loader, feeds };
-}
+import { setup, simulate } from "./fit-setup.js";
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -130,15 +92,15 @@ describe("fit", () => {
 
   it("groups steps into calls up to a checkpoint, an epoch's end and a step whose parameters a callback reads; every step is reported in order", async () => {
     const grouped = await setup(8);
-    const sizes: number[] = [];
-    const runSteps = grouped.step.runSteps.bind(grouped.step);
-    grouped.step.runSteps = (batches) => (sizes.push(batches.length), runSteps(batches));
+    // Steps of 1 ms: a quarter second holds more than 8, so calls are as long as fit allows.
+    const { now, calls: sizes } = simulate(grouped.step, () => 0.001);
     const reported: number[] = [];
     const dir = await mkdtemp(join(tmpdir(), "pretext-fit-"));
     dirs.push(dir);
     const result = await fit({
       ...grouped,
       epochs: 3,
+      now,
       checkpoint: { dir, everySteps: 4 },
       readsParametersAt: (s) => s === 9,
       callbacks: [{ onStep: (e) => void reported.push(e.step) }],
@@ -156,6 +118,7 @@ describe("fit", () => {
 
   it("plans the steps of a time budget from the measured step time, and the measurement leaves no trace", async () => {
     const { step, loader, feeds } = await setup(4);
+    const { now } = simulate(step, () => 0.01);
     const plans: PlanEvent[] = [];
     const events: StepEvent[] = [];
     const result = await fit({
@@ -164,20 +127,23 @@ describe("fit", () => {
       feeds,
       epochs: 10_000,
       timeBudgetSeconds: 1,
+      now,
       callbacks: [{ onPlan: (e) => void plans.push(e), onStep: (e) => void events.push(e) }],
     });
-    // A second plan may follow, remade from the steps actually run (tested below).
-    expect(plans.length).toBeGreaterThanOrEqual(1);
+    // Later plans may follow, remade from the steps actually run (tested below).
     const plan = plans[0]?.plan;
     expect(plan).toMatchObject({ from: "time-budget", epochs: 10_000, timeBudgetSeconds: 1, calibrationSteps: 3 });
     expect(plans[0]).toMatchObject({ step: 0, restored: false });
-    expect(result.plan.totalSteps).toBe(plans[plans.length - 1]?.plan.totalSteps);
+    expect(result.plan).toEqual(plans[plans.length - 1]?.plan);
     const { totalSteps, secondsPerStep, calibrationSeconds } = plan as NonNullable<typeof plan>;
-    expect(secondsPerStep).toBeGreaterThan(0);
+    // The second and third calibration steps, one call of 2: (2 · 10 + 1) ms / 2.
+    expect(secondsPerStep).toBeCloseTo(0.0105, 12);
     // The budget left after calibration, divided by the step time.
-    expect(Math.abs(totalSteps * (secondsPerStep as number) + calibrationSeconds - 1)).toBeLessThan(0.05);
+    expect(totalSteps).toBe(Math.floor((1 - calibrationSeconds) / 0.0105));
     expect(result.stoppedBy).toBe("time-budget");
     expect(result.steps).toBeLessThanOrEqual(result.plan.totalSteps);
+    expect(result.elapsedSeconds).toBeLessThanOrEqual(1);
+    expect(result.elapsedSeconds).toBeGreaterThan(0.97);
     expect(events[0]?.step).toBe(0);
     expect(events[0]?.plannedSteps).toBe(totalSteps);
 
@@ -188,57 +154,46 @@ describe("fit", () => {
     expect(events.slice(0, 10).map((e) => e.loss)).toEqual(plainLosses);
   });
 
-  it("remakes a time budget's plan once from the steps actually run, when calibration was slow", async () => {
+  it("remakes a time budget's plan from the steps actually run, when calibration was slow", async () => {
     const { step, loader, feeds } = await setup(4);
-    // Steps that take ~5 ms of host work, so that their time is steady whatever the machine is
-    // doing, except the three calibration steps, which pay a 30 ms warm-up.
-    let calls = 0;
-    const warmingFeeds: typeof feeds = (item) => {
-      const until = performance.now() + (calls++ < 3 ? 30 : 5);
-      while (performance.now() < until);
-      return feeds(item);
-    };
+    // The three calibration steps pay a 30 ms warm-up; then steps take 5 ms.
+    const { now } = simulate(step, (k) => (k < 3 ? 0.03 : 0.005));
     const plans: PlanEvent[] = [];
     const events: StepEvent[] = [];
     const result = await fit({
       step,
       loader,
-      feeds: warmingFeeds,
+      feeds,
       epochs: 10_000,
       timeBudgetSeconds: 1.5,
+      now,
       callbacks: [{ onPlan: (e) => void plans.push(e), onStep: (e) => void events.push(e) }],
     });
-    expect(plans).toHaveLength(2);
+    expect(plans.length).toBeGreaterThanOrEqual(2);
     const [first, second] = plans.map((e) => e.plan) as [StepPlan, StepPlan];
     expect(first.replannedAtStep).toBeUndefined();
+    // The first check: 12 steps run (two calls of an epoch's 6).
     expect(plans[1]).toMatchObject({ step: 12, restored: false, plan: { from: "time-budget", replannedAtStep: 12 } });
     expect(second.totalSteps).toBeGreaterThan(3 * first.totalSteps);
     expect(second.secondsPerStep as number).toBeLessThan(first.secondsPerStep as number);
     // Progress follows the new plan from the step after it, and the budget is spent, not left over.
     expect(events[11]?.plannedSteps).toBe(first.totalSteps);
     expect(events[12]?.plannedSteps).toBe(second.totalSteps);
-    expect(result.plan).toEqual(second);
-    // Without the second plan the run would end after ~0.3 s (the first plan's steps at their real
-    // speed); with it, the budget is used.
-    expect(result.elapsedSeconds).toBeGreaterThan(0.85 * 1.5);
+    expect(result.plan).toEqual(plans[plans.length - 1]?.plan);
+    // Without the second plan the run would end after ~0.3 s (the first plan's steps at their real speed).
+    expect(Math.abs(result.elapsedSeconds - 1.5)).toBeLessThan(0.03 * 1.5);
   });
 
   it("the remade plan times the steps after the first ones, which still run slow", async () => {
     const { step, loader, feeds } = await setup(4);
     // 3 calibration steps of 30 ms, then 6 steps of 40 ms (still warming up), then steady 5 ms steps.
-    let calls = 0;
-    const warmingFeeds: typeof feeds = (item) => {
-      const n = calls++;
-      const until = performance.now() + (n < 3 ? 30 : n < 9 ? 40 : 5);
-      while (performance.now() < until);
-      return feeds(item);
-    };
+    const { now } = simulate(step, (k) => (k < 3 ? 0.03 : k < 9 ? 0.04 : 0.005));
     const plans: PlanEvent[] = [];
-    await fit({ step, loader, feeds: warmingFeeds, epochs: 10_000, timeBudgetSeconds: 1.5, callbacks: [{ onPlan: (e) => void plans.push(e) }] });
+    await fit({ step, loader, feeds, epochs: 10_000, timeBudgetSeconds: 1.5, now, callbacks: [{ onPlan: (e) => void plans.push(e) }] });
     const second = plans[1]?.plan;
     expect(second?.replannedAtStep).toBe(12);
-    // Timed from step 3 (the 40 ms steps included) it would read ~17 ms; from step 6 on, ~5 ms.
-    expect(second?.secondsPerStep as number).toBeLessThan(0.01);
+    // Timed from step 0 (the 40 ms steps included) it would read ~23 ms; from step 6 on, ~5 ms.
+    expect(second?.secondsPerStep as number).toBeLessThan(0.0055);
   });
 
   it("a resumed run keeps the saved plan; a new budget plans again", async () => {
@@ -250,19 +205,22 @@ describe("fit", () => {
       return { signal: controller.signal, callbacks: [{ onStep: (e: StepEvent) => (e.step + 1 === steps ? controller.abort() : undefined) }] };
     };
     const first = await setup(5);
-    const stopped = await fit({ ...first, epochs: 10_000, timeBudgetSeconds: 2, checkpoint: { dir }, stepsPerRun: 1, ...stopAfter(4) });
+    const budgetRun = { epochs: 10_000, checkpoint: { dir }, stepsPerRun: 1, now: simulate(first.step, () => 0.01).now };
+    const stopped = await fit({ ...first, ...budgetRun, timeBudgetSeconds: 2, ...stopAfter(4) });
     expect(stopped).toMatchObject({ stoppedBy: "signal", steps: 4, plan: { from: "time-budget" } });
 
     const again = await setup(5);
     const plans: PlanEvent[] = [];
     const { signal, callbacks } = stopAfter(6);
-    await fit({ ...again, epochs: 10_000, timeBudgetSeconds: 2, checkpoint: { dir }, resume: true, stepsPerRun: 1, signal, callbacks: [...callbacks, { onPlan: (e) => void plans.push(e) }] });
+    const now = simulate(again.step, () => 0.01).now;
+    await fit({ ...again, ...budgetRun, now, timeBudgetSeconds: 2, resume: true, signal, callbacks: [...callbacks, { onPlan: (e) => void plans.push(e) }] });
     expect(plans).toEqual([{ plan: stopped.plan, step: 4, restored: true }]);
 
     const longer = await setup(5);
     const replans: PlanEvent[] = [];
     const last = stopAfter(7);
-    await fit({ ...longer, epochs: 10_000, timeBudgetSeconds: 4, checkpoint: { dir }, resume: true, stepsPerRun: 1, signal: last.signal, callbacks: [...last.callbacks, { onPlan: (e) => void replans.push(e) }] });
+    const later = simulate(longer.step, () => 0.01).now;
+    await fit({ ...longer, ...budgetRun, now: later, timeBudgetSeconds: 4, resume: true, signal: last.signal, callbacks: [...last.callbacks, { onPlan: (e) => void replans.push(e) }] });
     expect(replans[0]).toMatchObject({ step: 6, restored: false, plan: { timeBudgetSeconds: 4 } });
     expect(replans[0]?.plan.totalSteps).toBeGreaterThan(stopped.plan.totalSteps);
   });
