@@ -9,7 +9,7 @@
 
 /** Words to train on: each distinct word's symbols and how often it occurs. */
 export interface WordTable {
-  /** All words' symbols (token ids), word after word. */
+  /** All words' symbols (token ids), word after word; training merges them in place. */
   symbols: Int32Array;
   /** `[words + 1]`: word w is `symbols[starts[w] … starts[w + 1])`. */
   starts: Int32Array;

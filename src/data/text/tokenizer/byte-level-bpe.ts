@@ -27,9 +27,9 @@ const MAX_CACHED_WORDS = 1 << 17;
 
 /**
  * GPT-2's byte-level BPE (Radford et al. 2019, openai/gpt-2 `encoder.py`): text is split into
- * words by GPT-2's split pattern (`GPT2_SPLIT_PATTERN`), each word's UTF-8 bytes are the starting symbols, and learned
- * merges join adjacent symbols by rank. Every string encodes (no `<unk>`) and decodes back exactly
- * (a lone surrogate, not being UTF-8, comes back as U+FFFD).
+ * words by GPT-2's split pattern (`GPT2_SPLIT_PATTERN`), each word's UTF-8 bytes are the starting
+ * symbols, and learned merges join adjacent symbols by rank. Every string encodes (no `<unk>`) and
+ * decodes back exactly (a lone surrogate, not being UTF-8, comes back as U+FFFD).
  *
  * Vocabulary: specials 0 … 5, byte b at 6 + b, merge k at 262 + k.
  */
@@ -238,8 +238,8 @@ export class ByteLevelBpeTokenizer implements Tokenizer {
   }
 }
 
-/** Trains byte-level BPE on `texts` (each pre-tokenized on its own): counts words, then {@link trainByteLevelBpeOnWordCounts}. */
-export function trainByteLevelBpe(texts: Iterable<string>, options: ByteLevelBpeTrainOptions): ByteLevelBpeTokenizer {
+/** Trains byte-level BPE on `texts` (a string or strings, each pre-tokenized on its own): counts words, then {@link trainByteLevelBpeOnWordCounts}. */
+export function trainByteLevelBpe(texts: string | Iterable<string>, options: ByteLevelBpeTrainOptions): ByteLevelBpeTokenizer {
   checkTrainOptions(options);
   return trainByteLevelBpeOnWordCounts(countWords(texts), options);
 }

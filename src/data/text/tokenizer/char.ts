@@ -58,6 +58,7 @@ export class CharTokenizer implements Tokenizer {
     return { push: (id) => this.#text(id, options, "CharTokenizer.streamDecoder"), flush: () => "" };
   }
 
+  /** NOTE: `<unk>` counts 0 bytes like the other specials, so bits per byte leaves unknown characters out. */
   byteLength(id: number): number {
     checkTokenId(id, this.vocabSize, "CharTokenizer.byteLength");
     return id < NUM_SPECIAL_TOKENS ? 0 : utf8Length(this.chars[id - NUM_SPECIAL_TOKENS]?.codePointAt(0) as number);

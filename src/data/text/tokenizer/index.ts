@@ -16,3 +16,4 @@ export {
 export { readTokenizerFile, writeTokenizerFile } from "./tokenizer-file.js";
 export { loadTokenizerJson } from "./tokenizer-json.js";
 export type { TokenizerJson } from "./tokenizer-json-format.js";
+export { utf8ByteLength } from "./utf8.js";

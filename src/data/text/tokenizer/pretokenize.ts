@@ -9,16 +9,19 @@
  */
 export const GPT2_SPLIT_PATTERN = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
 
+// NOTE: a private copy, so that nobody else's use of the exported pattern moves this one's lastIndex.
+const pattern = new RegExp(GPT2_SPLIT_PATTERN);
+
 /** Calls `onWord(word, start)` for each pre-tokenized word of `text`, `start` its UTF-16 offset. */
 export function forEachWord(text: string, onWord: (word: string, start: number) => void): void {
-  const pattern = GPT2_SPLIT_PATTERN;
   pattern.lastIndex = 0;
   for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) onWord(m[0], m.index);
 }
 
-/** Occurrences of each pre-tokenized word of `texts` (the input BPE training counts pairs on). */
-export function countWords(texts: Iterable<string>): Map<string, number> {
+/** Occurrences of each pre-tokenized word of `texts` (the input BPE training counts pairs on); a string is one text. */
+export function countWords(texts: string | Iterable<string>): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const text of texts) forEachWord(text, (word) => counts.set(word, (counts.get(word) ?? 0) + 1));
+  // NOTE: a string is itself an Iterable<string> of its characters, which would count no word longer than one.
+  for (const text of typeof texts === "string" ? [texts] : texts) forEachWord(text, (word) => counts.set(word, (counts.get(word) ?? 0) + 1));
   return counts;
 }

@@ -1,7 +1,7 @@
 import { BYTE_TO_UNICODE } from "./bytes-to-unicode.js";
 import { ByteLevelBpeTokenizer, FIRST_BYTE_ID, FIRST_MERGE_ID } from "./byte-level-bpe.js";
 import { CharTokenizer } from "./char.js";
-import { NUM_SPECIAL_TOKENS, SPECIAL_TOKEN_LIST, type Tokenizer } from "./tokenizer.js";
+import { NUM_SPECIAL_TOKENS, SPECIAL_IDS, SPECIAL_TOKEN_LIST, type Tokenizer } from "./tokenizer.js";
 
 /**
  * A tokenizer from a parsed `tokenizer.json` that pretext wrote (or one laid out the same way):
@@ -22,6 +22,10 @@ export function loadTokenizerJson(json: unknown, source: string): Tokenizer {
   const vocabObject = objectAt(model.vocab, "model.vocab", fail);
   if (!Array.isArray(model.merges)) fail(model.merges === undefined ? "model.merges is missing" : "model.merges must be an array");
   const merges = model.merges as unknown[];
+  // NOTE: each of these would make Hugging Face encode differently from the tokenizer that wrote the file.
+  for (const field of ["dropout", "continuing_subword_prefix", "end_of_word_suffix"]) {
+    if (model[field] !== undefined && model[field] !== null && model[field] !== "") fail(`model.${field} must be null, got ${show(model[field])}`);
+  }
   checkAddedTokens(root.added_tokens, fail);
 
   const vocabSize = Object.keys(vocabObject).length;
@@ -40,6 +44,7 @@ export function loadTokenizerJson(json: unknown, source: string): Tokenizer {
   if (preTokenizer === null || preTokenizer === undefined) {
     if (decoder.type !== "Fuse") fail(`decoder.type must be "Fuse" for a character tokenizer (no pre_tokenizer), got ${show(decoder.type)}`);
     if (merges.length > 0) fail(`model.merges must be empty for a character tokenizer (no pre_tokenizer), got ${merges.length}`);
+    if (model.unk_token !== SPECIAL_TOKEN_LIST[SPECIAL_IDS.unk]) fail(`model.unk_token must be "<unk>" for a character tokenizer, got ${show(model.unk_token)}`);
     return charTokenizer(strings, fail);
   }
   const pre = objectAt(preTokenizer, "pre_tokenizer", fail);

@@ -42,6 +42,7 @@ describe("byte-level BPE", () => {
   it("trains deterministically, whatever order the word counts come in", () => {
     const again = trainByteLevelBpe(chapters, { vocabSize: 1000 });
     expect(again.merges).toEqual(bpe.merges);
+    expect(trainByteLevelBpe(chapters.join(""), { vocabSize: 400 }).merges).toEqual(trainByteLevelBpe([chapters.join("")], { vocabSize: 400 }).merges);
     const counts = [...countWords(chapters)];
     const shuffled = Array.from(new Rng(1).permutation(counts.length), (i) => counts[i] as [string, number]);
     expect(trainByteLevelBpeOnWordCounts(shuffled, { vocabSize: 1000 }).merges).toEqual(bpe.merges);

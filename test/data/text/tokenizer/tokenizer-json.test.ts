@@ -76,6 +76,7 @@ describe("tokenizer.json", () => {
       [[[["pre_tokenizer"], { type: "Whitespace" }]], /pre_tokenizer\.type must be "ByteLevel"/],
       [[[["decoder"], { type: "Fuse" }]], /decoder\.type must be "ByteLevel"/],
       [[[["normalizer"], { type: "NFC" }]], /normalizer must be null/],
+      [[[["model", "end_of_word_suffix"], "</w>"]], /model\.end_of_word_suffix must be null, got "<\/w>"/],
     ];
     for (const [edits, message] of cases) expect(() => loadTokenizerJson(edited(json, edits), "tokenizer.json")).toThrow(message);
     expect(() => loadTokenizerJson([], "x.json")).toThrow(/^x\.json: the top level must be an object, got \[\]$/);
@@ -84,6 +85,7 @@ describe("tokenizer.json", () => {
     const { a, b } = charJson.model.vocab;
     const charCases: Array<[Edit[], RegExp]> = [
       [[[["model", "merges"], ["a b"]]], /model\.merges must be empty for a character tokenizer/],
+      [[[["model", "unk_token"], null]], /model\.unk_token must be "<unk>"/],
       [[[["model", "vocab", "ab"], 6 + chars.chars.length]], /model\.vocab\["ab"\] \(id \d+\) must be one character/],
       [[[["model", "vocab", "a"], b], [["model", "vocab", "b"], a]], /code-point order/],
     ];
