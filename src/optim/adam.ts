@@ -58,8 +58,9 @@ function adamFamily(name: string, options: AdamOptions, decoupled: boolean): Opt
       }
       return { updates, state: { gradSum: m, squaredGradSum: v } };
     },
-    scalars(step) {
-      const rate = learningRateAt(lr, step);
+    scalars(step, scheduleStep = step) {
+      const rate = learningRateAt(lr, scheduleStep);
+      // The bias corrections count the updates actually made, wherever the schedule is read.
       const t = step + 1;
       const bc2Sqrt = Math.sqrt(1 - beta2 ** t);
       const corrections = {

@@ -49,7 +49,7 @@ export function lars(options: LarsOptions): Optimizer {
       const { direction, next } = applyMomentum(d, momentum, nesterov, momentum === 0 ? null : required(state, "momentum", "lars"));
       return { updates: mul(direction, neg(lrT)), state: next };
     },
-    scalars: (step) => ({ lr: learningRateAt(lr, step) }),
+    scalars: (step, scheduleStep = step) => ({ lr: learningRateAt(lr, scheduleStep) }),
   };
 }
 

@@ -43,8 +43,14 @@ export interface Optimizer {
   init(layout: FlatLayout): Record<string, Float32Array>;
   /** Traced: the updates and next state from flat grads, params, state and this step's scalars. */
   update(args: UpdateArgs): UpdateResult;
-  /** Host: the per-step scalar inputs for step `step` (0-based; PyTorch's `t` is `step + 1`). */
-  scalars(step: number): Record<string, number>;
+  /**
+   * Host: the per-step scalar inputs for step `step` (0-based; PyTorch's `t` is `step + 1`).
+   * `scheduleStep` (default `step`) is where the learning-rate schedule is read, and only it: a
+   * run whose horizon moved reads its schedules on a remapped, possibly fractional step
+   * (`scheduleStep` in `src/train/step-plan.ts`), while counts of steps taken, such as Adam's
+   * bias corrections, stay at `step`. A transformation with a schedule must pass it on.
+   */
+  scalars(step: number, scheduleStep?: number): Record<string, number>;
 }
 
 /** A learning rate: a constant, or a schedule from the 0-based step to the rate. */
@@ -94,10 +100,10 @@ export function chain(...members: readonly Optimizer[]): Optimizer {
       });
       return { updates, state: next };
     },
-    scalars(step) {
+    scalars(step, scheduleStep = step) {
       const out: Record<string, number> = {};
       members.forEach((m, i) => {
-        for (const [k, v] of Object.entries(m.scalars(step))) out[prefix(i, k)] = v;
+        for (const [k, v] of Object.entries(m.scalars(step, scheduleStep))) out[prefix(i, k)] = v;
       });
       return out;
     },

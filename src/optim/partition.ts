@@ -139,10 +139,10 @@ export function partition(transforms: Readonly<Record<string, Optimizer>>, group
       return { updates: concat(updatePieces as Tensor[]), state: nextState };
     },
 
-    scalars(step) {
+    scalars(step, scheduleStep = step) {
       const out: Record<string, number> = {};
       for (const name of names) {
-        for (const [k, v] of Object.entries((transforms[name] as Optimizer).scalars(step))) out[`${name}.${k}`] = v;
+        for (const [k, v] of Object.entries((transforms[name] as Optimizer).scalars(step, scheduleStep))) out[`${name}.${k}`] = v;
       }
       return out;
     },

@@ -1,4 +1,8 @@
-/** A host function from the 0-based optimizer step to a value (a learning rate, a momentum). */
+/**
+ * A host function from the 0-based optimizer step to a value (a learning rate, a momentum). The
+ * step may be fractional: a run re-planned for a new horizon reads its schedules at a remapped
+ * step (`scheduleStep` in `src/train/step-plan.ts`), so a schedule should be defined between steps.
+ */
 export type Schedule = (step: number) => number;
 
 /** The same rate at every step. */

@@ -30,7 +30,7 @@ export function sgd({ lr, momentum = 0, nesterov = false, weightDecay = 0 }: Sgd
       const { direction, next } = applyMomentum(d, momentum, nesterov, momentum === 0 ? null : required(state, "momentum", "sgd"));
       return { updates: mul(direction, neg(required(scalars, "lr", "sgd"))), state: next };
     },
-    scalars: (step) => ({ lr: learningRateAt(lr, step) }),
+    scalars: (step, scheduleStep = step) => ({ lr: learningRateAt(lr, scheduleStep) }),
   };
 }
 

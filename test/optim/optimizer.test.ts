@@ -9,6 +9,7 @@ import {
   flatLayout,
   lars,
   pack,
+  partition,
   sgd,
   traceUpdate,
   unpack,
@@ -250,6 +251,32 @@ describe("clipByGlobalNorm and chain", () => {
     expectClose(a, b, 0);
   });
 });
+
+describe("scalars read the learning-rate schedule at the schedule step, and count steps at the step", () => {
+  const schedule = warmupCosine({ baseLr: 0.1, warmupSteps: 4, totalSteps: 40 });
+
+  it("adam: the rate at the schedule step, the bias corrections at the real step", () => {
+    const opt = adam({ lr: schedule });
+    const constant = (rate: number) => adam({ lr: rate });
+    // Step 9 read at schedule step 13.5 is step 9 of an Adam with that step's rate.
+    expect(opt.scalars(9, 13.5)).toEqual(constant(schedule(13.5)).scalars(9));
+    expect(opt.scalars(9, 13.5).negStepSize).not.toBe(opt.scalars(13.5).negStepSize);
+    expect(opt.scalars(9)).toEqual(opt.scalars(9, 9));
+    const w = adamw({ lr: schedule, weightDecay: 0.1 });
+    expect(w.scalars(9, 13.5).lr).toBe(schedule(13.5));
+  });
+
+  it("sgd, lars, chain and partition pass it on", () => {
+    expect(sgd({ lr: schedule }).scalars(9, 13.5)).toEqual({ lr: schedule(13.5) });
+    expect(lars({ lr: schedule }).scalars(9, 13.5)).toEqual({ lr: schedule(13.5) });
+    const chained = chain(clipByGlobalNorm(1), adam({ lr: schedule }));
+    expect(chained.scalars(9, 13.5)).toEqual(prefixed("1", adam({ lr: schedule }).scalars(9, 13.5)));
+    const parts = partition({ a: sgd({ lr: schedule }), b: adam({ lr: schedule }) }, () => "a");
+    expect(parts.scalars(9, 13.5)).toEqual({ ...prefixed("a", { lr: schedule(13.5) }), ...prefixed("b", adam({ lr: schedule }).scalars(9, 13.5)) });
+  });
+});
+
+const prefixed = (p: string, r: Record<string, number>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [`${p}.${k}`, v]));
 
 describe("pack and unpack", () => {
   it("round-trip in layout order", () => {
