@@ -74,7 +74,7 @@ function timed(decoder: KvCacheDecoder): { decoder: TokenDecoder; single: number
 }
 
 interface Ours {
-  /** Runs R timed generations after a warm-up; tokens per second of the median. */
+  /** Runs R timed generations after three of warm-up; tokens per second of the median. */
   measure(): Promise<number>;
   /** Per-call medians over R generations with every call timed. */
   calls(): Promise<{ decodeMs: number; prefillMs: number; calls: string }>;
@@ -96,7 +96,9 @@ async function ours(args: Args): Promise<Ours> {
   return {
     compileMs,
     async measure() {
-      await generate(compiled); // warm-up
+      // NOTE: three warm-up generations: the first few hundred calls of a fresh session ran up to
+      // 2x slower (85, 69, 59, then 37–43 ms per generation).
+      for (let w = 0; w < 3; w++) await generate(compiled);
       const seconds: number[] = [];
       for (let r = 0; r < args.rounds; r++) {
         const start = performance.now();
