@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GenerationEnd, KvCacheDecoder, type TextTokenizer, type TokenDecoder, argmax, generateText, generateTokens } from "../../src/generate/index.js";
+import { type Tokenizer, trainByteLevelBpe } from "../../src/data/text/tokenizer/index.js";
 import { fullRecompute, randomIds, randomLm, smallLm } from "./reference.js";
 
 const { vocabSize: V, context: C } = smallLm;
@@ -179,6 +180,22 @@ describe("generateText", () => {
     const cut = await textOf("abcdef", ["xyz"], 3);
     expect(cut.text).toBe("abc");
     expect(cut.end).toEqual({ reason: "maxTokens", tokens: 3 });
+  });
+
+  it("with the project's byte-level BPE: the stream decodes to the tokens' text", async () => {
+    const bpe: Tokenizer = trainByteLevelBpe("the cat sat on the mat; the dog ate — naïvely — the cat's food", { vocabSize: 280 });
+    const tokenizer: TextTokenizer = bpe;
+    const model = randomLm(8, { ...smallLm, vocabSize: bpe.vocabSize });
+    const bpeDecoder = await KvCacheDecoder.compile(model, { prefillLength: 4 });
+    try {
+      const options = { maxTokens: 30, seed: 4, temperature: 1, stopIds: [] };
+      const ids = (await drain(generateTokens(bpeDecoder, tokenizer.encode("the cat"), options))).values;
+      const { values, end } = await drain(generateText(bpeDecoder, tokenizer, "the cat", options));
+      expect(values.join("")).toBe(bpe.decode(ids));
+      expect(end).toEqual({ reason: "maxTokens", tokens: 30 });
+    } finally {
+      await bpeDecoder.release();
+    }
   });
 
   it("on the real decoder: same text for the same seed, an empty prompt starts from <eos>", async () => {
