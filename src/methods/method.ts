@@ -21,8 +21,10 @@ export interface MethodSetup {
   readonly batchSize: number;
   /**
    * Optimizer steps planned, for schedules (warmup + cosine, BYOL's target momentum). Only host
-   * schedules may depend on it: when a time budget sets the steps, `pretrain` plans the method
-   * again with the measured number and follows that plan's optimizer scalars and target momenta.
+   * schedules may depend on it: once `fit` has planned the run, `pretrain` plans the method again
+   * for the plan's schedule horizon and reads that plan's learning-rate and momentum schedules at
+   * `scheduleStep(plan, step)`, a possibly fractional step that moves as a time budget's plan is
+   * remade (so a schedule given in code must be defined between steps).
    */
   readonly totalSteps: number;
   /** Seeds the heads' initialization. */

@@ -4,7 +4,7 @@ import { describeSpec } from "../data/sample.js";
 import { type LearningRate, type Optimizer, learningRateAt } from "../optim/optimizer.js";
 import { Rng } from "../random/rng.js";
 import type { CompileOptions } from "../runtime/index.js";
-import { type CheckpointOptions, type FitResult, type StepEvent, type TrainCallback, fit } from "../train/fit.js";
+import { type CheckpointOptions, type FitResult, type StepEvent, type StepPlan, type TrainCallback, fit, scheduleStep, scheduleSteps } from "../train/fit.js";
 import { type TargetNetwork, TrainStep } from "../train/train-step.js";
 import { effectiveRank } from "./collapse.js";
 import type { Encoder, Method, MethodPlan, MethodSetup } from "./method.js";
@@ -38,6 +38,7 @@ export interface PretrainOptions<O extends object> {
   /** Unlabeled training data (labels, if any, are ignored). */
   readonly dataset: Dataset;
   readonly batchSize: number;
+  /** Passes over the data; `Infinity` trains until `timeBudgetSeconds` or `maxSteps` (one is required). */
   readonly epochs: number;
   readonly seed?: number;
   /** Ends training after this much wall time; the schedules are planned to fit in it (see `StepPlan`). */
@@ -63,11 +64,15 @@ export interface PretrainResult {
  * one graph, runs the loop (views are made on the host while the previous step runs), and copies
  * the trained weights back into the encoder's parameters.
  *
- * The method is planned for the epochs' steps first. Once `fit` has planned the run (from a time
- * budget, it measures the step time first), the method is planned again for those steps and the
- * step follows the host schedules of that second plan: its optimizer's per-step scalars and its
- * targets' momenta. Nothing else of it is used, so a method's graph must not depend on
- * `totalSteps` (checked: the scalars and targets must be the same).
+ * The method is planned for the epochs' steps first (a provisional plan: with `epochs: Infinity`,
+ * for `maxSteps` or one epoch). Once `fit` has planned the run (from a time budget, it measures
+ * the step time first), the method is planned again for the plan's schedule horizon
+ * (`scheduleSteps`) and the step follows the host schedules of that plan: its learning-rate
+ * schedule and its targets' momenta, read at `scheduleStep(plan, step)` of the plan in force, so
+ * they stay continuous when a time budget's plan is remade and end where the run ends. Adam's
+ * bias correction still counts real steps (`Optimizer.scalars`). Nothing else of the second
+ * method plan is used, so a method's graph must not depend on `totalSteps` (checked: the scalars
+ * and targets must be the same).
  *
  * Step events carry `lr` (when the optimizer does not feed one itself and the plan names its rate)
  * and each target's momentum as `target.<name>.momentum` among their scalars.
@@ -78,12 +83,19 @@ export async function pretrain<O extends object>(options: PretrainOptions<O>): P
   if (!method.modalities.includes(spec.modality)) {
     throw new Error(`method ${method.name} learns from ${method.modalities.join(" or ")} data; the dataset is ${describeSpec(spec)}`);
   }
+  // Checked before compiling (fit checks it too, but only after the step is compiled).
+  if (epochs === Number.POSITIVE_INFINITY && options.timeBudgetSeconds === undefined && options.maxSteps === undefined) {
+    throw new Error("pretrain: epochs: Infinity needs timeBudgetSeconds or maxSteps to end");
+  }
   const methodOptions = { ...method.defaults, ...options.methodOptions };
-  const setup = (totalSteps: number): MethodSetup => ({ encoder, spec, batchSize, totalSteps, rng: new Rng(seed).split() });
+  const planFor = (totalSteps: number): MethodPlan =>
+    method.plan({ encoder, spec, batchSize, totalSteps, rng: new Rng(seed).split() } satisfies MethodSetup, methodOptions);
   const batchesPerEpoch = Math.floor(dataset.length / batchSize);
-  const plan = method.plan(setup(Math.max(1, batchesPerEpoch * epochs)), methodOptions);
+  // Provisional, and finite for the schedules: `onPlan` replaces it before the first step.
+  const provisional = Math.max(1, Number.isFinite(epochs) ? batchesPerEpoch * epochs : (options.maxSteps ?? batchesPerEpoch));
+  const plan = planFor(provisional);
   if (plan.modules.encoder !== encoder) throw new Error(`method ${method.name} must train the given encoder as modules.encoder`);
-  const schedules = new PlannedSchedules(method.name, plan);
+  const schedules = new PlannedSchedules(method.name, plan, provisional, planFor);
   const step = await TrainStep.compile({
     ...plan,
     optimizer: schedules.optimizer,
@@ -98,7 +110,7 @@ export async function pretrain<O extends object>(options: PretrainOptions<O>): P
   let rankEvery = 1;
   const planning: TrainCallback = {
     onPlan: ({ plan: steps }) => {
-      schedules.follow(method.plan(setup(steps.totalSteps), methodOptions));
+      schedules.follow(steps);
       planned = steps.totalSteps;
       if (rank !== undefined) rankEvery = Math.max(1, Math.ceil((planned - 1) / Math.max(1, rank.points - 1)));
     },
@@ -132,48 +144,71 @@ export async function pretrain<O extends object>(options: PretrainOptions<O>): P
 
 /**
  * The host schedules a compiled step follows, swappable after compilation: the step is compiled
- * with these forwarding objects, and `follow` points them at a later plan's optimizer and targets.
+ * with these forwarding objects, and `follow` points them at a step plan: the method planned once
+ * per schedule horizon, its schedules read at `scheduleStep(plan, step)`. Before the first plan
+ * (a time budget's calibration steps, which are undone) they are the compiled plan's, read at the step.
  */
 class PlannedSchedules {
   readonly optimizer: Optimizer;
   readonly targets: Readonly<Record<string, TargetNetwork>>;
   #current: MethodPlan;
+  /** The horizon `#current` was planned for. */
+  #horizon: number;
+  #stepPlan: StepPlan | null = null;
 
   constructor(
     readonly methodName: string,
     compiled: MethodPlan,
+    horizon: number,
+    readonly planFor: (totalSteps: number) => MethodPlan,
   ) {
     this.#current = compiled;
+    this.#horizon = horizon;
     this.optimizer = {
       init: (layout) => compiled.optimizer.init(layout),
       update: (args) => compiled.optimizer.update(args),
-      scalars: (step) => this.#current.optimizer.scalars(step),
+      // Only the schedules move with the horizon: the optimizer counts real steps.
+      scalars: (step) => this.#current.optimizer.scalars(step, this.scheduleStep(step)),
     };
     this.targets = Object.fromEntries(
       Object.entries(compiled.targets ?? {}).map(([name, t]) => [name, { ...t, momentum: (step: number) => this.momentumAt(name, step) }]),
     );
   }
 
-  /** Follows the schedules of `plan`, the same method planned for other steps. */
-  follow(plan: MethodPlan): void {
-    const names = (p: MethodPlan) => JSON.stringify([Object.keys(p.optimizer.scalars(0)).sort(), Object.keys(p.targets ?? {}).sort()]);
-    if (names(plan) !== names(this.#current)) {
-      throw new Error(`method ${this.methodName}: its optimizer scalars or targets depend on totalSteps (${names(this.#current)} vs ${names(plan)}); only schedules may`);
+  /**
+   * Follows `plan`. A re-planned budget run keeps its schedule horizon (`scheduleSteps`), so the
+   * method is planned again only when that changes: on the first plan, or a resumed run's.
+   */
+  follow(plan: StepPlan): void {
+    const horizon = scheduleSteps(plan);
+    if (horizon !== this.#horizon) {
+      const next = this.planFor(horizon);
+      const names = (p: MethodPlan) => JSON.stringify([Object.keys(p.optimizer.scalars(0)).sort(), Object.keys(p.targets ?? {}).sort()]);
+      if (names(next) !== names(this.#current)) {
+        throw new Error(`method ${this.methodName}: its optimizer scalars or targets depend on totalSteps (${names(this.#current)} vs ${names(next)}); only schedules may`);
+      }
+      this.#current = next;
+      this.#horizon = horizon;
     }
-    this.#current = plan;
+    this.#stepPlan = plan;
+  }
+
+  /** Where the schedules are read at the training step `step`. */
+  scheduleStep(step: number): number {
+    return this.#stepPlan === null ? step : scheduleStep(this.#stepPlan, step);
   }
 
   momentumAt(name: string, step: number): number {
     const target = this.#current.targets?.[name];
     if (target === undefined) throw new Error(`method ${this.methodName}: no target "${name}"`);
-    return learningRateAt(target.momentum, step);
+    return learningRateAt(target.momentum, this.scheduleStep(step));
   }
 
   /** A step event's scalars with the learning rate and target momenta of the schedules followed. */
   scalarsAt(step: number, fed: Readonly<Record<string, number>>): Record<string, number> {
     const out: Record<string, number> = { ...fed };
     const lr: LearningRate | undefined = this.#current.learningRate;
-    if (out.lr === undefined && lr !== undefined) out.lr = learningRateAt(lr, step);
+    if (out.lr === undefined && lr !== undefined) out.lr = learningRateAt(lr, this.scheduleStep(step));
     for (const name of Object.keys(this.#current.targets ?? {})) out[`target.${name}.momentum`] = this.momentumAt(name, step);
     return out;
   }
