@@ -5,3 +5,4 @@ export { negativeCosine, negativeCosineLoss } from "./negative-cosine.js";
 export { type NtXentOptions, ntXentLogits, ntXentLoss, positiveCosine } from "./nt-xent.js";
 export { type TripletNegatives, type TripletOptions, type TripletTerms, pairwiseSquaredDistances, tripletLoss, tripletTerms } from "./triplet.js";
 export { type VicRegOptions, type VicRegTerms, vicregCovariance, vicregInvariance, vicregLoss, vicregTerms, vicregVariance } from "./vicreg.js";
+export { type SimcseOptions, simcseLoss } from "./simcse.js";

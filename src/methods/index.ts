@@ -13,3 +13,6 @@ export { barlowTwins } from "./barlow-twins.js";
 export { vicreg } from "./vicreg.js";
 export { rotation } from "./rotation.js";
 export { jigsaw } from "./jigsaw.js";
+export { clm, type ClmOptions, nextTokenLoss } from "./clm.js";
+export { mlm, MlmHead, type MlmOptions, maskedTokenLoss } from "./mlm.js";
+export { simcse, type SimcseOptions } from "./simcse.js";

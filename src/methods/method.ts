@@ -1,5 +1,6 @@
 import type { Batch } from "../data/loader.js";
 import type { Modality, SampleSpec } from "../data/sample.js";
+import type { Tokenizer } from "../data/text/tokenizer/tokenizer.js";
 import type { Tensor } from "../graph/index.js";
 import type { AbstractModule, ForwardContext } from "../nn/module.js";
 import type { LearningRate, Optimizer } from "../optim/optimizer.js";
@@ -18,6 +19,8 @@ export interface MethodSetup {
   readonly encoder: Encoder;
   /** What one sample is (`imageShape(spec, …)` gives an image's `[C, H, W]`). */
   readonly spec: SampleSpec;
+  /** For text: the tokenizer that made the ids (special ids, word boundaries for whole-word masking). */
+  readonly tokenizer?: Tokenizer;
   readonly batchSize: number;
   /**
    * Optimizer steps planned, for schedules (warmup + cosine, BYOL's target momentum). Only host

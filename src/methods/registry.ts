@@ -1,24 +1,27 @@
 import { autoencoder, denoisingAutoencoder } from "./autoencoder.js";
 import { barlowTwins } from "./barlow-twins.js";
 import { byol } from "./byol.js";
+import { clm } from "./clm.js";
 import { jigsaw } from "./jigsaw.js";
 import { maskedAutoencoder } from "./mae.js";
+import { mlm } from "./mlm.js";
 import type { Modality } from "../data/sample.js";
 import type { Method } from "./method.js";
 import { moco } from "./moco.js";
 import { rotation } from "./rotation.js";
 import { simclr } from "./simclr.js";
+import { simcse } from "./simcse.js";
 import { simsiam } from "./simsiam.js";
 import { triplet } from "./triplet.js";
 import { vicreg } from "./vicreg.js";
 
 /**
  * Every method by its name, as the CLI and the playground look them up; listing order is this
- * order (contrastive, non-contrastive, auto-associative, pretext tasks). Adding a method: its
+ * order (images: contrastive, non-contrastive, auto-associative, pretext tasks; then text). Adding a method: its
  * file, then one entry here.
  */
 export const methods: Readonly<Record<string, Method>> = Object.fromEntries(
-  [simclr, moco, triplet, byol, simsiam, barlowTwins, vicreg, autoencoder, denoisingAutoencoder, maskedAutoencoder, rotation, jigsaw].map(
+  [simclr, moco, triplet, byol, simsiam, barlowTwins, vicreg, autoencoder, denoisingAutoencoder, maskedAutoencoder, rotation, jigsaw, mlm, clm, simcse].map(
     (m): [string, Method] => [m.name, m],
   ),
 );

@@ -1,6 +1,7 @@
 import { type DType, type Graph, ShapeError, type Tensor, formatShape } from "../graph/index.js";
-import { add, matmul, mul, reshape, softmax, split, transpose, transposeLast2 } from "../ops/index.js";
+import { add, cast, equal, matmul, mul, reshape, softmax, split, transpose, transposeLast2 } from "../ops/index.js";
 import type { Rng } from "../random/rng.js";
+import { Dropout } from "./dropout.js";
 import { Linear } from "./linear.js";
 import { AbstractModule, type ForwardContext } from "./module.js";
 
@@ -9,6 +10,8 @@ export interface AttentionOptions {
   readonly causal?: boolean;
   /** Biases on the qkv and output projections (default true, as PyTorch's `nn.Linear`). */
   readonly bias?: boolean;
+  /** Dropout on the attention probabilities (BERT and GPT-2 use 0.1); 0 by default. */
+  readonly dropout?: number;
 }
 
 /**
@@ -21,6 +24,16 @@ export interface AttentionOptions {
 const MASKED = -1e9;
 
 const causalMasks = new WeakMap<Graph, Map<string, Tensor>>();
+
+/**
+ * The key bias that keeps every query from attending to padding: `ids: [B, T]` → `[B, 1, 1, T]`,
+ * `MASKED` where `ids` is `padId` and 0 elsewhere (a constant of the graph: no gradient).
+ */
+export function paddingBias(ids: Tensor, padId: number, dtype: DType = "float32"): Tensor {
+  const [b, t] = ids.shape as [number, number];
+  const isPad = cast(equal(ids, ids.graph.constant([padId], [], ids.dtype)), dtype); // [B, T]
+  return reshape(mul(isPad, MASKED), [b, 1, 1, t]);
+}
 
 /** A constant `[T, T]` that is 0 on and below the diagonal and `MASKED` above it; one per graph, size and dtype. */
 function causalMask(graph: Graph, t: number, dtype: DType): Tensor {
@@ -46,21 +59,28 @@ export class MultiHeadSelfAttention extends AbstractModule {
   readonly qkv: Linear;
   readonly proj: Linear;
   readonly causal: boolean;
+  readonly dropout: Dropout;
 
   constructor(
     readonly dModel: number,
     readonly heads: number,
     rng: Rng,
-    { causal = false, bias = true }: AttentionOptions = {},
+    { causal = false, bias = true, dropout = 0 }: AttentionOptions = {},
   ) {
     super();
     if (dModel % heads !== 0) throw new ShapeError("MultiHeadSelfAttention", `dModel ${dModel} is not divisible by ${heads} heads`);
     this.qkv = new Linear(dModel, 3 * dModel, rng, { bias });
     this.proj = new Linear(dModel, dModel, rng, { bias });
     this.causal = causal;
+    this.dropout = new Dropout(dropout);
   }
 
-  call(ctx: ForwardContext, x: Tensor): Tensor {
+  /**
+   * @param x `[B, T, dModel]`
+   * @param keyBias `[B, 1, 1, T]` added to every query's scores: 0 for keys to attend to and
+   *   `MASKED` for padding (`paddingBias`); none by default
+   */
+  call(ctx: ForwardContext, x: Tensor, keyBias?: Tensor): Tensor {
     if (x.rank !== 3 || x.shape[2] !== this.dModel) {
       throw new ShapeError("MultiHeadSelfAttention", `expects [B, T, ${this.dModel}], got ${formatShape(x.shape)}`);
     }
@@ -70,7 +90,8 @@ export class MultiHeadSelfAttention extends AbstractModule {
     const [q, k, v] = split(this.qkv.call(ctx, x), 3, 2).map(toHeads) as [Tensor, Tensor, Tensor];
     let scores = mul(matmul(q, transposeLast2(k)), 1 / Math.sqrt(hd)); // [B, H, T, T]
     if (this.causal) scores = add(scores, causalMask(x.graph, t, x.dtype));
-    const y = matmul(softmax(scores, -1), v); // [B, H, T, hd]
+    if (keyBias !== undefined) scores = add(scores, keyBias);
+    const y = matmul(this.dropout.call(ctx, softmax(scores, -1)), v); // [B, H, T, hd]
     return this.proj.call(ctx, reshape(transpose(y, [0, 2, 1, 3]), [b, t, this.dModel])); // [B, T, dModel]
   }
 }

@@ -2,6 +2,7 @@ import type { Tensor } from "../graph/index.js";
 import { add, gelu } from "../ops/index.js";
 import type { Rng } from "../random/rng.js";
 import { MultiHeadSelfAttention } from "./attention.js";
+import { Dropout } from "./dropout.js";
 import { LayerNorm } from "./layer-norm.js";
 import { Linear } from "./linear.js";
 import { AbstractModule, type ForwardContext } from "./module.js";
@@ -11,6 +12,11 @@ export interface TransformerBlockOptions {
   /** Hidden width of the feed-forward layer as a multiple of dModel (4, as GPT-2 and the anchor). */
   readonly mlpRatio?: number;
   readonly eps?: number;
+  /**
+   * Dropout on the attention probabilities and on both residual branches (GPT-2's `attn_pdrop`
+   * and `resid_pdrop`, BERT's 0.1); 0 by default, as nanoGPT's small-data CPU runs.
+   */
+  readonly dropout?: number;
 }
 
 /**
@@ -25,18 +31,21 @@ export class TransformerBlock extends AbstractModule {
   readonly ln2: LayerNorm;
   readonly fc1: Linear;
   readonly fc2: Linear;
+  readonly dropout: Dropout;
 
-  constructor(dModel: number, heads: number, rng: Rng, { causal = false, mlpRatio = 4, eps = 1e-5 }: TransformerBlockOptions = {}) {
+  constructor(dModel: number, heads: number, rng: Rng, { causal = false, mlpRatio = 4, eps = 1e-5, dropout = 0 }: TransformerBlockOptions = {}) {
     super();
     this.ln1 = new LayerNorm(dModel, { eps });
-    this.attn = new MultiHeadSelfAttention(dModel, heads, rng, { causal });
+    this.attn = new MultiHeadSelfAttention(dModel, heads, rng, { causal, dropout });
     this.ln2 = new LayerNorm(dModel, { eps });
     this.fc1 = new Linear(dModel, mlpRatio * dModel, rng);
     this.fc2 = new Linear(mlpRatio * dModel, dModel, rng);
+    this.dropout = new Dropout(dropout);
   }
 
-  call(ctx: ForwardContext, x: Tensor): Tensor {
-    const h = add(x, this.attn.call(ctx, this.ln1.call(ctx, x))); // [B, T, dModel]
-    return add(h, this.fc2.call(ctx, gelu(this.fc1.call(ctx, this.ln2.call(ctx, h)))));
+  /** `x: [B, T, dModel]`; `keyBias` as `MultiHeadSelfAttention.call`'s (padding). */
+  call(ctx: ForwardContext, x: Tensor, keyBias?: Tensor): Tensor {
+    const h = add(x, this.dropout.call(ctx, this.attn.call(ctx, this.ln1.call(ctx, x), keyBias))); // [B, T, dModel]
+    return add(h, this.dropout.call(ctx, this.fc2.call(ctx, gelu(this.fc1.call(ctx, this.ln2.call(ctx, h))))));
   }
 }

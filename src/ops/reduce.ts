@@ -168,3 +168,20 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
   return apply1(logSoftmaxOp, [x], { axis: normalizeAxis(axis, x.rank, "logSoftmax") });
 }
 
+
+const argmaxOp = defineOp<{ readonly axis: number; readonly keepDims: boolean }>({
+  name: "argmax",
+  lower: (graph, [input], { axis, keepDims }) => {
+    const x = input as Tensor;
+    requireFloat("argmax", x);
+    const shape = x.shape.flatMap((d, i) => (i !== axis ? [d] : keepDims ? [1] : []));
+    // NOTE: select_last_index 0: ties go to the first index, as NumPy and PyTorch.
+    return [graph.emit1("ArgMax", [x], shape, "int64", { axis: { kind: "int", value: axis }, keepdims: { kind: "int", value: keepDims ? 1 : 0 } })];
+  },
+  vjp: "nondifferentiable",
+});
+
+/** The int64 index of the largest value along `axis` (the first on ties). */
+export function argmax(x: Tensor, axis = -1, keepDims = false): Tensor {
+  return apply1(argmaxOp, [x], { axis: normalizeAxis(axis, x.rank, "argmax"), keepDims });
+}

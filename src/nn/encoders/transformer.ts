@@ -1,6 +1,8 @@
 import { ShapeError, type Tensor, formatShape } from "../../graph/index.js";
 import { add, slice } from "../../ops/index.js";
 import type { Rng } from "../../random/rng.js";
+import { paddingBias } from "../attention.js";
+import { Dropout } from "../dropout.js";
 import { Embedding } from "../embedding.js";
 import { LayerNorm } from "../layer-norm.js";
 import { Linear } from "../linear.js";
@@ -17,6 +19,14 @@ export interface TransformerEncoderOptions {
   /** Causal self-attention (a GPT-style decoder) instead of bidirectional (BERT-style). */
   readonly causal?: boolean;
   readonly mlpRatio?: number;
+  /**
+   * The id of padding: positions holding it are keys no query attends to. Sequences padded at
+   * the end then give every real position exactly what the unpadded sequence would. None by
+   * default (every position attends; a causal model never sees the padding after a token anyway).
+   */
+  readonly padId?: number;
+  /** Dropout in every block and on the embeddings (see `TransformerBlockOptions.dropout`); 0 by default. */
+  readonly dropout?: number;
 }
 
 /**
@@ -31,15 +41,21 @@ export class TransformerEncoder extends AbstractModule {
   readonly ln: LayerNorm;
   readonly context: number;
   readonly outputDim: number;
+  readonly padId: number | null;
+  readonly dropout: Dropout;
+  readonly causal: boolean;
 
-  constructor(rng: Rng, { vocabSize, dModel, layers, heads, context, causal = false, mlpRatio = 4 }: TransformerEncoderOptions) {
+  constructor(rng: Rng, { vocabSize, dModel, layers, heads, context, causal = false, mlpRatio = 4, padId, dropout = 0 }: TransformerEncoderOptions) {
     super();
     this.tok = new Embedding(vocabSize, dModel, rng);
     this.pos = new Embedding(context, dModel, rng);
-    this.blocks = Array.from({ length: layers }, () => new TransformerBlock(dModel, heads, rng, { causal, mlpRatio }));
+    this.blocks = Array.from({ length: layers }, () => new TransformerBlock(dModel, heads, rng, { causal, mlpRatio, dropout }));
     this.ln = new LayerNorm(dModel);
     this.context = context;
     this.outputDim = dModel;
+    this.padId = padId ?? null;
+    this.dropout = new Dropout(dropout);
+    this.causal = causal;
   }
 
   call(ctx: ForwardContext, ids: Tensor): Tensor {
@@ -49,8 +65,9 @@ export class TransformerEncoder extends AbstractModule {
     const t = ids.shape[1] as number;
     const table = ctx.value(this.pos.weight);
     const positions = t === this.context ? table : slice(table, [0], [t], [0]); // [T, dModel]
-    let x = add(this.tok.call(ctx, ids), positions); // [B, T, dModel]
-    for (const block of this.blocks) x = block.call(ctx, x);
+    let x = this.dropout.call(ctx, add(this.tok.call(ctx, ids), positions)); // [B, T, dModel]
+    const keyBias = this.padId === null ? undefined : paddingBias(ids, this.padId, x.dtype); // [B, 1, 1, T]
+    for (const block of this.blocks) x = block.call(ctx, x, keyBias);
     return this.ln.call(ctx, x);
   }
 }
