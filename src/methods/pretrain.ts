@@ -1,6 +1,7 @@
 import type { Dataset } from "../data/dataset.js";
 import { DataLoader } from "../data/loader.js";
 import { describeSpec } from "../data/sample.js";
+import type { Tokenizer } from "../data/text/tokenizer/tokenizer.js";
 import { type LearningRate, type Optimizer, learningRateAt } from "../optim/optimizer.js";
 import { Rng } from "../random/rng.js";
 import type { CompileOptions } from "../runtime/index.js";
@@ -50,6 +51,8 @@ export interface PretrainOptions<O extends object> {
   readonly signal?: AbortSignal;
   readonly compile?: CompileOptions;
   readonly effectiveRank?: EffectiveRankOptions;
+  /** For text: the tokenizer that made the dataset's ids (see `MethodSetup.tokenizer`). */
+  readonly tokenizer?: Tokenizer;
 }
 
 export interface PretrainResult {
@@ -89,7 +92,7 @@ export async function pretrain<O extends object>(options: PretrainOptions<O>): P
   }
   const methodOptions = { ...method.defaults, ...options.methodOptions };
   const planFor = (totalSteps: number): MethodPlan =>
-    method.plan({ encoder, spec, batchSize, totalSteps, rng: new Rng(seed).split() } satisfies MethodSetup, methodOptions);
+    method.plan({ encoder, spec, batchSize, totalSteps, rng: new Rng(seed).split(), ...(options.tokenizer ? { tokenizer: options.tokenizer } : {}) } satisfies MethodSetup, methodOptions);
   const batchesPerEpoch = Math.floor(dataset.length / batchSize);
   // Provisional, and finite for the schedules: `onPlan` replaces it before the first step.
   const provisional = Math.max(1, Number.isFinite(epochs) ? batchesPerEpoch * epochs : (options.maxSteps ?? batchesPerEpoch));
