@@ -43,14 +43,14 @@ export function stepRecord(e: StepEvent): Record<string, number | string | null>
   return record;
 }
 
-/** The step plan as a `metrics.jsonl` line. */
+/** The step plan as a `metrics.jsonl` line; no epoch limit (`epochs: Infinity`, which JSON lacks) is null. */
 export function planRecord(e: PlanEvent): Record<string, number | string | boolean | null> {
   const p = e.plan;
   return {
     type: "plan",
     total_steps: p.totalSteps,
     from: p.from,
-    epochs: p.epochs,
+    epochs: finiteOrNull(p.epochs),
     max_steps: p.maxSteps,
     time_budget_s: p.timeBudgetSeconds,
     seconds_per_step: p.secondsPerStep === null ? null : round(p.secondsPerStep, 4),
@@ -95,6 +95,16 @@ const fmt = (v: number | undefined, digits = 4): string => (v === undefined || !
 
 const LINES_EVERY_MS = 30_000;
 
+/**
+ * A budget run remakes its plan as the step time drifts, up to ~50 times, mostly by a step or
+ * two. The bar's total follows every plan; a line is printed only once the plan has moved by more
+ * than this fraction from the last one printed, so a run says how its plan changed in a few lines.
+ */
+const REPLAN_LINE_CHANGE = 0.05;
+
+/** "/N" after an epoch number, or nothing without an epoch limit. */
+const ofEpochs = (epochs: number): string => (Number.isFinite(epochs) ? `/${epochs}` : "");
+
 export interface ProgressOptions {
   readonly timeBudgetSeconds: number | null;
 }
@@ -117,6 +127,8 @@ export class TrainingProgress implements TrainCallback {
   #secondsPerStep: number | null = null;
   /** A time-budget plan: one bar over the planned steps instead of one per epoch. */
   #wholeRun = false;
+  /** The planned steps of the last plan printed, which a re-plan is compared with. */
+  #shownSteps: number | null = null;
 
   constructor(mode: ProgressMode, io: Io, options: ProgressOptions) {
     this.#mode = mode;
@@ -131,7 +143,16 @@ export class TrainingProgress implements TrainCallback {
   onPlan(e: PlanEvent): void {
     this.#wholeRun = e.plan.from !== "epochs";
     if (this.#mode === "json") this.#io.stdout.write(`${JSON.stringify(planRecord(e))}\n`);
-    else if (this.#mode === "bar" || this.#mode === "lines") this.#io.stderr.write(`${describePlan(e)}\n`);
+    if (this.#mode !== "bar" && this.#mode !== "lines") return;
+    const total = e.plan.totalSteps;
+    const shown = this.#shownSteps;
+    const replan = e.plan.replannedAtStep !== undefined && !e.restored && shown !== null;
+    // A small re-plan shows only as the bar's total (set at the next step).
+    if (replan && Math.abs(total - shown) <= REPLAN_LINE_CHANGE * shown) return;
+    this.#shownSteps = total;
+    // The line goes above the bar, which the next step redraws.
+    this.#stopBar();
+    this.#io.stderr.write(`${describePlan(e)}\n`);
   }
 
   onStep(e: StepEvent): void {
@@ -151,7 +172,7 @@ export class TrainingProgress implements TrainCallback {
         this.#lastLine = now;
         const stepsLeft = this.#wholeRun ? e.plannedSteps - e.step - 1 : e.batchesPerEpoch - e.batchIndex - 1;
         const eta = stepsLeft > 0 && this.#secondsPerStep !== null ? ` | ${this.#wholeRun ? "" : "epoch "}ETA ${formatSeconds(stepsLeft * this.#secondsPerStep)}` : "";
-        const where = this.#wholeRun ? `step ${e.step + 1}/${e.plannedSteps} (epoch ${e.epoch + 1})` : `epoch ${e.epoch + 1}/${e.epochs} step ${e.batchIndex + 1}/${e.batchesPerEpoch}`;
+        const where = this.#wholeRun ? `step ${e.step + 1}/${e.plannedSteps} (epoch ${e.epoch + 1})` : `epoch ${e.epoch + 1}${ofEpochs(e.epochs)} step ${e.batchIndex + 1}/${e.batchesPerEpoch}`;
         this.#io.stderr.write(
           `${where} | loss ${fmt(e.loss)} | ${fmt(e.samplesPerSecond, 3)} img/s${eta} | ${formatSeconds(e.elapsedSeconds)}\n`,
         );
@@ -160,7 +181,7 @@ export class TrainingProgress implements TrainCallback {
     }
     if (this.#mode !== "bar") return;
     const payload = {
-      epochLabel: this.#wholeRun ? `epoch ${e.epoch + 1}, step` : `epoch ${e.epoch + 1}/${e.epochs}`,
+      epochLabel: this.#wholeRun ? `epoch ${e.epoch + 1}, step` : `epoch ${e.epoch + 1}${ofEpochs(e.epochs)}`,
       ips: fmt(e.samplesPerSecond, 3),
       loss: fmt(e.loss),
       lr: e.scalars.lr === undefined ? "" : ` | lr ${fmt(e.scalars.lr, 3)}`,
@@ -182,6 +203,8 @@ export class TrainingProgress implements TrainCallback {
       this.#barEpoch = barKey;
       this.#bar.start(total, value, payload);
     } else {
+      // A remade plan moves the whole run's end.
+      if (this.#bar.getTotal() !== total) this.#bar.setTotal(total);
       this.#bar.update(value, payload);
     }
   }
@@ -194,7 +217,7 @@ export class TrainingProgress implements TrainCallback {
       const lr = l?.scalars.lr === undefined ? "" : ` | lr ${fmt(l.scalars.lr, 3)}`;
       const collapse = l?.metrics.collapse_std === undefined ? "" : ` | collapse_std ${fmt(l.metrics.collapse_std, 3)}`;
       const extra = l ? ` | ${fmt(l.samplesPerSecond, 3)} img/s${lr}${collapse}` : "";
-      this.#io.stderr.write(`epoch ${e.epoch + 1}${l ? `/${l.epochs}` : ""} | mean loss ${fmt(e.meanLoss)}${extra} | ${formatSeconds(e.elapsedSeconds)}\n`);
+      this.#io.stderr.write(`epoch ${e.epoch + 1}${l ? ofEpochs(l.epochs) : ""} | mean loss ${fmt(e.meanLoss)}${extra} | ${formatSeconds(e.elapsedSeconds)}\n`);
     }
   }
 

@@ -150,17 +150,23 @@ describe("pretext pretrain", () => {
     const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
     const plans = lines.filter((l) => l.type === "plan");
     expect(plans[0]).toMatchObject({ type: "plan", from: "time-budget", epochs: 100, time_budget_s: 4, calibration_steps: 3, start_step: 0, restored: false, replanned_at_step: null });
-    // The plan may be remade once from the steps actually run.
-    expect(plans.length).toBeLessThanOrEqual(2);
-    if (plans.length === 2) expect(plans[1]).toMatchObject({ type: "plan", restored: false, replanned_at_step: plans[1]?.start_step });
+    // The plan is remade from the steps actually run as the step time drifts, at most once per
+    // check (every 2% of the budget), each time where the run then was.
+    expect(plans.length).toBeLessThanOrEqual(51);
+    for (const p of plans.slice(1)) expect(p).toMatchObject({ type: "plan", restored: false, replanned_at_step: p.start_step });
     const done = lines[lines.length - 1] as { type: string; stopped_by: string; elapsed_s: number; steps: number; planned_steps: number };
     expect(done).toMatchObject({ type: "done", stopped_by: "time-budget", planned_from: "time-budget", planned_steps: plans[plans.length - 1]?.total_steps });
     expect(done.steps).toBeLessThanOrEqual(done.planned_steps);
-    // The planned steps fill the budget: neither far short of it nor far over.
-    expect(done.elapsed_s).toBeGreaterThan(2.5);
-    expect(done.elapsed_s).toBeLessThan(6);
+    // The last plan fills the budget: training ends within it, and not far short of it. The
+    // final checkpoint (and the effective rank at the last step) come after the last step.
+    const lastStep = lines.filter((l) => l.type === "step").pop() as { step: number; elapsed_s: number };
+    expect(lastStep.step).toBe(done.steps - 1);
+    expect(lastStep.elapsed_s).toBeGreaterThan(3.4);
+    expect(lastStep.elapsed_s).toBeLessThanOrEqual(4);
+    expect(done.elapsed_s).toBeLessThan(4.5);
     const metrics = readFileSync(join(dir, "metrics.jsonl"), "utf8");
     expect(metrics.startsWith('{"type":"plan"')).toBe(true);
+    expect(metrics.split("\n").filter((l) => l.startsWith('{"type":"plan"'))).toHaveLength(plans.length);
     expect(existsSync(join(dir, "encoder.onnx"))).toBe(true);
   }, 60_000);
 
