@@ -25,7 +25,8 @@ The fixture holds:
     nonzeros, every row's nonzero count and value sum, and for "bigrams" the whole vocabulary and
     the tie at the max_features cutoff;
   the analyzer's tokens for a few non-ASCII strings;
-  numpy argsort orders of arrays with many ties (what max_features relies on);
+  numpy argsort orders of arrays with many ties (what max_features relies on), also by
+    kind='heapsort' (the introsort's fallback);
   LogisticRegression(C=1.0, multi_class="multinomial", solver="lbfgs", max_iter=1000) on the
     "default" features (fitted on all train texts): with every train label, and with the label
     subsets src/eval/label-subsets.ts draws (labelSubsets(trainLabels, k, 3, 0, 3) for k = 1, 5,
@@ -181,7 +182,7 @@ def main():
     argsort_cases = []
     for n, high in ((17, 3), (100, 4), (1000, 6)):
         v = -rng.randint(1, high + 1, size=n).astype(np.int64)
-        argsort_cases.append(dict(values=v.tolist(), order=np.argsort(v).tolist()))
+        argsort_cases.append(dict(values=v.tolist(), order=np.argsort(v).tolist(), heapsort=np.argsort(v, kind='heapsort').tolist()))
 
     everything = np.arange(len(y))
     clf, all_labels = logistic(X, y, X_test, y_test, everything)

@@ -8,13 +8,20 @@
  * NOTE: numpy ≥ 1.26 sorts 64-bit keys with AVX-512 (x86-simd-sort) when the CPU has it, which
  * orders ties differently; this port matches the scalar path Debian's numpy 1.24 takes.
  *
+ * `kind: "heapsort"` is `np.argsort(kind="heapsort")`, the fallback on its own (so it can be
+ * checked against numpy: the introsort reaches it only on adversarial inputs).
+ *
  * @param values `[n]` keys, compared with `<` (no NaN)
  * @returns `[n]` indices of `values` in ascending order
  */
-export function numpyArgsort(values: ArrayLike<number>): Int32Array {
+export function numpyArgsort(values: ArrayLike<number>, kind: "quicksort" | "heapsort" = "quicksort"): Int32Array {
   const n = values.length;
   const order = Int32Array.from({ length: n }, (_, i) => i);
   if (n < 2) return order;
+  if (kind === "heapsort") {
+    heapArgsort(values, order, 0, n);
+    return order;
+  }
   const v = (i: number) => values[order[i] as number] as number;
   const swap = (a: number, b: number) => {
     const t = order[a] as number;

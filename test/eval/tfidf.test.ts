@@ -39,7 +39,7 @@ const fixture = JSON.parse(readFileSync(new URL("../fixtures/sklearn/tfidf-sotu.
   test: { texts: string[]; labels: number[] };
   vectorizers: Record<string, VectorizerCase>;
   unicode: { texts: string[]; analyzers: { options: { ngram_range?: [number, number] }; tokens: string[][] }[] };
-  numpyArgsort: { values: number[]; order: number[] }[];
+  numpyArgsort: { values: number[]; order: number[]; heapsort: number[] }[];
   logisticRegression: {
     all: LogisticCase & { probaHead: number[][]; optimumObjective: number };
     budgets: { perClass: number; draws: (LogisticCase & { indices: number[] })[] }[];
@@ -127,8 +127,11 @@ describe("TfidfVectorizer against scikit-learn's TfidfVectorizer", () => {
     expect(analyze("𝐀x 𝐀")).toEqual(["𝐀x"]);
   });
 
-  it("ports numpy's argsort with its order of ties", () => {
-    for (const { values, order } of fixture.numpyArgsort) expect(Array.from(numpyArgsort(values))).toEqual(order);
+  it("ports numpy's argsort with its order of ties, and its heapsort fallback", () => {
+    for (const { values, order, heapsort } of fixture.numpyArgsort) {
+      expect(Array.from(numpyArgsort(values))).toEqual(order);
+      expect(Array.from(numpyArgsort(values, "heapsort"))).toEqual(heapsort);
+    }
   });
 
   it("sorts terms by code point, as Python's sorted", () => {
