@@ -64,10 +64,11 @@ function expectFollowsPlans(plans: readonly PlanEvent[], events: readonly StepEv
     if (pa === pb) continue;
     const h = scheduleSteps(pb);
     expect(scheduleSteps(pa), "the horizon of the schedules stays").toBe(h);
-    // The schedule step advances as it did under either plan, one step's worth, not more.
+    // The schedule step advances as it did under either plan, one step's worth, not more (and
+    // not at all once a plan extended after its end has its schedules done).
     const advance = scheduleStep(pb, b.step) - scheduleStep(pa, a.step);
     const most = Math.max(scheduleStep(pa, b.step) - scheduleStep(pa, a.step), scheduleStep(pb, b.step + 1) - scheduleStep(pb, b.step));
-    expect(advance, `re-plan at step ${b.step}`).toBeGreaterThan(0);
+    expect(advance, `re-plan at step ${b.step}`).toBeGreaterThanOrEqual(0);
     expect(advance, `re-plan at step ${b.step}`).toBeLessThanOrEqual(most + 1e-9);
     const slope = slopes(h);
     expect(Math.abs((b.scalars.lr as number) - (a.scalars.lr as number)), `lr at step ${b.step}`).toBeLessThanOrEqual(slope.lr * advance + 1e-15);
@@ -76,20 +77,27 @@ function expectFollowsPlans(plans: readonly PlanEvent[], events: readonly StepEv
   }
 }
 
-/** The last step's rate is the end of the schedule: the run ends with its plan, where the map reaches the horizon. */
+/**
+ * The last step's rate and momentum are the schedules' end: the run ends with its plan, where the
+ * map reaches the horizon, or a few steps before it, as the stop rule ends a run rather than start
+ * a step that would overrun the budget (the last check of the plan comes within its last 2%).
+ */
 function expectEndsWithSchedule(result: FitResult, events: readonly StepEvent[]): void {
+  const { plan } = result;
+  const h = scheduleSteps(plan);
   const last = events[events.length - 1] as StepEvent;
   expect(last.step).toBe(result.steps - 1);
-  // The stop rule may end a budget run a step before its plan rather than overrun the budget.
-  expect(result.steps).toBeGreaterThanOrEqual(result.plan.totalSteps - 1);
-  expect(result.steps).toBeLessThanOrEqual(result.plan.totalSteps);
-  expect(scheduleStep(result.plan, result.plan.totalSteps)).toBe(scheduleSteps(result.plan));
-  const h = scheduleSteps(result.plan);
-  const lastAdvance = scheduleStep(result.plan, result.plan.totalSteps) - scheduleStep(result.plan, result.plan.totalSteps - 1);
-  expect(last.scalars.lr).toBeCloseTo(lrFor(h)(scheduleStep(result.plan, last.step)), 15);
-  expect(last.scalars.lr).toBeLessThanOrEqual(slopes(h).lr * 2 * lastAdvance);
-  expect(last.scalars["target.target.momentum"]).toBeGreaterThan(1 - slopes(h).momentum * 2 * lastAdvance);
+  expect(scheduleStep(plan, plan.totalSteps)).toBe(h);
+  expect(result.steps).toBeLessThanOrEqual(plan.totalSteps);
+  expect(result.steps).toBeGreaterThanOrEqual(plan.totalSteps - FEW);
+  expect(last.scalars.lr).toBeCloseTo(lrFor(h)(scheduleStep(plan, last.step)), 15);
+  const nearEnd = scheduleStep(plan, plan.totalSteps - 1 - FEW);
+  expect(last.scalars.lr).toBeLessThanOrEqual(lrFor(h)(nearEnd));
+  expect(last.scalars["target.target.momentum"]).toBeGreaterThanOrEqual(tau(nearEnd, h));
 }
+
+/** Steps a budget run may stop short of its plan (a slower last 2% of the budget). */
+const FEW = 3;
 
 const budgetData = () => smallMnist().train.subset(Int32Array.from({ length: 256 }, (_, i) => i));
 
