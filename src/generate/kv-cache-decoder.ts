@@ -65,7 +65,8 @@ function dimensions({ transformer, head }: CausalLm): { context: number; dModel:
 /**
  * One decoding step over `t` new tokens per sequence, eval mode, weights as constants. Inputs:
  * `ids: [B, t]`, `positions: [t]`, `cache.index: [B, H, t, 3]` (the (b, h, position) of every new
- * row), `cache.l.key` / `cache.l.value: [B, H, C, hd]`. Outputs: `logits: [B·t, V]` and
+ * row), `cache.keyBias: [B, 1, 1, C]` if the encoder masks padding, `cache.l.key` / `cache.l.value:
+ * [B, H, C, hd]`. Outputs: `logits: [B·t, V]` and
  * `kv: [L·2·B, H, t, hd]`, the new keys and values of every layer (key, value per layer).
  */
 function traceStep(model: CausalLm, batch: number, t: number): { graph: Graph; inputs: Tensor[]; outputs: Record<string, Tensor> } {
@@ -82,7 +83,13 @@ function traceStep(model: CausalLm, batch: number, t: number): { graph: Graph; i
   // Row p of the table lets position p see slots 0..p; the slots past it hold stale values or none.
   const table = new Float32Array(c * c);
   for (let i = 0; i < c; i++) for (let j = i + 1; j < c; j++) table[i * c + j] = MASKED;
-  const mask = gather(graph.constant(table, [c, c], "float32"), positions); // [t, C]
+  let mask = gather(graph.constant(table, [c, c], "float32"), positions); // [t, C]
+  if (transformer.padId !== null) {
+    // The encoder's padding mask: MASKED on the slots that hold its padId, kept on the host.
+    const keyBias = graph.input("cache.keyBias", [batch, 1, 1, c]);
+    inputs.push(keyBias);
+    mask = add(mask, keyBias); // [B, 1, t, C]
+  }
   // qkv [B·t, 3d] as [B, 3H, t, hd], then split into q, k, v [B, H, t, hd]: one Reshape (and a
   // Transpose for t > 1) per layer rather than one per q, k and v. With t = 1, [B, 1, 3H, hd] and
   // [B, 3H, 1, hd] are the same bytes, so a Reshape does it alone.
@@ -125,8 +132,10 @@ function traceStep(model: CausalLm, batch: number, t: number): { graph: Graph; i
  * and the host writes them into its caches. (Fetching the 8 caches of the bench's LM, 64 KB each,
  * cost ~230 µs per call in a probe: more than the whole step costs now, ~125 µs.)
  * The math is `TransformerBlock`'s (pre-LN, fused qkv, the same scaling and gelu), with the
- * modules' own `call` for every position-wise part. Eval mode, weights baked in as constants:
- * compile again after training further.
+ * modules' own `call` for every position-wise part; an encoder with a `padId` has the slots that
+ * hold it masked out as keys, as its padding mask does (except for a query that sees only padding,
+ * whose scores are all masked: the encoder then spreads it over masked keys, later ones included).
+ * Eval mode (dropout off), weights baked in as constants: compile again after training further.
  */
 export class KvCacheDecoder {
   readonly batch: number;
@@ -142,6 +151,8 @@ export class KvCacheDecoder {
   #feeding = false;
   /** Host caches by graph input name, fed every call (feeds are not copied) and written in place. */
   readonly #caches: Record<string, HostTensor<"float32">> = {};
+  /** The encoder's padding id and `cache.keyBias`, MASKED on the slots holding it; null without one. */
+  readonly #padding: { readonly id: number; readonly keyBias: HostTensor<"float32"> } | null;
 
   private constructor(
     model: CausalLm,
@@ -162,6 +173,8 @@ export class KvCacheDecoder {
     for (let l = 0; l < layers; l++) {
       for (const name of [keyName(l), valueName(l)]) this.#caches[name] = hostTensor("float32", shape, new Float32Array(batch * heads * context * headDim));
     }
+    const padId = model.transformer.padId;
+    this.#padding = padId === null ? null : { id: padId, keyBias: hostTensor("float32", [batch, 1, 1, context], new Float32Array(batch * context)) };
   }
 
   /** Traces and compiles the single-token program and, unless `prefillLength` is 1, the prefill program. */
@@ -241,6 +254,13 @@ export class KvCacheDecoder {
     const p = this.#position;
     const positions = new BigInt64Array(t);
     for (let i = 0; i < t; i++) positions[i] = BigInt(p + i);
+    const padding = this.#padding;
+    if (padding !== null) {
+      // Before the call: the new tokens attend to each other. (Padding rows past `used` are set too;
+      // no real token sees those slots before they are written again.)
+      const bias = padding.keyBias.data;
+      for (let r = 0; r < b; r++) for (let i = 0; i < t; i++) bias[r * c + p + i] = ids[r * t + i] === BigInt(padding.id) ? MASKED : 0;
+    }
     const index = new BigInt64Array(b * heads * t * 3);
     for (let r = 0, o = 0; r < b; r++) {
       for (let h = 0; h < heads; h++) {
@@ -255,6 +275,7 @@ export class KvCacheDecoder {
       ids: hostTensor("int64", [b, t], ids),
       positions: hostTensor("int64", [t], positions),
       "cache.index": hostTensor("int64", [b, heads, t, 3], index),
+      ...(padding === null ? {} : { "cache.keyBias": padding.keyBias }),
       ...this.#caches,
     });
     // kv: [L·2·B, H, t, hd]; the first `used` rows of each (layer, kind, b, h) are contiguous in

@@ -82,6 +82,33 @@ describe("KvCacheDecoder", () => {
     }
   });
 
+  it("an encoder with a padId: slots holding it are masked as keys, as its padding mask does", async () => {
+    const padded = randomLm(6, { ...smallLm, padId: 0 });
+    const reference = await fullRecompute(padded, 2);
+    const decoder = await KvCacheDecoder.compile(padded, { batch: 2, prefillLength: 4 });
+    try {
+      // pads in the middle and at the end, never before a real token in a row
+      const ids = [
+        [3, 0, 5, 0, 0, 7, 1, 2, 0, 9, 4, 0],
+        [8, 6, 0, 2, 11, 0, 0, 0, 5, 3, 12, 1],
+      ];
+      const want = await reference.run(ids);
+      decoder.reset();
+      const got = new Float32Array(2 * C * V);
+      for (const [start, n] of [[0, 1], [1, 4], [5, 1], [6, 6]] as const) {
+        const logits = await decoder.feed(ids.flatMap((row) => row.slice(start, start + n)), n);
+        for (let r = 0; r < 2; r++) got.set(logits.subarray(r * n * V, (r + 1) * n * V), (r * C + start) * V);
+      }
+      expect(maxAbsDiff(got, want)).toBeLessThan(1e-4);
+      // the padding mask does change the logits: the same weights (same seed) without it differ
+      const unmasked = await fullRecompute(randomLm(6, smallLm), 2);
+      expect(maxAbsDiff(await unmasked.run(ids), want)).toBeGreaterThan(1e-2);
+      await unmasked.release();
+    } finally {
+      await Promise.all([decoder.release(), reference.release()]);
+    }
+  });
+
   it("rejects a bidirectional transformer, token ids out of range and bad shapes", async () => {
     const rng = new Rng(4);
     const bidirectional = { transformer: new TransformerEncoder(rng, smallLm), head: new Linear(16, V, rng, { bias: false }) };

@@ -7,7 +7,7 @@ import { type HostTensor, Program, int64 } from "../../src/runtime/index.js";
 export const smallLm: Omit<TransformerEncoderOptions, "causal"> = { vocabSize: 13, dModel: 16, layers: 2, heads: 2, context: 12 };
 
 /** A random causal TransformerEncoder and an untied head without bias, as TinyGpt's. */
-export function randomLm(seed: number, options = smallLm): CausalLm {
+export function randomLm(seed: number, options: Omit<TransformerEncoderOptions, "causal"> = smallLm): CausalLm {
   const rng = new Rng(seed);
   const transformer = new TransformerEncoder(rng, { ...options, causal: true });
   return { transformer, head: new Linear(options.dModel, options.vocabSize, rng, { bias: false }) };
