@@ -3,11 +3,11 @@
  * fortune comes from, with k labels per category and with every train label, on the split the
  * text SSL methods are evaluated on (`fortunes()`: 80/20 stratified, seed 0).
  *
- *   npx tsx examples/tfidf-fortunes.ts [--per-class 1,10,100] [--draws 3] [--labelled] [--dir DIR]
+ *   npx tsx examples/tfidf-fortunes.ts [--per-class 1,10,100] [--draws 3] [--labeled] [--dir DIR]
  *
  * Needs Debian's `fortunes` package. Categories with fewer train fortunes than the largest k are
- * left out of both splits (and listed), so every draw exists. `--labelled` fits the vocabulary and
- * idf on each draw's labelled texts only, instead of on every train text.
+ * left out of both splits (and listed), so every draw exists. `--labeled` fits the vocabulary and
+ * idf on each draw's labeled texts only, instead of on every train text.
  *
  * Measured with Debian 12's fortunes 1:1.99.1 (3 draws, 2 shared cores, ~13 s a run, ~9 s of it the
  * all-label fit): 39 categories, 12,064 / 3,016 fortunes, 28,023 terms: 9.0 ± 0.8 / 19.1 ± 0.4% at
@@ -23,13 +23,13 @@ const { values: args } = parseArgs({
   options: {
     "per-class": { type: "string", default: "1,10" },
     draws: { type: "string", default: "3" },
-    labelled: { type: "boolean", default: false },
+    labeled: { type: "boolean", default: false },
     dir: { type: "string", default: FORTUNES_DIR },
   },
 });
 const perClass = String(args["per-class"]).split(",").map(Number);
 const source = fortunes(args.dir);
-if (source.kind !== "documents" || source.test === null) throw new Error("fortunes: expected labelled documents with a test split");
+if (source.kind !== "documents" || source.test === null) throw new Error("fortunes: expected labeled documents with a test split");
 const { train, test } = source;
 const classNames = train.classNames ?? [];
 if (train.labels === undefined || test.labels === undefined) throw new Error("fortunes: expected labels");
@@ -55,11 +55,11 @@ const result = tfidfBaseline(trainSet, testSet, kept.length, {
   perClass,
   draws: Number(args.draws),
   seed: 0,
-  fitVectorizerOn: args.labelled ? "labelled" : "train",
+  fitVectorizerOn: args.labeled ? "labeled" : "train",
 });
 
 const pct = (v: number) => (100 * v).toFixed(1);
-console.log(`vectorizer fitted on ${args.labelled ? "each draw's labelled texts" : `all train texts (${result.vocabularySize} terms)`}`);
+console.log(`vectorizer fitted on ${args.labeled ? "each draw's labeled texts" : `all train texts (${result.vocabularySize} terms)`}`);
 for (const p of result.perClass) {
   const iterations = p.fits.map((f) => f.iterations).join("/");
   console.log(`${String(p.perClass).padStart(3)}/class: ${pct(p.accuracy.mean)} ± ${pct(p.accuracy.sd)}%  [${p.accuracy.values.map(pct).join(", ")}]  iterations ${iterations}  terms ${p.vocabularySizes.join("/")}`);

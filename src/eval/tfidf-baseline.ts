@@ -1,16 +1,10 @@
+import type { LabeledTexts } from "../data/text/text-source.js";
 import { accuracy } from "./accuracy.js";
 import { type CsrMatrix, csrTakeRows } from "./csr.js";
 import { labelSubsets, meanSd, takeLabels } from "./label-subsets.js";
 import type { PerClassProbe } from "./protocol.js";
 import { type LogisticFit, SparseLogisticRegression, type SparseLogisticRegressionOptions } from "./sparse-logistic-regression.js";
 import { type TfidfOptions, TfidfVectorizer } from "./tfidf.js";
-
-/** Texts with their class ids. */
-export interface LabelledTexts {
-  readonly texts: readonly string[];
-  /** `[texts.length]` class ids in [0, numClasses) */
-  readonly labels: Int32Array;
-}
 
 export interface TfidfBaselineOptions {
   /** Labels per class of the few-label settings; 1, 10, 100 as the protocol's probes. */
@@ -22,25 +16,25 @@ export interface TfidfBaselineOptions {
   readonly includeAll?: boolean;
   readonly vectorizer?: TfidfOptions;
   /**
-   * What the vocabulary and idf are fitted on. "train" (default): every train text, labelled or
+   * What the vocabulary and idf are fitted on. "train" (default): every train text, labeled or
    * not, as an SSL method sees the unlabeled pool (and as the linear probe standardizes with the
-   * whole pool); labels never touch it. "labelled": only each draw's labelled texts, the
+   * whole pool); labels never touch it. "labeled": only each draw's labeled texts, the
    * strictly supervised reading. Measured with examples/tfidf-fortunes.ts (fortunes(), 3 draws):
    * on its 39 categories "train" scores 9.0 / 19.1% at 1 / 10 labels per class against
-   * "labelled"'s 8.0 / 17.9%; on the 31 with ≥ 100 train fortunes 9.4 / 20.2 / 33.2% at
+   * "labeled"'s 8.0 / 17.9%; on the 31 with ≥ 100 train fortunes 9.4 / 20.2 / 33.2% at
    * 1 / 10 / 100 against 8.8 / 19.4 / 33.3%. On the State of the Union fixture (3 parties, 10
    * draws) 37.2 / 47.0 / 55.1% at 1 / 5 / 20 against 35.6 / 43.4 / 53.2%. The gain is at few
-   * labels: 39 labelled fortunes give a vocabulary of ~550 terms, so most test words are unknown
+   * labels: 39 labeled fortunes give a vocabulary of ~550 terms, so most test words are unknown
    * and every idf comes from 39 documents; at 100 per class the two agree.
    */
-  readonly fitVectorizerOn?: "train" | "labelled";
+  readonly fitVectorizerOn?: "train" | "labeled";
   readonly logisticRegression?: SparseLogisticRegressionOptions;
 }
 
 /** A few-label setting's accuracy over draws, with each draw's solver report. */
 export interface TfidfPerClass extends PerClassProbe {
   readonly fits: readonly LogisticFit[];
-  /** Vocabulary size per draw (all the same unless `fitVectorizerOn` is "labelled"). */
+  /** Vocabulary size per draw (all the same unless `fitVectorizerOn` is "labeled"). */
   readonly vocabularySizes: readonly number[];
 }
 
@@ -61,11 +55,12 @@ const DEFAULTS = { perClass: [1, 10, 100], draws: 5, seed: 0 } as const;
  * and multinomial logistic regression (`SparseLogisticRegression`, sklearn's C = 1 objective)
  * trained on exactly the label subsets the probes use, `labelSubsets(train.labels, k, draws,
  * seed, numClasses)` for each k of `perClass`, and on all train labels; accuracy on `test`.
+ * Takes a text source's splits as they are (`fortunes().train`); both must carry labels.
  */
-export function tfidfBaseline(train: LabelledTexts, test: LabelledTexts, numClasses: number, options: TfidfBaselineOptions = {}): TfidfBaselineResult {
+export function tfidfBaseline(trainTexts: LabeledTexts, testTexts: LabeledTexts, numClasses: number, options: TfidfBaselineOptions = {}): TfidfBaselineResult {
   const start = performance.now();
-  checkTexts("train", train);
-  checkTexts("test", test);
+  const train = withLabels("train", trainTexts);
+  const test = withLabels("test", testTexts);
   const { perClass = DEFAULTS.perClass, draws = DEFAULTS.draws, seed = DEFAULTS.seed, includeAll = true, fitVectorizerOn = "train" } = options;
   let vectorizeMs = 0;
   let classifyMs = 0;
@@ -113,7 +108,10 @@ export function tfidfBaseline(train: LabelledTexts, test: LabelledTexts, numClas
   };
 }
 
-function checkTexts(name: string, data: LabelledTexts): void {
-  if (data.texts.length !== data.labels.length) throw new Error(`tfidfBaseline: ${name} has ${data.texts.length} texts and ${data.labels.length} labels`);
-  if (data.texts.length === 0) throw new Error(`tfidfBaseline: ${name} is empty`);
+function withLabels(name: string, data: LabeledTexts): { texts: readonly string[]; labels: Int32Array } {
+  const { texts, labels } = data;
+  if (labels === undefined) throw new Error(`tfidfBaseline: ${name} texts have no labels`);
+  if (texts.length !== labels.length) throw new Error(`tfidfBaseline: ${name} has ${texts.length} texts and ${labels.length} labels`);
+  if (texts.length === 0) throw new Error(`tfidfBaseline: ${name} is empty`);
+  return { texts, labels };
 }
