@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Graph, ShapeError, type Tensor } from "../../src/graph/index.js";
 import * as ops from "../../src/ops/index.js";
-import { float64 } from "../../src/runtime/index.js";
+import { float32, float64 } from "../../src/runtime/index.js";
 import { allClose, evaluate1, gradient } from "../helpers/evaluate.js";
 import { checkGradients } from "../helpers/gradcheck.js";
 
@@ -125,5 +125,60 @@ describe("reductions: trace-time errors name the op and the shapes", () => {
   it("empty reduced axis", () => {
     const empty = g.input("empty", [0, 3]);
     expect(() => ops.max(empty, 0)).toThrow("max: cannot reduce an empty axis of [0, 3]");
+  });
+});
+
+describe("argmax", () => {
+  // [2, 3, 4]: distinct values except the ties placed on purpose below
+  const values = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3, 2, 3, 8, 4, 6, 2, 6, 4];
+  const x = float64([2, 3, 4], values);
+  /** NumPy's argmax over `axis` of `values` shaped [2, 3, 4], ties to the first index. */
+  const reference = (axis: number): number[] => {
+    const shape = [2, 3, 4];
+    const strides = [12, 4, 1];
+    const out: number[] = [];
+    const outer = shape.filter((_, i) => i !== axis);
+    const [m, n] = outer as [number, number];
+    const [sm, sn] = strides.filter((_, i) => i !== axis) as [number, number];
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let best = 0;
+        for (let k = 1; k < (shape[axis] as number); k++) {
+          if ((values[i * sm + j * sn + k * (strides[axis] as number)] as number) > (values[i * sm + j * sn + best * (strides[axis] as number)] as number)) best = k;
+        }
+        out.push(best);
+      }
+    }
+    return out;
+  };
+
+  it.each([0, 1, 2])("over axis %i: int64 indices of the largest value, the first of ties", async (axis) => {
+    const y = await evaluate1((t) => ops.argmax(t, axis), [x]);
+    expect(y.dtype).toBe("int64");
+    expect(y.shape).toEqual([2, 3, 4].filter((_, i) => i !== axis));
+    expect(y.values).toEqual(reference(axis));
+  });
+
+  it("defaults to the last axis; a negative axis counts from the end; keepDims keeps a 1", async () => {
+    expect((await evaluate1((t) => ops.argmax(t), [x])).values).toEqual(reference(2));
+    expect((await evaluate1((t) => ops.argmax(t, -2), [x])).values).toEqual(reference(1));
+    const kept = await evaluate1((t) => ops.argmax(t, 1, true), [x]);
+    expect(kept.shape).toEqual([2, 1, 4]);
+    expect(kept.values).toEqual(reference(1));
+  });
+
+  it("ties go to the first index (as NumPy and PyTorch), in float32 too", async () => {
+    // rows: a tie at 1 and 2; all equal; a tie of the first and last; -Infinity and a tie at the max
+    const t = float32([4, 4], [1, 3, 3, 2, 7, 7, 7, 7, 5, 0, 1, 5, Number.NEGATIVE_INFINITY, -1, -1, -2]);
+    expect((await evaluate1((v) => ops.argmax(v, 1), [t])).values).toEqual([1, 0, 0, 1]);
+    // down the columns: ties between rows 1 and 2, and 0 and 1
+    const columns = float32([3, 2], [1, 5, 4, 5, 4, 2]);
+    expect((await evaluate1((v) => ops.argmax(v, 0), [columns])).values).toEqual([1, 0]);
+  });
+
+  it("takes floats only and names the op", () => {
+    const g = new Graph();
+    expect(() => ops.argmax(g.input("i", [2, 3], "int64"))).toThrow("argmax: expects a float tensor, got int64[2, 3]");
+    expect(() => ops.argmax(g.input("f", [2, 3]), 2)).toThrow("argmax: axis 2 is out of range");
   });
 });
