@@ -94,11 +94,13 @@ export async function methodsTable(options: MethodsTableOptions): Promise<Row[]>
     supervised: supervisedDraws > 0 ? { perClass: [10], draws: supervisedDraws } : false,
   });
   const baselineSeconds = (performance.now() - t0) / 1000;
-  add(evaluated("raw pixels", "baseline", labelDraws, base.rawFeatures));
+  const raw = base.rawFeatures;
+  if (raw === null) throw new Error("methods-table: baselines() left out raw pixels");
+  add(evaluated("raw pixels", "baseline", labelDraws, raw));
   add({ ...evaluated("random SmallCnn", "baseline", labelDraws, base.randomEncoder), effectiveRank: await rankOf(makeEncoder(new Rng(seed)), data.test) });
   const supervised = base.supervised[0];
   if (supervised !== undefined) {
-    const trainSeconds = baselineSeconds - base.rawFeatures.seconds.total - base.randomEncoder.seconds.total;
+    const trainSeconds = baselineSeconds - raw.seconds.total - base.randomEncoder.seconds.total;
     add({ ...empty("supervised on 10/class", "baseline", labelDraws), linear10: supervised.accuracy, pretrainSeconds: trainSeconds / supervisedDraws });
   }
 

@@ -16,6 +16,12 @@ export function nonNegativeIntArg(value: string): number {
   return n;
 }
 
+export function fractionArg(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !(n >= 0 && n < 1)) throw new InvalidArgumentError("expected a number in [0, 1).");
+  return n;
+}
+
 export function durationArg(value: string): number {
   try {
     return parseDuration(value);

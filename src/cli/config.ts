@@ -7,13 +7,14 @@ import { CliError, suggest, errorMessage } from "./errors.js";
 export type ConfigValue = null | boolean | number | string | ConfigValue[] | { [key: string]: ConfigValue };
 export type ConfigObject = { [key: string]: ConfigValue };
 
-export const ENCODERS = ["small-cnn", "resnet18", "mlp"] as const;
+export const ENCODERS = ["small-cnn", "resnet18", "mlp", "transformer", "gpt"] as const;
+export const TOKENIZERS = ["char", "bpe"] as const;
 export type EncoderName = (typeof ENCODERS)[number];
 
-export const PROBES = ["linear", "knn", "kmeans"] as const;
+export const PROBES = ["linear", "knn", "kmeans", "perplexity"] as const;
 export type ProbeName = (typeof PROBES)[number];
 
-export const BASELINES = ["random", "raw_pixels", "supervised"] as const;
+export const BASELINES = ["random", "raw_pixels", "tfidf", "supervised"] as const;
 /** Whose few-label draws: ours, seeded; or the PyTorch anchor's five 10-per-class draws (bundled MNIST). */
 export const LABEL_DRAWS = ["seeded", "anchor"] as const;
 export type BaselineName = (typeof BASELINES)[number];
@@ -21,14 +22,19 @@ export type BaselineName = (typeof BASELINES)[number];
 /** The `pretrain` section: what `pretrain()` is called with, plus where the data comes from. */
 export interface PretrainConfig {
   readonly method: string;
-  /** A data spec: `mnist`, an IDX file, an image folder, a CSV file. */
+  /** A data spec: `mnist`, `moby-dick`, `fortunes`, `sotu`, an IDX file, a folder, a .txt, .jsonl or .csv file. */
   readonly data: string;
   readonly labels: string | null;
-  readonly encoder: EncoderName;
-  readonly epochs: number;
+  /** For a CSV of documents: the column holding the texts. */
+  readonly textColumn: string | null;
+  /** The architecture; null picks the modality's (small-cnn for images, mlp for tables, gpt for clm, transformer for other text methods). */
+  readonly encoder: EncoderName | null;
+  /** Epochs; null trains until the time budget when there is one, else for 10 epochs. */
+  readonly epochs: number | null;
   /** Ends pretraining cleanly after this much wall time; null for no limit. */
   readonly timeBudgetSeconds: number | null;
-  readonly batchSize: number;
+  /** Samples per step; null takes the method's recipe (256 for images and tables; see `TEXT_RECIPES`). */
+  readonly batchSize: number | null;
   readonly seed: number;
   /** Train on the first N images only (quick checks, tests); null for all. */
   readonly limit: number | null;
@@ -38,6 +44,15 @@ export interface PretrainConfig {
   readonly logEverySteps: number;
   /** Times the effective rank of the embeddings is measured over the run (the report's collapse chart); 0 for never. */
   readonly effectiveRankPoints: number;
+  /** Text: the tokenizer trained on the training texts, its vocabulary (bpe), and the model's context in tokens; null takes the method's recipe. */
+  readonly tokenizer: (typeof TOKENIZERS)[number] | null;
+  readonly vocabSize: number | null;
+  readonly context: number | null;
+  /** Text: the transformer's width, depth, heads and dropout; null takes the method's recipe. */
+  readonly dModel: number | null;
+  readonly layers: number | null;
+  readonly heads: number | null;
+  readonly dropout: number | null;
 }
 
 /** The `eval` section: the downstream protocol. */
@@ -50,7 +65,8 @@ export interface EvalConfig {
   readonly testLabels: string | null;
   /** Label budgets of the label-efficiency curve; 0 means every label. */
   readonly labelsPerClass: readonly number[];
-  readonly probes: readonly ProbeName[];
+  /** null: by the data (perplexity for a text corpus, else linear, knn and kmeans). */
+  readonly probes: readonly ProbeName[] | null;
   /** Random label subsets per budget (mean and sd are reported over them). */
   readonly draws: number;
   /**
@@ -58,7 +74,8 @@ export interface EvalConfig {
    * PyTorch anchor's own five draws (the bundled MNIST's fixed split only), the others stay seeded.
    */
   readonly labelDraws: (typeof LABEL_DRAWS)[number];
-  readonly baselines: readonly BaselineName[];
+  /** null: by modality (random and raw_pixels for images and tables, random and tfidf for text). */
+  readonly baselines: readonly BaselineName[] | null;
   readonly seed: number;
 }
 
@@ -73,12 +90,14 @@ export interface RunConfig {
 // Defaults, with why.
 export const PRETRAIN_DEFAULTS: Omit<PretrainConfig, "method" | "data"> = {
   labels: null,
-  // The anchor's encoder for 28x28 digits; resnet18 is for 32x32 colour images.
-  encoder: "small-cnn",
-  epochs: 10,
+  textColumn: null,
+  // By modality and method (src/cli/run-defaults.ts): small-cnn, the anchor's encoder for 28x28 digits.
+  encoder: null,
+  // Until the budget with --time-budget (a budget means "train for this long"), else 10.
+  epochs: null,
   timeBudgetSeconds: null,
-  // The PyTorch anchor's batch; contrastive losses want many negatives, 2 cores want small steps.
-  batchSize: 256,
+  // The method's recipe (src/methods/recipes.ts): the PyTorch anchor's 256 for images.
+  batchSize: null,
   seed: 0,
   limit: null,
   // ~0.1–0.3 s a step on 2 cores: a checkpoint every ~10–30 s (it costs a few ms).
@@ -88,6 +107,13 @@ export const PRETRAIN_DEFAULTS: Omit<PretrainConfig, "method" | "data"> = {
   // 0.4 s measured on 2 busy cores (0.28 + 0.1), so 10 points cost ~4 s of a run (1% of 5 min)
   // that the step plan does not foresee.
   effectiveRankPoints: 10,
+  tokenizer: null,
+  vocabSize: null,
+  context: null,
+  dModel: null,
+  layers: null,
+  heads: null,
+  dropout: null,
 };
 
 export const EVAL_DEFAULTS: EvalConfig = {
@@ -96,11 +122,11 @@ export const EVAL_DEFAULTS: EvalConfig = {
   testData: null,
   testLabels: null,
   labelsPerClass: [1, 10, 100],
-  probes: ["linear", "knn", "kmeans"],
+  probes: null,
   // Few-label accuracy varies a lot with the draw; 3 draws give a usable sd in seconds.
   draws: 3,
   labelDraws: "seeded",
-  baselines: ["random", "raw_pixels"],
+  baselines: null,
   seed: 0,
 };
 
@@ -205,19 +231,32 @@ const listOf =
     return v.map((x, i) => item(x, `${where}[${i}]`));
   };
 
+const fraction: Field<number> = (v, where) => {
+  if (typeof v !== "number" || !(v >= 0 && v < 1)) throw new CliError(`${where} must be a number in [0, 1), got ${JSON.stringify(v)}`);
+  return v;
+};
+
 const PRETRAIN_FIELDS: { [K in keyof PretrainConfig]: Field<PretrainConfig[K]> } = {
   method: text,
   data: text,
   labels: optional(text),
-  encoder: oneOf(ENCODERS),
-  epochs: positiveInt,
+  textColumn: optional(text),
+  encoder: optional(oneOf(ENCODERS)),
+  epochs: optional(positiveInt),
   timeBudgetSeconds: optional(duration),
-  batchSize: positiveInt,
+  batchSize: optional(positiveInt),
   seed: nonNegativeInt,
   limit: optional(positiveInt),
   checkpointEverySteps: positiveInt,
   logEverySteps: positiveInt,
   effectiveRankPoints: nonNegativeInt,
+  tokenizer: optional(oneOf(TOKENIZERS)),
+  vocabSize: optional(positiveInt),
+  context: optional(positiveInt),
+  dModel: optional(positiveInt),
+  layers: optional(positiveInt),
+  heads: optional(positiveInt),
+  dropout: optional(fraction),
 };
 
 const EVAL_FIELDS: { [K in keyof EvalConfig]: Field<EvalConfig[K]> } = {
@@ -226,10 +265,10 @@ const EVAL_FIELDS: { [K in keyof EvalConfig]: Field<EvalConfig[K]> } = {
   testData: optional(text),
   testLabels: optional(text),
   labelsPerClass: listOf(nonNegativeInt),
-  probes: listOf(oneOf(PROBES)),
+  probes: optional(listOf(oneOf(PROBES))),
   draws: positiveInt,
   labelDraws: oneOf(LABEL_DRAWS),
-  baselines: (v, where) => (Array.isArray(v) && v.length === 0 ? [] : listOf(oneOf(BASELINES))(v, where)),
+  baselines: (v, where) => (v === null ? null : Array.isArray(v) && v.length === 0 ? [] : listOf(oneOf(BASELINES))(v, where)),
   seed: nonNegativeInt,
 };
 

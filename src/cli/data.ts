@@ -1,6 +1,9 @@
 import { existsSync } from "node:fs";
 import type { ArrayDataset, Dataset } from "../data/dataset.js";
-import { resolveDataSpec } from "../data/resolve-data-spec.js";
+import { PACKAGED_TEXT, resolveDataSpec } from "../data/resolve-data-spec.js";
+import type { TextSource } from "../data/text/text-source.js";
+import type { Tokenizer } from "../data/text/tokenizer/tokenizer.js";
+import { type TextLoading, loadTextData } from "./text-data.js";
 import { CliError, ExitCode, errorMessage } from "./errors.js";
 
 /** The bundled digits' name as a data spec. */
@@ -15,34 +18,60 @@ export interface LoadedData {
   readonly train: Dataset;
   /** The fixed held-out split that goes with this spec, or null when the user must give one. */
   readonly test: Dataset | null;
+  /** For text: the source's texts, the tokenizer that made the ids, and notes for the user. */
+  readonly text: LoadedText | null;
 }
+
+export interface LoadedText {
+  readonly source: TextSource;
+  readonly tokenizer: Tokenizer;
+  readonly warnings: readonly string[];
+}
+
+export interface LoadOptions {
+  /** The flag the spec came from, for messages (default `--data`). */
+  readonly flag?: string;
+  /** For a CSV of documents: the column with the texts. */
+  readonly textColumn?: string | null;
+  /** How text becomes datasets; a text spec without it is an error (the command does not take text). */
+  readonly text?: TextLoading;
+}
+
+/** The names of the data `--data` takes, for messages. */
+export const DATA_USAGE = "give mnist, moby-dick, fortunes, sotu, an IDX file, a folder (of images, or of .txt files), a .txt, .jsonl or .csv file";
 
 /**
  * Loads a data spec with `resolveDataSpec`: `mnist` (the bundled digits, fixed stratified
- * 9,000/1,000 split), an IDX images file, a folder of images or a CSV file. Errors become one
- * line naming the flag.
+ * 9,000/1,000 split), the packaged text corpora, an IDX images file, a folder, a text file or a
+ * CSV file. Errors become one line naming the flag.
  */
-export async function loadData(spec: string, labels: string | null, flag = "--data"): Promise<LoadedData> {
-  if (spec !== BUNDLED_MNIST && !existsSync(spec)) {
-    throw new CliError(`${flag} ${spec}: no such file or folder; give mnist (bundled digits), an IDX file, a folder of images or a .csv`);
-  }
-  if (labels !== null && spec !== BUNDLED_MNIST && !spec.toLowerCase().endsWith(".csv") && !existsSync(labels)) {
+export async function loadData(spec: string, labels: string | null, options: LoadOptions = {}): Promise<LoadedData> {
+  const flag = options.flag ?? "--data";
+  const named = spec === BUNDLED_MNIST || spec in PACKAGED_TEXT;
+  if (!named && !existsSync(spec)) throw new CliError(`${flag} ${spec}: no such file or folder; ${DATA_USAGE}`);
+  const lower = spec.toLowerCase();
+  if (labels !== null && !named && !lower.endsWith(".csv") && !lower.endsWith(".jsonl") && !existsSync(labels)) {
     throw new CliError(`labels ${labels}: no such file; give the labels file of ${spec}`);
   }
   let resolved: Awaited<ReturnType<typeof resolveDataSpec>>;
   try {
-    resolved = await resolveDataSpec(spec, labels === null ? {} : { labels });
+    resolved = await resolveDataSpec(spec, { ...(labels === null ? {} : { labels }), ...(options.textColumn ? { textColumn: options.textColumn } : {}) });
   } catch (e) {
     throw new CliError(`${flag} ${spec}: ${errorMessage(e)}`, ExitCode.failure);
   }
-  if (resolved.kind === "mnist") return { train: resolved.train, test: resolved.test };
+  if (resolved.kind === "mnist") return { train: resolved.train, test: resolved.test, text: null };
+  if (resolved.kind === "text") {
+    if (options.text === undefined) throw new CliError(`${flag} ${spec} is text; this command takes images or tables`);
+    const { train, test, tokenizer, warnings } = await loadTextData(resolved.source, options.text);
+    return { train, test, text: { source: resolved.source, tokenizer, warnings } };
+  }
   if (resolved.kind === "folder") {
     // NOTE: evaluation, embedding and the views grid read samples synchronously, so a folder that
     // fits in memory is decoded once up front; a larger one streams (pretraining only).
     const [c, h, w] = resolved.dataset.sampleShape;
-    if (resolved.dataset.length * c * h * w * 4 <= MATERIALIZE_BYTES) return { train: await resolved.dataset.materialize(), test: null };
+    if (resolved.dataset.length * c * h * w * 4 <= MATERIALIZE_BYTES) return { train: await resolved.dataset.materialize(), test: null, text: null };
   }
-  return { train: resolved.dataset, test: null };
+  return { train: resolved.dataset, test: null, text: null };
 }
 
 /**
@@ -51,7 +80,7 @@ export async function loadData(spec: string, labels: string | null, flag = "--da
  */
 export function limitDataset(dataset: Dataset, n: number | null): Dataset {
   if (n === null || n >= dataset.length) return dataset;
-  if (!isArrayDataset(dataset)) throw new CliError("--limit works on in-memory datasets (mnist, IDX, CSV) only");
+  if (!isArrayDataset(dataset)) throw new CliError("--limit works on in-memory datasets (mnist, IDX, CSV, text documents) only");
   return dataset.subset(Int32Array.from({ length: n }, (_, i) => Math.floor((i * dataset.length) / n)));
 }
 

@@ -5,9 +5,10 @@ import { durationArg } from "./args.js";
 import { EVAL_DEFAULTS, PRETRAIN_DEFAULTS, type RunConfig, resolveMethodOptions } from "./config.js";
 import { BUNDLED_MNIST } from "./data.js";
 import { ExitCode, type ExitCodeValue } from "./errors.js";
-import { evaluateRun, formatEvalTable } from "./eval.js";
+import { formatEvalTable } from "./eval.js";
+import { evaluateRun } from "./eval-run.js";
 import { findMethod } from "./methods.js";
-import { pretrainRun } from "./pretrain.js";
+import { pretrainRun } from "./pretrain-run.js";
 import { type Io, formatSeconds, progressMode } from "./progress.js";
 import { RunFolder, defaultRunDir } from "./run-folder.js";
 
@@ -65,7 +66,8 @@ async function runDemo(flags: DemoFlags, io: Io): Promise<ExitCodeValue> {
     evalConfig: config.eval,
     dataSpec: BUNDLED_MNIST,
     labels: null,
-    encoderName: config.pretrain.encoder,
+    encoderName: trained.config.pretrain.encoder ?? "small-cnn",
+    text: null,
     seed: config.pretrain.seed,
     log,
   });

@@ -11,6 +11,7 @@ import { loadData, limitDataset } from "./data.js";
 import { CliError, ExitCode, type ExitCodeValue } from "./errors.js";
 import type { Io } from "./progress.js";
 import { loadRunEncoder } from "./run-encoder.js";
+import { runTokenizer } from "./text-data.js";
 
 /**
  * Embeds a dataset and writes `embeddings` F32 [N, D], `labels` I64 [N] (when the data has them)
@@ -49,9 +50,12 @@ export function embedCommand(io: Io, done: (code: ExitCodeValue) => void): Comma
     .option("--images", "also store the input images (as the report's embeddings.safetensors does)")
     .option("--limit <n>", "embed N evenly spaced samples only", positiveIntArg)
     .action(async (dir: string, flags: EmbedFlags) => {
-      const { run, config, encoder } = await loadRunEncoder(dir);
-      const spec = flags.data ?? config.pretrain.data;
-      const loaded = await loadData(spec, flags.labels ?? (flags.data === undefined ? config.pretrain.labels : null));
+      const { run, pretrain, encoder, text } = await loadRunEncoder(dir);
+      const spec = flags.data ?? pretrain.data;
+      const loaded = await loadData(spec, flags.labels ?? (flags.data === undefined ? pretrain.labels : null), {
+        textColumn: pretrain.textColumn,
+        ...(text === null ? {} : { text: { tokenizer: runTokenizer(run), length: text.context } }),
+      });
       // The bundled digits' own spec means their held-out split: embeddings for a map or retrieval.
       const dataset = limitDataset(loaded.test ?? loaded.train, flags.limit ?? null);
       if (!flags.out.endsWith(".safetensors")) throw new CliError(`--out ${flags.out}: name the file *.safetensors`);

@@ -1,16 +1,33 @@
 import { existsSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
 import { type SampleSpec, describeSpec, imageShape, imageSpec, inputField, parseSampleSpec } from "../data/sample.js";
 import type { Encoder } from "../methods/method.js";
-import { MlpEncoder, ResNet18Cifar, SmallCnn, namedParameters, namedState } from "../nn/index.js";
+import { SPECIAL_IDS } from "../data/text/tokenizer/tokenizer.js";
+import { writeFileAtomic } from "../io/write-atomic.js";
+import { type AbstractModule, MlpEncoder, ResNet18Cifar, SmallCnn, TextTransformer, namedParameters, namedState } from "../nn/index.js";
 import { Rng } from "../random/rng.js";
 import { type NamedTensor, encodeSafetensors, readSafetensors } from "../train/safetensors.js";
 import type { EncoderName } from "./config.js";
 import { CliError, ExitCode, errorMessage } from "./errors.js";
 
-/** Builds the named encoder for samples of `spec`, initialized from `rng`. */
-export function makeEncoder(name: EncoderName, spec: SampleSpec, rng: Rng): Encoder {
+/** What a text encoder is built from: the tokenizer's vocabulary, the context and the transformer's sizes. */
+export interface TextEncoderSettings {
+  readonly vocabSize: number;
+  readonly context: number;
+  readonly dModel: number;
+  readonly layers: number;
+  readonly heads: number;
+  readonly dropout: number;
+}
+
+/** Builds the named encoder for samples of `spec`, initialized from `rng`; a text encoder needs its settings. */
+export function makeEncoder(name: EncoderName, spec: SampleSpec, rng: Rng, text?: TextEncoderSettings): Encoder {
   switch (name) {
+    case "transformer":
+    case "gpt": {
+      if (text === undefined || inputField(spec).dtype !== "int64") throw new CliError(`encoder ${name} reads token ids; the data is ${describeSpec(spec)}`);
+      // NOTE: the pad id is pretext's fixed 0 (SPECIAL_IDS), so padding is neither attended to nor pooled.
+      return new TextTransformer(rng, { ...text, causal: name === "gpt", padId: SPECIAL_IDS.pad });
+    }
     case "small-cnn": {
       const [c, h, w] = imageInput(spec, name);
       if (h < 4 || w < 4) throw new CliError(`encoder small-cnn needs images of at least 4x4, the data has ${h}x${w}; use --encoder mlp`);
@@ -36,28 +53,49 @@ function imageInput(spec: SampleSpec, name: EncoderName): readonly [number, numb
 }
 
 /** A fresh encoder as `pretrain` seeds it (the run's seed), so a rebuilt one has the same layout. */
-export function encoderForRun(name: EncoderName, spec: SampleSpec, seed: number): Encoder {
-  return makeEncoder(name, spec, new Rng(seed));
+export function encoderForRun(name: EncoderName, spec: SampleSpec, seed: number, text?: TextEncoderSettings): Encoder {
+  return makeEncoder(name, spec, new Rng(seed), text);
 }
 
 /**
  * Writes the encoder's parameters and state buffers by dotted path (the ONNX initializer names
  * too), with the architecture and sample spec in the metadata so it can be rebuilt without data.
  */
-export async function saveEncoderWeights(path: string, encoder: Encoder, name: EncoderName, spec: SampleSpec): Promise<void> {
+export async function saveEncoderWeights(path: string, encoder: Encoder, name: EncoderName, spec: SampleSpec, text?: TextEncoderSettings): Promise<void> {
+  const metadata: Record<string, string> = { format: "pretext-encoder", encoder: name, sampleSpec: JSON.stringify(spec) };
+  if (text !== undefined) metadata.textEncoder = JSON.stringify(text);
+  await saveModuleWeights(path, encoder, metadata);
+}
+
+/** Writes a module's parameters and state by dotted path, atomically (temp file + rename). */
+export async function saveModuleWeights(path: string, module: AbstractModule, metadata: Record<string, string>): Promise<void> {
   const tensors = new Map<string, NamedTensor>();
-  for (const [k, p] of [...namedParameters(encoder), ...namedState(encoder)]) tensors.set(k, { shape: [...p.shape], data: p.value });
-  await writeFile(path, encodeSafetensors(tensors, { format: "pretext-encoder", encoder: name, sampleSpec: JSON.stringify(spec) }));
+  for (const [k, p] of [...namedParameters(module), ...namedState(module)]) tensors.set(k, { shape: [...p.shape], data: p.value });
+  await writeFileAtomic(path, encodeSafetensors(tensors, metadata));
+}
+
+/** Loads weights written by `saveModuleWeights` into `module` (every parameter and state buffer must be there, at its size). */
+export async function loadModuleWeights(path: string, module: AbstractModule): Promise<Readonly<Record<string, string>>> {
+  const { tensors, metadata } = await readSafetensors(path);
+  for (const [k, p] of [...namedParameters(module), ...namedState(module)]) {
+    const t = tensors.get(k);
+    if (t === undefined || !(t.data instanceof Float32Array) || t.data.length !== p.value.length) {
+      throw new CliError(`${path}: "${k}" is missing or has the wrong size; the file is from another model`, ExitCode.failure);
+    }
+    p.value.set(t.data);
+  }
+  return metadata;
 }
 
 /** Rebuilds a saved encoder (architecture and sample spec from the file) and loads its weights. */
-export async function loadEncoder(path: string, name: EncoderName, seed: number): Promise<{ encoder: Encoder; spec: SampleSpec }> {
+export async function loadEncoder(path: string, name: EncoderName, seed: number): Promise<{ encoder: Encoder; spec: SampleSpec; text: TextEncoderSettings | null }> {
   if (!existsSync(path)) {
     throw new CliError(`${path}: no trained encoder; the run did not finish. Continue it with \`pretext pretrain --resume <run-dir>\``, ExitCode.failure);
   }
   const { tensors, metadata } = await readSafetensors(path);
   const spec = savedSpec(metadata, path);
-  const encoder = encoderForRun(name, spec, seed);
+  const text = metadata.textEncoder === undefined ? null : savedTextSettings(metadata.textEncoder, path);
+  const encoder = encoderForRun(name, spec, seed, text ?? undefined);
   for (const [k, p] of [...namedParameters(encoder), ...namedState(encoder)]) {
     const t = tensors.get(k);
     if (t === undefined || !(t.data instanceof Float32Array) || t.data.length !== p.value.length) {
@@ -65,7 +103,22 @@ export async function loadEncoder(path: string, name: EncoderName, seed: number)
     }
     p.value.set(t.data);
   }
-  return { encoder, spec };
+  return { encoder, spec, text };
+}
+
+function savedTextSettings(json: string, path: string): TextEncoderSettings {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    value = null;
+  }
+  const keys = ["vocabSize", "context", "dModel", "layers", "heads", "dropout"] as const;
+  if (typeof value !== "object" || value === null || !keys.every((k) => typeof (value as Record<string, unknown>)[k] === "number")) {
+    throw new CliError(`${path}: its textEncoder metadata is damaged; not written by \`pretext pretrain\``, ExitCode.failure);
+  }
+  const v = value as Record<(typeof keys)[number], number>;
+  return { vocabSize: v.vocabSize, context: v.context, dModel: v.dModel, layers: v.layers, heads: v.heads, dropout: v.dropout };
 }
 
 /** The sample spec in an encoder file's metadata (`sampleShape` "C,H,W" in files written before specs existed). */

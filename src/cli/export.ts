@@ -19,9 +19,10 @@ export function exportCommand(io: Io, done: (code: ExitCodeValue) => void): Comm
     .option("--batch-size <n>", "the model's static batch size", positiveIntArg, 1)
     .addHelpText("after", "\nThe model takes `input` (images float32 [batch, C, H, W], token ids int64 [batch, T], table rows float32 [batch, F]) and returns `embedding` [batch, D].")
     .action(async (dir: string, flags: ExportFlags) => {
-      const { run, config, encoder, spec } = await loadRunEncoder(dir);
+      const { run, config, encoder, spec, text } = await loadRunEncoder(dir);
       const input = inputField(spec);
-      const inputShape = [flags.batchSize, ...input.shape];
+      // A text encoder reads its context's worth of ids (a causal LM's training windows hold one more).
+      const inputShape = [flags.batchSize, ...(text === null ? input.shape : [text.context])];
       const out = flags.out ?? run.encoderOnnxPath;
       if (!out.toLowerCase().endsWith(".onnx")) throw new CliError(`--out ${out}: name the file *.onnx`);
       const bytes = exportOnnx(encoder, { inputShape, inputDType: input.dtype, description: `pretext ${config.pretrain.method} encoder (${config.pretrain.encoder})` });

@@ -41,6 +41,22 @@ export class RunFolder {
   get viewsPath(): string {
     return join(this.dir, "views.png");
   }
+  /** A text run's tokenizer, as Hugging Face tokenizer.json. */
+  get tokenizerPath(): string {
+    return join(this.dir, "tokenizer.json");
+  }
+  /** A text corpus's token streams (`train.u16`, `test.u16`), tokenized once. */
+  get tokensDir(): string {
+    return join(this.dir, "tokens");
+  }
+  /** The method's other trained modules (projectors, predictors, a language model's head) by dotted path. */
+  get headsPath(): string {
+    return join(this.dir, "heads.safetensors");
+  }
+  /** The weights with the best validation loss seen during training (`encoder.safetensors`, `heads.safetensors`). */
+  get bestDir(): string {
+    return join(this.dir, "best");
+  }
   get reportPath(): string {
     return join(this.dir, "report.html");
   }

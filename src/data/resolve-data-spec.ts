@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { extname } from "node:path";
 import { constants, gunzipSync } from "node:zlib";
 import type { ArrayDataset } from "./dataset.js";
@@ -6,6 +6,12 @@ import { type CsvDataset, type CsvDatasetOptions, csvDataset } from "./table/csv
 import { findIdxLabels, isGzip, isIdxHeader, loadIdx } from "./image/idx.js";
 import { IMAGE_EXTENSIONS, type ImageFolderDataset, type ImageFolderOptions, imageFolderDataset } from "./image/image-folder.js";
 import { type MnistSplitOptions, mnistSplit } from "./image/mnist.js";
+import { fortunes } from "./text/corpora/fortunes.js";
+import { mobyDick } from "./text/corpora/moby-dick.js";
+import { sotu } from "./text/corpora/sotu.js";
+import { TEXT_EXTENSIONS, csvDocuments, isTextFolder, jsonlDocuments, textFileCorpus, textFolder } from "./text/text-readers.js";
+import type { TextSource } from "./text/text-source.js";
+import type { Modality } from "./sample.js";
 
 export interface DataSpecOptions {
   /**
@@ -20,6 +26,8 @@ export interface DataSpecOptions {
   csv?: Omit<CsvDatasetOptions, "labelColumn">;
   /** For `mnist`: the split. */
   mnist?: MnistSplitOptions;
+  /** For a CSV of texts: the column holding them (a CSV without one is a table). */
+  textColumn?: string;
 }
 
 /** What a `--data` spec resolved to. */
@@ -27,23 +35,35 @@ export type ResolvedData =
   | { readonly kind: "mnist"; readonly train: ArrayDataset; readonly test: ArrayDataset }
   | { readonly kind: "idx"; readonly dataset: ArrayDataset; readonly file: string; readonly labelsFile: string | null }
   | { readonly kind: "folder"; readonly dataset: ImageFolderDataset; readonly file: string }
-  | { readonly kind: "csv"; readonly dataset: CsvDataset; readonly file: string };
+  | { readonly kind: "csv"; readonly dataset: CsvDataset; readonly file: string }
+  | { readonly kind: "text"; readonly source: TextSource; readonly file: string | null };
 
-const USAGE = "--data takes mnist, an IDX file, a folder of images or a .csv";
+/** The text corpora that ship with pretext's dependencies (fortunes with Debian's package), by the name `--data` takes. */
+export const PACKAGED_TEXT: Readonly<Record<string, () => TextSource>> = { "moby-dick": mobyDick, fortunes, sotu };
+
+const USAGE = "--data takes mnist, moby-dick, fortunes, sotu, an IDX file, a folder of images or of .txt files, a .txt, .jsonl or .csv file";
 /** Enough decompressed bytes to see an IDX magic number inside a gzip stream. */
 const PEEK_BYTES = 4096;
 
 /**
  * Resolves a `--data` spec: `mnist` (the bundled digits, split into train/test; a folder that
- * happens to be called mnist is `./mnist`), an IDX images file (plain or gzipped, recognized by
- * its magic bytes whatever its name), a directory (an image folder, see `imageFolderDataset`),
- * or a `.csv`/`.tsv` file. Anything else is a one-line error saying what `--data` takes.
+ * happens to be called mnist is `./mnist`), the packaged text corpora `moby-dick`, `fortunes`
+ * and `sotu` (with their fixed splits), an IDX images file (plain or gzipped, recognized by its
+ * magic bytes whatever its name), a directory (text when it holds `.txt` files, directly or in
+ * class subfolders; otherwise an image folder, see `imageFolderDataset`), a `.txt` file (a
+ * corpus), a `.jsonl` file of `{"text", "label"}` lines, or a `.csv`/`.tsv` file (a table, or
+ * documents with `textColumn`). Anything else is a one-line error saying what `--data` takes.
  */
 export async function resolveDataSpec(spec: string, options: DataSpecOptions = {}): Promise<ResolvedData> {
   const { labels } = options;
   if (spec === "mnist") {
     if (labels !== undefined) throw new Error(`--labels does not apply to mnist, which has its own labels`);
     return { kind: "mnist", ...mnistSplit(options.mnist) };
+  }
+  const packaged = PACKAGED_TEXT[spec];
+  if (packaged !== undefined && !existsSync(spec)) {
+    if (labels !== undefined) throw new Error(`--labels does not apply to ${spec}, which has its own labels or none`);
+    return { kind: "text", source: packaged(), file: null };
   }
   let info: ReturnType<typeof statSync>;
   try {
@@ -52,7 +72,8 @@ export async function resolveDataSpec(spec: string, options: DataSpecOptions = {
     throw new Error(`no such file or directory: ${spec}; ${USAGE}`);
   }
   if (info.isDirectory()) {
-    if (labels !== undefined) throw new Error(`--labels does not apply to a folder of images (${spec}): its labels are its class subfolders`);
+    if (labels !== undefined) throw new Error(`--labels does not apply to a folder (${spec}): its labels are its class subfolders`);
+    if (isTextFolder(spec)) return { kind: "text", source: textFolder(spec), file: spec };
     const { size = [28, 28], channels = 1, ...rest } = options.image ?? {};
     return { kind: "folder", dataset: await imageFolderDataset(spec, { ...rest, size, channels }), file: spec };
   }
@@ -71,13 +92,22 @@ export async function resolveDataSpec(spec: string, options: DataSpecOptions = {
     return { kind: "idx", dataset, file: spec, labelsFile };
   }
   const ext = extname(spec.replace(/\.gz$/i, "")).toLowerCase();
+  if (TEXT_EXTENSIONS.includes(ext) || ext === ".jsonl") {
+    if (gzipped) throw new Error(`${spec}: gzipped text is not supported; gunzip it first`);
+    if (ext !== ".jsonl" && labels !== undefined) throw new Error(`--labels does not apply to a text corpus (${spec}); give labeled documents as .jsonl, a .csv with a text column or class subfolders of .txt files`);
+    return { kind: "text", source: ext === ".jsonl" ? jsonlDocuments(spec, labels === undefined ? {} : { labelKey: labels }) : textFileCorpus(spec), file: spec };
+  }
+  if ((ext === ".csv" || ext === ".tsv") && options.textColumn !== undefined) {
+    if (gzipped) throw new Error(`${spec}: gzipped CSV is not supported; gunzip it first`);
+    return { kind: "text", source: csvDocuments(spec, options.textColumn, labels, ext === ".tsv" ? "\t" : ","), file: spec };
+  }
   if (ext === ".csv" || ext === ".tsv") {
     if (gzipped) throw new Error(`${spec}: gzipped CSV is not supported; gunzip it first`);
     const csv = { ...(ext === ".tsv" ? { delimiter: "\t" } : {}), ...options.csv, ...(labels === undefined ? {} : { labelColumn: labels }) };
     return { kind: "csv", dataset: csvDataset(spec, csv), file: spec };
   }
   if (IMAGE_EXTENSIONS.includes(ext)) throw new Error(`${spec} is a single image; ${USAGE}: pass the folder that holds it`);
-  throw new Error(`${spec}: not an IDX file (no IDX magic number${gzipped ? " inside the gzip" : ""}) nor a .csv; ${USAGE}`);
+  throw new Error(`${spec}: not an IDX file (no IDX magic number${gzipped ? " inside the gzip" : ""}) nor a .txt, .jsonl or .csv; ${USAGE}`);
 }
 
 /** The first bytes of a file, decompressed when it is gzipped. */
@@ -99,4 +129,23 @@ function peek(file: string): { head: Uint8Array; gzipped: boolean } {
   } catch (error) {
     throw new Error(`${file}: corrupt gzip data (${error instanceof Error ? error.message : String(error)})`);
   }
+}
+
+/**
+ * The modality a `--data` spec resolves to, decided from its name and (for a folder) its files
+ * alone, without reading the data: a command picks the tokenizer, the context and the encoder
+ * before it loads it. Files that do not exist are left to `resolveDataSpec` to report.
+ */
+export function specModality(spec: string, options: { textColumn?: string } = {}): Modality {
+  if (spec === "mnist") return "image";
+  if (spec in PACKAGED_TEXT && !existsSync(spec)) return "text";
+  try {
+    if (statSync(spec).isDirectory()) return isTextFolder(spec) ? "text" : "image";
+  } catch {
+    return "image";
+  }
+  const ext = extname(spec.replace(/\.gz$/i, "")).toLowerCase();
+  if (TEXT_EXTENSIONS.includes(ext) || ext === ".jsonl") return "text";
+  if (ext === ".csv" || ext === ".tsv") return options.textColumn === undefined ? "table" : "text";
+  return "image";
 }

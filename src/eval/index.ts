@@ -28,3 +28,10 @@ export {
   evaluateEncoder,
   formatEvaluation,
 } from "./protocol.js";
+export { type CsrMatrix, checkCsr, csrTakeRows, csrToDense } from "./csr.js";
+export { type LbfgsOptions, type LbfgsResult, type LbfgsStop, type Objective, minimizeLbfgs } from "./lbfgs.js";
+export { numpyArgsort } from "./numpy-argsort.js";
+export { type LogisticFit, type SparseLogisticRegressionOptions, SparseLogisticRegression, crossEntropyAndGradient } from "./sparse-logistic-regression.js";
+export { type DocumentFrequencyBound, type TfidfOptions, TfidfVectorizer, analyze, compareCodePoints, tokenize } from "./tfidf.js";
+export { type TfidfBaselineOptions, type TfidfBaselineResult, type TfidfPerClass, tfidfBaseline } from "./tfidf-baseline.js";
+export { type PerplexityOptions, type PerplexityResult, perplexity } from "./perplexity.js";

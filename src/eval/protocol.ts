@@ -135,10 +135,13 @@ export interface BaselineOptions extends ProtocolOptions {
    * trains a network per draw, the slow part.
    */
   readonly supervised?: false | { readonly perClass?: readonly number[]; readonly draws?: number; readonly finetune?: FinetuneOptions };
+  /** Also evaluate the raw inputs (pixels, table rows; default true). Token ids are not features: text has none. */
+  readonly rawFeatures?: boolean;
 }
 
 export interface BaselineResults {
-  readonly rawFeatures: EvaluationResult;
+  /** Null when `rawFeatures` is off. */
+  readonly rawFeatures: EvaluationResult | null;
   readonly randomEncoder: EvaluationResult;
   /** Test accuracy of the supervised-from-scratch encoder per k, over draws. */
   readonly supervised: readonly PerClassProbe[];
@@ -154,11 +157,14 @@ export async function baselines(data: { train: Dataset; test: Dataset }, options
   const trainLabels = labelsOf(data.train);
   const testLabels = labelsOf(data.test);
   const numClasses = numClassesOf(data);
-  const start = performance.now();
-  const trainPixels = rawFeatures(data.train);
-  const testPixels = rawFeatures(data.test);
-  const rawSeconds = (performance.now() - start) / 1000;
-  const raw = await evaluateEmbeddings(trainPixels, testPixels, trainLabels, testLabels, numClasses, options, rawSeconds);
+  let raw: EvaluationResult | null = null;
+  if (options.rawFeatures !== false) {
+    const start = performance.now();
+    const trainPixels = rawFeatures(data.train);
+    const testPixels = rawFeatures(data.test);
+    const rawSeconds = (performance.now() - start) / 1000;
+    raw = await evaluateEmbeddings(trainPixels, testPixels, trainLabels, testLabels, numClasses, options, rawSeconds);
+  }
   const randomEncoder = await evaluateEncoder(options.makeEncoder(new Rng(options.encoderSeed ?? 1)), data, options);
   const supervised: PerClassProbe[] = [];
   if (options.supervised !== false) {

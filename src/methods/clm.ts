@@ -54,6 +54,7 @@ export const clm: Method<ClmOptions> = {
   name: "clm",
   family: "sequence",
   modalities: ["text"],
+  tokensPerSample: (context) => context + 1,
   description: "causal language modelling: predict every next token from the ones before it (GPT)",
   paper: "Radford et al. 2018, Improving Language Understanding by Generative Pre-Training; 2019, Language Models are Unsupervised Multitask Learners",
   defaults: clmDefaults,

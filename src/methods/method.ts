@@ -68,6 +68,8 @@ export interface Method<O extends object = object> {
   readonly paper: string;
   /** The data it learns from; `pretrain` refuses any other modality with a one-line error. */
   readonly modalities: readonly Modality[];
+  /** For text: the tokens a sample holds for a model of `context` tokens (by default `context`; a causal LM's window is context + 1: its inputs and, shifted, its targets). */
+  readonly tokensPerSample?: (context: number) => number;
   readonly defaults: O;
   plan(setup: MethodSetup, options: O): MethodPlan;
 }

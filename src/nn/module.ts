@@ -112,3 +112,14 @@ export class BoundContext implements ForwardContext {
     return t;
   }
 }
+
+/**
+ * Named modules as one module (PyTorch's `nn.ModuleDict`): its parameters are `<name>.<path>`,
+ * so a method's heads (`lmHead.weight`, `projector.blocks.0.linear.weight`) save and load as one file.
+ */
+export class ModuleDict extends AbstractModule {
+  constructor(modules: Readonly<Record<string, AbstractModule>>) {
+    super();
+    for (const [name, module] of Object.entries(modules)) Object.defineProperty(this, name, { value: module, enumerable: true, writable: false });
+  }
+}

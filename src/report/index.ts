@@ -1,4 +1,5 @@
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
+import { writeFileAtomic } from "../io/write-atomic.js";
 import { createRequire } from "node:module";
 import { basename, dirname, join, resolve } from "node:path";
 import { renderReport, type ReportPage } from "./html.js";
@@ -111,8 +112,6 @@ export async function buildReportPage(runDir: string, options: Partial<ReportOpt
 export async function writeReport(runDir: string, options: Partial<ReportOptions> = {}): Promise<string> {
   const html = renderReport(await buildReportPage(runDir, options));
   const path = join(runDir, "report.html");
-  const temp = join(runDir, `.report.html.${process.pid}.tmp`);
-  await writeFile(temp, html);
-  await rename(temp, path);
+  await writeFileAtomic(path, html);
   return path;
 }

@@ -1,6 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { writeFileAtomic } from "../io/write-atomic.js";
 import { type DType, Graph, type Shape, type Tensor, toOnnxModel } from "../graph/index.js";
 import { BoundContext, type Parameter, type StateBuffer, namedParameters, namedState } from "../nn/module.js";
 import type { UnaryModule } from "../nn/sequential.js";
@@ -45,14 +43,5 @@ export function exportOnnx(module: ExportableModule, options: ExportOnnxOptions)
 
 /** Writes model bytes to `path` (creating its directory) via a temp file and a rename, so a crash never leaves half a model. */
 export async function saveOnnx(path: string, bytes: Uint8Array): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  const temp = join(dir, `.${basename(path)}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
-  try {
-    await writeFile(temp, bytes, { flush: true });
-    await rename(temp, path);
-  } catch (e) {
-    await rm(temp, { force: true });
-    throw e;
-  }
+  await writeFileAtomic(path, bytes);
 }

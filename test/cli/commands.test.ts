@@ -104,7 +104,7 @@ describe("--config", () => {
     const file = join(dir, "run.json");
     writeFileSync(file, JSON.stringify({ pretrain: { method: "autoencoder", data: "mnist", seed: 7 } }));
     const { config } = await resolveRunConfig({ config: file, out: join(dir, "run2") });
-    expect(config.pretrain).toMatchObject({ method: "autoencoder", seed: 7, epochs: 10 });
+    expect(config.pretrain).toMatchObject({ method: "autoencoder", seed: 7, epochs: null, batchSize: null });
   });
 
   it("names a mistyped key with the closest option", async () => {

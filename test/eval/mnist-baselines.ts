@@ -14,7 +14,7 @@ const r = await baselines(
   { train, test },
   { makeEncoder: (rng) => new SmallCnn(rng), supervised: supervised ? { perClass: [10], draws: 3 } : false },
 );
-console.log(`raw pixels     ${formatEvaluation(r.rawFeatures)}`);
+if (r.rawFeatures !== null) console.log(`raw pixels     ${formatEvaluation(r.rawFeatures)}`);
 console.log(`random SmallCnn ${formatEvaluation(r.randomEncoder)}`);
 for (const s of r.supervised) console.log(`supervised ${s.perClass}/class: ${(100 * s.accuracy.mean).toFixed(1)} ± ${(100 * s.accuracy.sd).toFixed(1)}% (${s.accuracy.values.join(", ")})`);
 console.log(JSON.stringify({ ...r, wallSeconds: (performance.now() - start) / 1000 }));

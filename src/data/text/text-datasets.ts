@@ -93,6 +93,8 @@ export interface TextDatasetOptions {
   readonly testStride?: number;
   /** Stores a corpus's token streams (e.g. as token files in the run folder); in memory by default. */
   readonly store?: (name: "train" | "test", ids: Int32Array) => TokenStream;
+  /** A corpus's token streams already made (token files of an earlier run): used as they are, nothing is tokenized. */
+  readonly streams?: { readonly train: TokenStream; readonly test: TokenStream | null };
 }
 
 export interface TextDatasets {
@@ -112,8 +114,10 @@ export function textDatasets(source: TextSource, options: TextDatasetOptions): T
   const warnings = [...source.warnings];
   if (source.kind === "corpus") {
     const store = options.store ?? ((_name: string, ids: Int32Array) => new ArrayTokenStream(ids));
-    const train = new TokenWindowDataset(store("train", tokenizeCorpus(source.train, tokenizer)), { window: length });
-    const test = source.test === null ? null : new TokenWindowDataset(store("test", tokenizeCorpus(source.test, tokenizer)), { window: length, stride: options.testStride ?? length });
+    const trainStream = options.streams?.train ?? store("train", tokenizeCorpus(source.train, tokenizer));
+    const testStream = source.test === null ? null : (options.streams?.test ?? store("test", tokenizeCorpus(source.test, tokenizer)));
+    const train = new TokenWindowDataset(trainStream, { window: length });
+    const test = testStream === null ? null : new TokenWindowDataset(testStream, { window: length, stride: options.testStride ?? length });
     return { train, test, warnings };
   }
   const train = tokenizeDocuments(source.train, tokenizer, length);

@@ -37,7 +37,9 @@ export function fortunes(dir = FORTUNES_DIR): TextSource {
   for (const name of files) {
     const texts: string[] = [];
     for (const entry of readTextFile(join(dir, name)).text.split(/^%\r?$/m)) {
-      const text = entry.replace(/^\r?\n/, "").trimEnd();
+      // NOTE: some files underline or embolden by overstriking ("_\bx", "x\bx", as nroff did); the
+      // character before each backspace is dropped so the words read as words.
+      const text = entry.replace(/^\r?\n/, "").replace(/[^\n]\x08/gu, "").trimEnd();
       if (text.trim().length === 0 || seen.has(text)) continue;
       seen.add(text);
       texts.push(text);

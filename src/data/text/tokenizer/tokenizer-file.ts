@@ -1,6 +1,5 @@
-import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { readFile } from "node:fs/promises";
+import { writeFileAtomic } from "../../../io/write-atomic.js";
 import type { Tokenizer } from "./tokenizer.js";
 import { loadTokenizerJson } from "./tokenizer-json.js";
 
@@ -18,14 +17,5 @@ export async function readTokenizerFile(path: string): Promise<Tokenizer> {
 
 /** Writes `tokenizer.toTokenizerJson()` to `path` through a temp file and a rename, so a crash never leaves half a file. */
 export async function writeTokenizerFile(path: string, tokenizer: Tokenizer): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  const temp = join(dir, `.${basename(path)}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
-  try {
-    await writeFile(temp, `${JSON.stringify(tokenizer.toTokenizerJson())}\n`, { flush: true });
-    await rename(temp, path);
-  } catch (e) {
-    await rm(temp, { force: true });
-    throw e;
-  }
+  await writeFileAtomic(path, `${JSON.stringify(tokenizer.toTokenizerJson())}\n`);
 }

@@ -1,0 +1,207 @@
+import type { Dataset } from "../data/dataset.js";
+import { MNIST_ANCHOR_DRAWS } from "../data/image/mnist-anchor-draws.js";
+import { type Modality, describeSpec, sameSpec } from "../data/sample.js";
+import type { LabeledTexts } from "../data/text/text-source.js";
+import { rawFeatures, releaseEmbeddings } from "../eval/embed.js";
+import type { LabelDraws } from "../eval/label-subsets.js";
+import { mnistAnchorLabelDraws } from "../eval/mnist-anchor-draws.js";
+import { type EvaluationResult, type ProtocolOptions, baselines, evaluateEmbeddings, evaluateEncoder } from "../eval/protocol.js";
+import { tfidfBaseline } from "../eval/tfidf-baseline.js";
+import type { Encoder } from "../methods/method.js";
+import { Rng } from "../random/rng.js";
+import type { BaselineName, EncoderName, EvalConfig, ProbeName } from "./config.js";
+import { BUNDLED_MNIST, type LoadedData, limitDataset, loadData } from "./data.js";
+import { writeEmbeddings } from "./embed.js";
+import { type TextEncoderSettings, makeEncoder } from "./encoder.js";
+import { CliError } from "./errors.js";
+import { perplexityLine } from "./eval-perplexity.js";
+import type { RunFolder } from "./run-folder.js";
+import { runTokenizer } from "./text-data.js";
+
+/** One `metrics.jsonl` evaluation line (and one `eval --json` line). */
+export interface EvalLine {
+  readonly type: "eval";
+  /** The method's name, or a baseline: "random", "raw_pixels" (or "raw_features" for tables), "tfidf", "supervised". */
+  readonly encoder: string;
+  readonly probe: string;
+  /** A count, or "all" for every train label. */
+  readonly labels_per_class: number | "all" | null;
+  readonly accuracy: number | null;
+  readonly sd: number | null;
+  readonly nmi?: number;
+  readonly ari?: number;
+  /** The perplexity probe's scores on held-out text. */
+  readonly nats_per_token?: number;
+  readonly perplexity?: number;
+  readonly bits_per_byte?: number;
+}
+
+export interface EvaluateRunOptions {
+  readonly run: RunFolder;
+  readonly methodName: string;
+  readonly encoder: Encoder;
+  readonly evalConfig: EvalConfig;
+  readonly dataSpec: string;
+  readonly labels: string | null;
+  readonly textColumn?: string | null;
+  readonly encoderName: EncoderName;
+  /** A text encoder's settings (its vocabulary and context), null otherwise. */
+  readonly text: TextEncoderSettings | null;
+  readonly seed: number;
+  /** Use this many evenly spaced labelled train samples (null: all). */
+  readonly limit?: number | null;
+  readonly log: (line: string) => void;
+}
+
+/** The probes to run: the config's, or by the data: perplexity for a text corpus (unlabeled), else the classification probes. */
+function probesFor(c: EvalConfig, corpus: boolean): readonly ProbeName[] {
+  return c.probes ?? (corpus ? ["perplexity"] : ["linear", "knn", "kmeans"]);
+}
+
+/** The baselines to run: the config's, or by modality. */
+function baselinesFor(c: EvalConfig, modality: Modality): readonly BaselineName[] {
+  return c.baselines ?? (modality === "text" ? ["random", "tfidf"] : ["random", "raw_pixels"]);
+}
+
+/**
+ * Runs the protocol on a run's encoder and the chosen baselines, writes the results to
+ * metrics.jsonl (replacing an earlier evaluation's) and the test embeddings to
+ * embeddings.safetensors, and returns the result lines.
+ */
+export async function evaluateRun(o: EvaluateRunOptions): Promise<EvalLine[]> {
+  const c = o.evalConfig;
+  const text = o.text;
+  const loaded = await loadData(o.dataSpec, o.labels, {
+    textColumn: o.textColumn ?? null,
+    ...(text === null ? {} : { text: { tokenizer: runTokenizer(o.run), length: text.context } }),
+  });
+  const corpus = loaded.text?.source.kind === "corpus";
+  const probes = probesFor(c, corpus);
+  const lines: EvalLine[] = [];
+  if (probes.includes("perplexity")) {
+    if (text === null || loaded.text === null) throw new CliError("--probes perplexity scores a language model; this run is not a text run");
+    lines.push(await perplexityLine({ ...o, text, source: loaded.text.source, tokenizer: loaded.text.tokenizer, log: o.log }));
+  }
+  const classification = probes.filter((p) => p !== "perplexity");
+  if (classification.length > 0) lines.push(...(await classificationLines(o, loaded, { ...c, probes: classification })));
+  o.run.dropEvalMetrics();
+  o.run.appendMetrics(lines);
+  return lines;
+}
+
+/** The linear probe, kNN and k-means on the encoder and the baselines; test embeddings saved for the report. */
+async function classificationLines(o: EvaluateRunOptions, loaded: LoadedData, c: EvalConfig & { probes: readonly ProbeName[] }): Promise<EvalLine[]> {
+  const data = await evalData(o.dataSpec, loaded, c, o.limit ?? null);
+  const { spec } = data.train;
+  const linear = c.probes.includes("linear");
+  const perClass = linear ? c.labelsPerClass.filter((k) => k > 0) : [];
+  const protocol: ProtocolOptions = {
+    perClass,
+    draws: c.draws,
+    seed: c.seed,
+    linearAll: linear && c.labelsPerClass.includes(0),
+    ...(c.labelDraws === "anchor" ? { labelDraws: [anchorDraws(o.dataSpec, c, perClass, o.limit ?? null)] } : {}),
+  };
+  const unit = spec.modality === "text" ? "texts" : spec.modality === "table" ? "rows" : "images";
+  const lines: EvalLine[] = [];
+  o.log(`evaluating ${o.methodName} on ${data.train.length} labelled / ${data.test.length} test ${unit}…`);
+  lines.push(...resultLines(o.methodName, await evaluateEncoder(o.encoder, data, protocol), c));
+  const wanted = baselinesFor(c, spec.modality);
+  if (wanted.includes("raw_pixels") && spec.modality === "text") throw new CliError("--baselines raw_pixels: token ids are not features; text's raw baseline is tfidf");
+  if (wanted.includes("tfidf") && spec.modality !== "text") throw new CliError("--baselines tfidf is a text baseline; this run's data is " + spec.modality);
+  if (wanted.length > 0) o.log(`baselines: ${wanted.join(", ")}…`);
+  const rawName = spec.modality === "table" ? "raw_features" : "raw_pixels";
+  const build = (rng: Rng) => makeEncoder(o.encoderName, spec, rng, o.text ?? undefined);
+  // The random encoder gets its own seed, so it is not the pretrained encoder's starting point.
+  const randomSeed = o.seed + 1;
+  if (wanted.includes("supervised")) {
+    // `baselines` trains the supervised networks; it evaluates raw features and the random encoder on the way.
+    const b = await baselines(data, {
+      ...protocol,
+      makeEncoder: build,
+      encoderSeed: randomSeed,
+      rawFeatures: spec.modality !== "text",
+      supervised: { perClass: c.labelsPerClass.filter((k) => k > 0), draws: c.draws },
+    });
+    if (wanted.includes("random")) lines.push(...resultLines("random", b.randomEncoder, c));
+    if (wanted.includes("raw_pixels") && b.rawFeatures !== null) lines.push(...resultLines(rawName, b.rawFeatures, c));
+    for (const s of b.supervised) {
+      lines.push({ type: "eval", encoder: "supervised", probe: "finetune", labels_per_class: s.perClass, accuracy: s.accuracy.mean, sd: s.accuracy.sd });
+    }
+  } else {
+    if (wanted.includes("random")) {
+      const random = build(new Rng(randomSeed));
+      lines.push(...resultLines("random", await evaluateEncoder(random, data, protocol), c));
+      await releaseEmbeddings(random);
+    }
+    if (wanted.includes("raw_pixels")) {
+      const [train, test] = [rawFeatures(data.train), rawFeatures(data.test)];
+      lines.push(...resultLines(rawName, await evaluateEmbeddings(train, test, data.trainLabels, data.testLabels, data.numClasses, protocol), c));
+    }
+  }
+  if (wanted.includes("tfidf")) lines.push(...tfidfLines(data.texts, data.numClasses, protocol, c));
+  await writeEmbeddings(o.run.embeddingsPath, o.encoder, data.test, { images: true });
+  await releaseEmbeddings(o.encoder);
+  return lines;
+}
+
+interface EvalData {
+  readonly train: Dataset;
+  readonly test: Dataset;
+  readonly trainLabels: Int32Array;
+  readonly testLabels: Int32Array;
+  readonly numClasses: number;
+  /** For text: the documents behind train and test, for the TF-IDF baseline. */
+  readonly texts: { readonly train: LabeledTexts; readonly test: LabeledTexts } | null;
+}
+
+/** The labelled train pool and the test set of an evaluation. */
+async function evalData(spec: string, loaded: LoadedData, c: EvalConfig, limit: number | null): Promise<EvalData> {
+  if (loaded.text?.source.kind === "corpus") throw new CliError(`${spec} is a running text without labels; the classification probes need labeled documents (or use --probes perplexity)`);
+  if (c.testData !== null && loaded.text !== null) throw new CliError("--test-data with text: give labeled documents with a fixed split (fortunes, sotu) as --data instead");
+  const train = limitDataset(loaded.train, limit);
+  let test: Dataset | null = loaded.test;
+  if (c.testData !== null) test = (await loadData(c.testData, c.testLabels, { flag: "--test-data" })).train;
+  if (test === null) throw new CliError(`${spec} has no fixed test split (only the bundled ${BUNDLED_MNIST}, fortunes and sotu do); give --test-data <spec> (with --test-labels <file> for an IDX file)`);
+  const trainLabels = train.labels;
+  const testLabels = test.labels;
+  if (trainLabels === undefined) throw new CliError(`${spec} has no labels; give --labels <file> (the probes need labels)`);
+  if (testLabels === undefined) throw new CliError(`${c.testData ?? spec} has no labels; give --test-labels <file>`);
+  if (!sameSpec(train.spec, test.spec)) {
+    throw new CliError(`train samples are ${describeSpec(train.spec)} but test samples are ${describeSpec(test.spec)}; give test data of the same kind and shape`);
+  }
+  const numClasses = Math.max(train.numClasses ?? 0, test.numClasses ?? 0);
+  const source = loaded.text?.source;
+  const texts = source?.kind === "documents" && source.test !== null && limit === null ? { train: source.train, test: source.test } : null;
+  return { train, test, trainLabels, testLabels, numClasses, texts };
+}
+
+/** TF-IDF + logistic regression on the same label subsets as the probes. */
+function tfidfLines(texts: EvalData["texts"], numClasses: number, protocol: ProtocolOptions, c: EvalConfig & { probes: readonly ProbeName[] }): EvalLine[] {
+  if (texts === null) throw new CliError("--baselines tfidf needs the documents of a fixed split, in full (drop --limit)");
+  if (!c.probes.includes("linear")) return [];
+  const r = tfidfBaseline(texts.train, texts.test, numClasses, { perClass: protocol.perClass ?? [], draws: c.draws, seed: c.seed, includeAll: protocol.linearAll === true });
+  const out: EvalLine[] = r.perClass.map((p) => ({ type: "eval", encoder: "tfidf", probe: "linear", labels_per_class: p.perClass, accuracy: p.accuracy.mean, sd: p.accuracy.sd }));
+  if (r.all !== null) out.push({ type: "eval", encoder: "tfidf", probe: "linear", labels_per_class: "all", accuracy: r.all.accuracy, sd: null });
+  return out;
+}
+
+/** The PyTorch anchor's 10-per-class draws, when the evaluation runs on the split they were drawn from. */
+function anchorDraws(dataSpec: string, c: EvalConfig, perClass: readonly number[], limit: number | null): LabelDraws {
+  const from = MNIST_ANCHOR_DRAWS.perClass;
+  if (dataSpec !== BUNDLED_MNIST || c.testData !== null) {
+    throw new CliError(`--label-draws anchor: the anchor's draws are digits of the bundled ${BUNDLED_MNIST}'s fixed split, but the probes train on ${dataSpec}${c.testData === null ? "" : ` and test on ${c.testData}`}; use --label-draws seeded`);
+  }
+  if (limit !== null) throw new CliError("--label-draws anchor needs every train digit; drop --limit");
+  if (!perClass.includes(from)) throw new CliError(`--label-draws anchor: the anchor drew ${from} labels per class; add ${from} to --labels-per-class (now ${perClass.join(",") || "none"})`);
+  return mnistAnchorLabelDraws();
+}
+
+function resultLines(encoder: string, r: EvaluationResult, c: { readonly probes: readonly ProbeName[] }): EvalLine[] {
+  const out: EvalLine[] = [];
+  for (const p of r.linearPerClass) out.push({ type: "eval", encoder, probe: "linear", labels_per_class: p.perClass, accuracy: p.accuracy.mean, sd: p.accuracy.sd });
+  if (r.linearAll !== null) out.push({ type: "eval", encoder, probe: "linear", labels_per_class: "all", accuracy: r.linearAll.accuracy, sd: null });
+  if (c.probes.includes("knn")) out.push({ type: "eval", encoder, probe: "knn", labels_per_class: "all", accuracy: r.knn, sd: null });
+  if (c.probes.includes("kmeans")) out.push({ type: "eval", encoder, probe: "kmeans", labels_per_class: null, accuracy: null, sd: null, nmi: r.clustering.nmi, ari: r.clustering.ari });
+  return out;
+}

@@ -1,0 +1,47 @@
+import type { Modality } from "../data/sample.js";
+
+/** How a text method's data and encoder are set up by default (the CLI and the playground read these). */
+export interface TextRecipe {
+  /** Sequences per step. */
+  readonly batchSize: number;
+  /** The model's context in tokens (a document's padded length; a causal LM reads windows of context + 1). */
+  readonly context: number;
+  readonly tokenizer: "char" | "bpe";
+  /** For "bpe": the vocabulary, specials and the 256 bytes included. */
+  readonly vocabSize: number;
+  readonly dModel: number;
+  readonly layers: number;
+  readonly heads: number;
+  /** In every transformer block and on the embeddings. */
+  readonly dropout: number;
+}
+
+/**
+ * The measured defaults of the text methods, each value with where it comes from. A small
+ * transformer (d 128, 4 layers, 4 heads: the PyTorch anchor's TinyGPT, ~0.8M parameters besides
+ * the embeddings) for every method, so runs compare; BPE with 4,096 ids (enough for corpora of
+ * megabytes: fortunes' 12k texts give ~3.4 bytes per token).
+ */
+export const TEXT_RECIPES: Readonly<Record<string, TextRecipe>> = {
+  // nanoGPT's CPU recipe (context 64, batch 12) beat the bench's shape (128 × 64) by 0.7 nats in
+  // 5 minutes on Moby Dick with PyTorch (anchors README): many small steps win at this budget.
+  // Dropout 0, as nanoGPT on small data for short runs.
+  clm: { batchSize: 12, context: 64, tokenizer: "bpe", vocabSize: 4096, dModel: 128, layers: 4, heads: 4, dropout: 0 },
+  // BERT's dropout 0.1; a document of fortunes or SOTU fits in 128 BPE tokens (a few are cut).
+  mlm: { batchSize: 64, context: 128, tokenizer: "bpe", vocabSize: 4096, dModel: 128, layers: 4, heads: 4, dropout: 0.1 },
+  // SimCSE's dropout 0.1 is its augmentation; batch 64 as its unsupervised BERT runs.
+  simcse: { batchSize: 64, context: 128, tokenizer: "bpe", vocabSize: 4096, dModel: 128, layers: 4, heads: 4, dropout: 0.1 },
+};
+
+/** A text method's recipe, or the MLM one for a method without its own (a user's). */
+export function textRecipe(method: string): TextRecipe {
+  return TEXT_RECIPES[method] ?? (TEXT_RECIPES.mlm as TextRecipe);
+}
+
+/** Images per step for the image and table methods: the PyTorch anchor's 256 (contrastive losses want negatives). */
+export const DEFAULT_BATCH_SIZE = 256;
+
+/** Samples per step of `method` on data of `modality`. */
+export function defaultBatchSize(method: string, modality: Modality): number {
+  return modality === "text" ? textRecipe(method).batchSize : DEFAULT_BATCH_SIZE;
+}
