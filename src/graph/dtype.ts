@@ -1,9 +1,10 @@
 /** Element types a traced tensor can carry. */
-export type DType = "float32" | "float64" | "int64" | "int32" | "bool";
+export type DType = "float32" | "float64" | "int64" | "int32" | "uint8" | "bool";
 
 /** ONNX `TensorProto.DataType` codes. */
 export const onnxDataType: Readonly<Record<DType, number>> = {
   float32: 1,
+  uint8: 2,
   int32: 6,
   int64: 7,
   bool: 9,
@@ -14,6 +15,7 @@ export const byteSize: Readonly<Record<DType, number>> = {
   float32: 4,
   int32: 4,
   int64: 8,
+  uint8: 1,
   bool: 1,
   float64: 8,
 };
@@ -28,6 +30,7 @@ export interface HostArrayFor {
   float64: Float64Array;
   int64: BigInt64Array;
   int32: Int32Array;
+  uint8: Uint8Array;
   bool: Uint8Array;
 }
 export type HostArray = HostArrayFor[DType];

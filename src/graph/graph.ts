@@ -215,6 +215,8 @@ export function toHostArray(data: ArrayLike<number> | HostArray, dtype: DType): 
       return Float64Array.from(data as ArrayLike<number>, Number);
     case "int32":
       return Int32Array.from(data as ArrayLike<number>, Number);
+    case "uint8":
+      return Uint8Array.from(data as ArrayLike<number>, Number);
     case "bool":
       return Uint8Array.from(data as ArrayLike<number>, (v) => (v ? 1 : 0));
     case "int64": {

@@ -36,7 +36,7 @@ export interface ForwardContext {
   value(p: Parameter | StateBuffer): Tensor;
   /** Records the new value of a state buffer, to be written back after the step. */
   updateState(buffer: StateBuffer, next: Tensor): void;
-  /** A tensor of uniform [0, 1) noise drawn on the host from the run's seeded RNG and fed each step. */
+  /** A tensor of uniform [0, 1) noise drawn on the host from the run's seeded RNG and fed each step (`TrainStep` feeds a byte per element: a resolution of 1/256). */
   uniformNoise(shape: Shape): Tensor;
 }
 

@@ -6,6 +6,7 @@ import {
   type Tensor,
   formatShape,
   isFloat,
+  onnxDataType,
   normalizeAxis,
   sameShape,
   sizeOf,
@@ -380,15 +381,11 @@ interface CastAttrs {
 const castOp = defineOp<CastAttrs>({
   name: "cast",
   lower: (graph, [x], { to }) => [
-    graph.emit1("Cast", [x as Tensor], (x as Tensor).shape, to, { to: { kind: "int", value: onnxTypeCode(to) } }),
+    graph.emit1("Cast", [x as Tensor], (x as Tensor).shape, to, { to: { kind: "int", value: onnxDataType[to] } }),
   ],
   // between float types the cotangent is cast back; from or to integers nothing flows
   vjp: ({ inputs: [x], attrs: { to } }, [g]) => [g && isFloat(to) && isFloat((x as Tensor).dtype) ? cast(g, (x as Tensor).dtype) : null],
 });
-
-function onnxTypeCode(dtype: DType): number {
-  return { float32: 1, int32: 6, int64: 7, bool: 9, float64: 11 }[dtype];
-}
 
 export function cast(x: Tensor, to: DType): Tensor {
   if (x.dtype === to) return x;

@@ -95,6 +95,24 @@ export class Rng {
     return out;
   }
 
+  /** `n` uniform bytes, four from each 32-bit draw (little end first). */
+  bytes(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const x = this.nextUint32();
+      out[i] = x & 0xff;
+      out[i + 1] = (x >>> 8) & 0xff;
+      out[i + 2] = (x >>> 16) & 0xff;
+      out[i + 3] = x >>> 24;
+    }
+    if (i < n) {
+      let x = this.nextUint32();
+      for (; i < n; i++, x >>>= 8) out[i] = x & 0xff;
+    }
+    return out;
+  }
+
   /** A uniformly random permutation of 0..n-1 (Fisher–Yates). */
   permutation(n: number): Int32Array {
     const p = new Int32Array(n);

@@ -12,6 +12,7 @@ const arrayTypes = {
   float64: Float64Array,
   int64: BigInt64Array,
   int32: Int32Array,
+  uint8: Uint8Array,
   bool: Uint8Array,
 } as const;
 

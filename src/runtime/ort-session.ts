@@ -7,7 +7,7 @@ import type { HostTensor } from "./host-tensor.js";
 export type OrtModule = Pick<typeof OrtNode, "InferenceSession" | "Tensor">;
 type OrtTensor = OrtNode.Tensor;
 
-const dtypes: ReadonlySet<string> = new Set<DType>(["float32", "float64", "int64", "int32", "bool"]);
+const dtypes: ReadonlySet<string> = new Set<DType>(["float32", "float64", "int64", "int32", "uint8", "bool"]);
 
 /**
  * Defaults measured with `npx tsx bench/runtime-threads.ts` (onnxruntime-node 1.30, 2-vCPU AMD EPYC VM,

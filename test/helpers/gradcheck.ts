@@ -126,6 +126,7 @@ function toArray(dtype: DType, values: ArrayLike<number>) {
       return Float32Array.from(values);
     case "int32":
       return Int32Array.from(values);
+    case "uint8":
     case "bool":
       return Uint8Array.from(values);
     case "int64":

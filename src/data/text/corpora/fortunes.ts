@@ -22,8 +22,8 @@ export const FORTUNES_SPLIT_SEED = 0;
 /**
  * Debian's `fortunes` (`apt-get install fortunes`): short texts (quotations, jokes, definitions)
  * in one file per category, entries separated by lines holding only `%`; the category is the
- * label. Categories are sorted by name; a fortune that appears in two categories (or twice) is
- * kept once, in the first, so no text is on both sides of the split. The split is stratified:
+ * label. Categories are sorted by name; a fortune that appears in two categories (or twice, even
+ * wrapped differently) is kept once, in the first, so no text is on both sides of the split. The split is stratified:
  * 20% of every category held out, seeded (`stratifiedSplitIndices`, seed 0).
  */
 export function fortunes(dir = FORTUNES_DIR): TextSource {
@@ -40,8 +40,10 @@ export function fortunes(dir = FORTUNES_DIR): TextSource {
       // NOTE: some files underline or embolden by overstriking ("_\bx", "x\bx", as nroff did); the
       // character before each backspace is dropped so the words read as words.
       const text = entry.replace(/^\r?\n/, "").replace(/[^\n]\x08/gu, "").trimEnd();
-      if (text.trim().length === 0 || seen.has(text)) continue;
-      seen.add(text);
+      // The same fortune re-wrapped (other line breaks or spacing) is the same text.
+      const key = text.replace(/\s+/g, " ").trim();
+      if (key.length === 0 || seen.has(key)) continue;
+      seen.add(key);
       texts.push(text);
     }
     if (texts.length >= FORTUNES_MIN_PER_CATEGORY) byCategory.push({ name, texts });
