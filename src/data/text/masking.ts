@@ -41,13 +41,19 @@ export function predictionSlots(length: number, maskProbability: number): number
  * Where each token id starts a new word, for whole-word masking with any tokenizer: a token
  * starts a word when its text begins with whitespace, when the token before it ends with
  * whitespace or is special, or when it passes between letters-and-digits and anything else
- * ("walk"+"ing" is one word, "Hello"+"," two). Tables per id: the first and last character's class.
+ * ("walk"+"ing" is one word, "Hello"+"," two). A byte-level token that holds only part of a
+ * character ("é" as the bytes C3 + A9) never ends or starts a word there. Tables per id: the
+ * first and last character's class.
  */
 export interface WordBoundaries {
-  /** Per id: 0 whitespace, 1 letter or digit, 2 other; 3 for special tokens. */
+  /** Per id: 0 whitespace, 1 letter or digit, 2 other, 3 a special token, 4 part of a character's bytes. */
   readonly first: Uint8Array;
   readonly last: Uint8Array;
 }
+
+/** How a tokenizer shows bytes that are not a whole character (`tokenText`): `<0xC3>`. */
+const PARTIAL_BYTE = /^<0x[0-9A-F]{2}>/;
+const PARTIAL_BYTE_AT_END = /<0x[0-9A-F]{2}>$/;
 
 export function wordBoundaries(tokenizer: Tokenizer): WordBoundaries {
   const first = new Uint8Array(tokenizer.vocabSize);
@@ -57,9 +63,10 @@ export function wordBoundaries(tokenizer: Tokenizer): WordBoundaries {
       first[id] = last[id] = 3;
       continue;
     }
-    const chars = Array.from(tokenizer.tokenText(id));
-    first[id] = charClass(chars[0] ?? " ");
-    last[id] = charClass(chars[chars.length - 1] ?? " ");
+    const text = tokenizer.tokenText(id);
+    const chars = Array.from(text);
+    first[id] = PARTIAL_BYTE.test(text) ? 4 : charClass(chars[0] ?? " ");
+    last[id] = PARTIAL_BYTE_AT_END.test(text) ? 4 : charClass(chars[chars.length - 1] ?? " ");
   }
   return { first, last };
 }
@@ -72,6 +79,7 @@ function charClass(ch: string): number {
 function startsWord(boundaries: WordBoundaries, previous: number, id: number): boolean {
   const f = boundaries.first[id] as number;
   const l = boundaries.last[previous] as number;
+  if (f === 4 || l === 4) return false; // inside one character's bytes
   return f === 0 || l === 0 || l === 3 || f === 3 || (l === 1) !== (f === 1);
 }
 
