@@ -124,7 +124,10 @@ describe("maskTokens (BERT's masking)", () => {
     const draws = 4000;
     for (let d = 0; d < draws; d++) {
       const one = maskTokens(row, row.length, vocab, BERT_MASKING, rng);
-      for (let k = 0; k < one.positions.length; k++) if (one.weights[k] === 1) hits[Number(one.positions[k])]++;
+      for (let k = 0; k < one.positions.length; k++) if (one.weights[k] === 1) {
+          const at = Number(one.positions[k]);
+          hits[at] = (hits[at] as number) + 1;
+        }
     }
     expect([hits[0], hits[21], hits[22], hits[23]]).toEqual([0, 0, 0, 0]);
     for (const h of hits.slice(1, 21)) expectBinomial(h as number, draws, 3 / 20, "a position");
