@@ -44,6 +44,8 @@ export interface PretrainConfig {
   readonly logEverySteps: number;
   /** Times the effective rank of the embeddings is measured over the run (the report's collapse chart); 0 for never. */
   readonly effectiveRankPoints: number;
+  /** Text with a held-out split: times the method's loss is measured on it over the run (and the best weights kept); 0 for never. */
+  readonly validationPoints: number;
   /** Text: the tokenizer trained on the training texts, its vocabulary (bpe), and the model's context in tokens; null takes the method's recipe. */
   readonly tokenizer: (typeof TOKENIZERS)[number] | null;
   readonly vocabSize: number | null;
@@ -107,6 +109,8 @@ export const PRETRAIN_DEFAULTS: Omit<PretrainConfig, "method" | "data"> = {
   // 0.4 s measured on 2 busy cores (0.28 + 0.1), so 10 points cost ~4 s of a run (1% of 5 min)
   // that the step plan does not foresee.
   effectiveRankPoints: 10,
+  // 16 batches each (192 windows for a language model's batch of 12): ~0.3 s a point.
+  validationPoints: 10,
   tokenizer: null,
   vocabSize: null,
   context: null,
@@ -250,6 +254,7 @@ const PRETRAIN_FIELDS: { [K in keyof PretrainConfig]: Field<PretrainConfig[K]> }
   checkpointEverySteps: positiveInt,
   logEverySteps: positiveInt,
   effectiveRankPoints: nonNegativeInt,
+  validationPoints: nonNegativeInt,
   tokenizer: optional(oneOf(TOKENIZERS)),
   vocabSize: optional(positiveInt),
   context: optional(positiveInt),

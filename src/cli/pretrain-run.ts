@@ -19,6 +19,8 @@ import { type Io, type ProgressMode, TrainingProgress, formatSeconds, planRecord
 import { type ResolvedPretrain, type TextSettings, resolveRunDefaults, textSettings } from "./run-defaults.js";
 import type { RunFolder } from "./run-folder.js";
 import { runTokenizer, trainRunTokenizer } from "./text-data.js";
+import { textValidation } from "./text-validation.js";
+import type { TextSource } from "../data/text/text-source.js";
 import { writeMethodViews } from "./views.js";
 
 export interface PretrainRunOptions {
@@ -107,7 +109,7 @@ export async function pretrainRun(options: PretrainRunOptions): Promise<Pretrain
     }
   }
 
-  const progress = new TrainingProgress(mode, io, { timeBudgetSeconds: p.timeBudgetSeconds });
+  const progress = new TrainingProgress(mode, io, { timeBudgetSeconds: p.timeBudgetSeconds, rateUnit: modality === "text" ? "seq/s" : modality === "table" ? "rows/s" : "img/s" });
   const say = (line: string) => {
     if (mode === "bar" || mode === "lines") io.stderr.write(`${line}\n`);
   };
@@ -129,6 +131,11 @@ export async function pretrainRun(options: PretrainRunOptions): Promise<Pretrain
   };
   process.on("SIGINT", onSigint);
   const sample = rankSample(train, RANK_SAMPLE);
+  const source = data.text?.source;
+  const validation =
+    source === undefined || tokenizer === undefined || data.test === null || p.validationPoints === 0
+      ? undefined
+      : textValidation({ run, method, test: data.test, tokenizer, batchSize: p.batchSize, points: p.validationPoints, prompt: heldOutPrompt(source), seed: p.seed });
   let result: Awaited<ReturnType<typeof pretrain>>;
   try {
     result = await pretrain({
@@ -150,6 +157,7 @@ export async function pretrainRun(options: PretrainRunOptions): Promise<Pretrain
         ? { effectiveRank: { points: p.effectiveRankPoints, embed: (e: Encoder) => embedDataset(e, sample, { batchSize: RANK_SAMPLE }) } }
         : {}),
       ...(tokenizer === undefined ? {} : { tokenizer }),
+      ...(validation === undefined ? {} : { validation }),
       signal: controller.signal,
     });
   } catch (e) {
@@ -240,6 +248,13 @@ class MetricsLog implements TrainCallback {
     if (this.#pending !== null) this.run.appendMetrics([stepRecord(this.#pending)]);
     this.#pending = null;
   }
+}
+
+/** The first words of the held-out text, which a language model's samples continue. */
+function heldOutPrompt(source: TextSource): string {
+  const text = source.kind === "corpus" ? (source.test ?? source.train) : (source.test?.texts[0] ?? source.train.texts[0] ?? "");
+  const words = text.trimStart().split(/(?<=\s)/u).slice(0, 6).join("");
+  return words.trimEnd();
 }
 
 /** A fixed sample of the training data for the effective rank during training, or null when the data is streamed. */

@@ -5,6 +5,7 @@ import { CliError, ExitCode, type ExitCodeValue, oneLine } from "./errors.js";
 import { evalCommand } from "./eval.js";
 import { embedCommand } from "./embed.js";
 import { exportCommand } from "./export.js";
+import { generateCommand } from "./generate.js";
 import { methodsCommand } from "./methods.js";
 import { pretrainCommand } from "./pretrain.js";
 import type { Io } from "./progress.js";
@@ -23,7 +24,7 @@ function packageVersion(): string {
  */
 export function buildProgram(io: Io, done: (code: ExitCodeValue) => void): Command {
   const program = new Command("pretext")
-    .description("self-supervised learning for TypeScript: pretrain encoders on unlabeled images, evaluate them with few labels, export to ONNX")
+    .description("self-supervised learning for TypeScript: pretrain encoders on unlabeled images and text, evaluate them with few labels, generate text, export to ONNX")
     .version(packageVersion(), "-v, --version")
     .showSuggestionAfterError(true)
     .addHelpText("after", "\nStart with: pretext demo   (or npm start): SimCLR on bundled MNIST, evaluation and a report in a few minutes.");
@@ -32,6 +33,7 @@ export function buildProgram(io: Io, done: (code: ExitCodeValue) => void): Comma
     evalCommand(io, done),
     embedCommand(io, done),
     exportCommand(io, done),
+    generateCommand(io, done),
     reportCommand(io, done),
     viewsCommand(io, done),
     methodsCommand(io, done),

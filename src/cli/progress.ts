@@ -107,6 +107,8 @@ const ofEpochs = (epochs: number): string => (Number.isFinite(epochs) ? `/${epoc
 
 export interface ProgressOptions {
   readonly timeBudgetSeconds: number | null;
+  /** What a sample is, for the rate ("img/s" by default; "seq/s" for text, "rows/s" for tables). */
+  readonly rateUnit?: string;
 }
 
 /**
@@ -118,6 +120,7 @@ export class TrainingProgress implements TrainCallback {
   readonly #mode: ProgressMode;
   readonly #io: Io;
   readonly #budget: number | null;
+  readonly #unit: string;
   #bar: SingleBar | null = null;
   #barEpoch = -1;
   #last: StepEvent | null = null;
@@ -134,6 +137,7 @@ export class TrainingProgress implements TrainCallback {
     this.#mode = mode;
     this.#io = io;
     this.#budget = options.timeBudgetSeconds;
+    this.#unit = options.rateUnit ?? "img/s";
   }
 
   get mode(): ProgressMode {
@@ -174,7 +178,7 @@ export class TrainingProgress implements TrainCallback {
         const eta = stepsLeft > 0 && this.#secondsPerStep !== null ? ` | ${this.#wholeRun ? "" : "epoch "}ETA ${formatSeconds(stepsLeft * this.#secondsPerStep)}` : "";
         const where = this.#wholeRun ? `step ${e.step + 1}/${e.plannedSteps} (epoch ${e.epoch + 1})` : `epoch ${e.epoch + 1}${ofEpochs(e.epochs)} step ${e.batchIndex + 1}/${e.batchesPerEpoch}`;
         this.#io.stderr.write(
-          `${where} | loss ${fmt(e.loss)} | ${fmt(e.samplesPerSecond, 3)} img/s${eta} | ${formatSeconds(e.elapsedSeconds)}\n`,
+          `${where} | loss ${fmt(e.loss)} | ${fmt(e.samplesPerSecond, 3)} ${this.#unit}${eta} | ${formatSeconds(e.elapsedSeconds)}\n`,
         );
       }
       return;
@@ -194,7 +198,7 @@ export class TrainingProgress implements TrainCallback {
       this.#bar?.stop();
       this.#bar = new SingleBar({
         stream: this.#io.stderr,
-        format: "{epochLabel} [{bar}] {value}/{total} | ETA {eta_formatted} | {ips} img/s | loss {loss}{lr}{collapse}{budget}",
+        format: `{epochLabel} [{bar}] {value}/{total} | ETA {eta_formatted} | {ips} ${this.#unit} | loss {loss}{lr}{collapse}{budget}`,
         barsize: 24,
         hideCursor: true,
         etaBuffer: 20,
@@ -216,7 +220,7 @@ export class TrainingProgress implements TrainCallback {
       const l = this.#last;
       const lr = l?.scalars.lr === undefined ? "" : ` | lr ${fmt(l.scalars.lr, 3)}`;
       const collapse = l?.metrics.collapse_std === undefined ? "" : ` | collapse_std ${fmt(l.metrics.collapse_std, 3)}`;
-      const extra = l ? ` | ${fmt(l.samplesPerSecond, 3)} img/s${lr}${collapse}` : "";
+      const extra = l ? ` | ${fmt(l.samplesPerSecond, 3)} ${this.#unit}${lr}${collapse}` : "";
       this.#io.stderr.write(`epoch ${e.epoch + 1}${l ? ofEpochs(l.epochs) : ""} | mean loss ${fmt(e.meanLoss)}${extra} | ${formatSeconds(e.elapsedSeconds)}\n`);
     }
   }

@@ -71,14 +71,17 @@ export function trainRunTokenizer(run: RunFolder, settings: TextSettings): (sour
   };
 }
 
-/** A finished or stopped run's tokenizer, read back from its tokenizer.json. */
+/** A finished or stopped run's tokenizer, read back from its tokenizer.json (for `TextLoading.tokenizer`). */
 export function runTokenizer(run: RunFolder): (source: TextSource) => Promise<Tokenizer> {
-  return async () => {
-    if (!existsSync(run.tokenizerPath)) throw new CliError(`${run.tokenizerPath}: missing; the run folder is damaged or not a text run`, ExitCode.failure);
-    try {
-      return await readTokenizerFile(run.tokenizerPath);
-    } catch (e) {
-      throw new CliError(`${run.tokenizerPath}: ${errorMessage(e)}`, ExitCode.failure);
-    }
-  };
+  return () => readRunTokenizer(run);
+}
+
+/** A run's tokenizer.json, or a one-line error naming it. */
+export async function readRunTokenizer(run: RunFolder): Promise<Tokenizer> {
+  if (!existsSync(run.tokenizerPath)) throw new CliError(`${run.tokenizerPath}: missing; the run folder is damaged or not a text run`, ExitCode.failure);
+  try {
+    return await readTokenizerFile(run.tokenizerPath);
+  } catch (e) {
+    throw new CliError(`${run.tokenizerPath}: ${errorMessage(e)}`, ExitCode.failure);
+  }
 }

@@ -16,3 +16,4 @@ export { jigsaw } from "./jigsaw.js";
 export { clm, type ClmOptions, nextTokenLoss } from "./clm.js";
 export { mlm, MlmHead, type MlmOptions, maskedTokenLoss } from "./mlm.js";
 export { simcse, type SimcseOptions } from "./simcse.js";
+export { Validation, type ValidationEvent, type ValidationOptions } from "./validation.js";

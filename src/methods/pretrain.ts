@@ -8,6 +8,7 @@ import type { CompileOptions } from "../runtime/index.js";
 import { type CheckpointOptions, type FitResult, type StepEvent, type StepPlan, type TrainCallback, fit, scheduleStep, scheduleSteps } from "../train/fit.js";
 import { type TargetNetwork, TrainStep } from "../train/train-step.js";
 import { effectiveRank } from "./collapse.js";
+import { Validation, type ValidationOptions } from "./validation.js";
 import type { Encoder, Method, MethodPlan, MethodSetup } from "./method.js";
 
 /** `[n, d]` row-major embeddings, as `src/eval`'s `embedDataset` returns them. */
@@ -53,6 +54,8 @@ export interface PretrainOptions<O extends object> {
   readonly effectiveRank?: EffectiveRankOptions;
   /** For text: the tokenizer that made the dataset's ids (see `MethodSetup.tokenizer`). */
   readonly tokenizer?: Tokenizer;
+  /** The method's loss on held-out data during training (see `ValidationOptions`). */
+  readonly validation?: ValidationOptions;
 }
 
 export interface PretrainResult {
@@ -109,15 +112,21 @@ export async function pretrain<O extends object>(options: PretrainOptions<O>): P
   const loader = new DataLoader(dataset, { batchSize, seed, transform: plan.views });
 
   const rank = options.effectiveRank;
+  const validation = options.validation === undefined ? null : await Validation.compile(plan, options.validation, batchSize, seed);
   let planned = 0;
   let rankEvery = 1;
+  let validateEvery = 1;
+  const every = (points: number) => Math.max(1, Math.ceil((planned - 1) / Math.max(1, points - 1)));
   const planning: TrainCallback = {
     onPlan: ({ plan: steps }) => {
       schedules.follow(steps);
       planned = steps.totalSteps;
-      if (rank !== undefined) rankEvery = Math.max(1, Math.ceil((planned - 1) / Math.max(1, rank.points - 1)));
+      if (rank !== undefined) rankEvery = every(rank.points);
+      if (validation !== null) validateEvery = every(validation.options.points);
     },
   };
+  const ranksAt = (s: number) => rank !== undefined && (s % rankEvery === 0 || s === planned - 1);
+  const validatesAt = (s: number) => validation !== null && (s % validateEvery === 0 || s === planned - 1);
   const result = await fit({
     step,
     loader,
@@ -131,16 +140,25 @@ export async function pretrain<O extends object>(options: PretrainOptions<O>): P
       planning,
       enriched(options.callbacks ?? [], async (e) => {
         const scalars = schedules.scalarsAt(e.step, e.scalars);
-        if (rank === undefined || (e.step % rankEvery !== 0 && e.step !== planned - 1)) return { ...e, scalars };
-        step.syncToModules();
-        const sample = await rank.embed(encoder);
-        return { ...e, scalars, metrics: { ...e.metrics, effective_rank: effectiveRank(sample.data, sample.length, sample.dim) } };
+        const metrics: Record<string, number> = { ...e.metrics };
+        if (ranksAt(e.step) || validatesAt(e.step)) step.syncToModules();
+        if (rank !== undefined && ranksAt(e.step)) {
+          const sample = await rank.embed(encoder);
+          metrics.effective_rank = effectiveRank(sample.data, sample.length, sample.dim);
+        }
+        if (validation !== null && validatesAt(e.step)) {
+          const v = await validation.run(e.step);
+          metrics.val_loss = v.loss;
+          for (const [k, x] of Object.entries(v.metrics)) metrics[`val_${k}`] = x;
+        }
+        return { ...e, scalars, metrics };
       }),
     ],
     ...(options.signal ? { signal: options.signal } : {}),
-    // The effective rank embeds with the parameters of the very step it is measured at.
-    ...(rank === undefined ? {} : { readsParametersAt: (s: number) => s % rankEvery === 0 || s === planned - 1 }),
+    // The effective rank and the validation read the parameters of the very step they are measured at.
+    ...(rank === undefined && validation === null ? {} : { readsParametersAt: (s: number) => ranksAt(s) || validatesAt(s) }),
   });
+  await validation?.release();
   step.syncToModules();
   return { fit: result, plan, step };
 }
