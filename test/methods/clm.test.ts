@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { imageDataset } from "../../src/data/image/image-dataset.js";
 import { tokenizeCorpus } from "../../src/data/text/text-datasets.js";
 import { ArrayTokenStream, TokenWindowDataset } from "../../src/data/text/token-windows.js";
 import { perplexity } from "../../src/eval/perplexity.js";
@@ -59,12 +60,14 @@ describe("clm on State of the Union passages", () => {
     expect(run.after).toBeLessThan(run.before - 1);
   });
 
-  it("refuses a bidirectional encoder, and samples longer than its context + 1, in one line", async () => {
+  it("refuses a bidirectional encoder, samples longer than its context + 1, and images, in one line", async () => {
     const bidirectional = new TextTransformer(new Rng(1), encoderOptions);
     const options = { method: clm, dataset: windows, tokenizer, batchSize: 32, epochs: 1 };
     const refusal = pretrain({ ...options, encoder: bidirectional });
     await expect(refusal).rejects.toThrow(/^method clm needs a causal \(GPT-style\) transformer; the encoder is bidirectional$/);
     const short = new TextTransformer(new Rng(1), { ...encoderOptions, context: CONTEXT - 1, causal: true });
     await expect(pretrain({ ...options, encoder: short })).rejects.toThrow(`samples of ${CONTEXT + 1} tokens need a context of ${CONTEXT}; the encoder's is ${CONTEXT - 1}`);
+    const images = imageDataset(new Float32Array(4 * 16), [1, 4, 4]);
+    await expect(pretrain({ ...options, dataset: images, encoder: short })).rejects.toThrow(/^method clm learns from text data; the dataset is image \(image float32\[1, 4, 4\]\)$/);
   });
 });
