@@ -17,6 +17,7 @@ import { CliError } from "./errors.js";
 import { perplexityLine } from "./eval-perplexity.js";
 import type { RunFolder } from "./run-folder.js";
 import { runTokenizer } from "./text-data.js";
+import { writeTextExamples } from "./text-examples.js";
 
 /** One `metrics.jsonl` evaluation line (and one `eval --json` line). */
 export interface EvalLine {
@@ -141,6 +142,7 @@ async function classificationLines(o: EvaluateRunOptions, loaded: LoadedData, c:
   }
   if (wanted.includes("tfidf")) lines.push(...tfidfLines(data.texts, data.numClasses, protocol, c));
   await writeEmbeddings(o.run.embeddingsPath, o.encoder, data.test, { images: true });
+  if (data.texts !== null && loaded.text !== null) await writeTextExamples(o.run, o.methodName, o.encoder, data.test, data.texts.test, loaded.text.tokenizer);
   await releaseEmbeddings(o.encoder);
   return lines;
 }
