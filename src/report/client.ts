@@ -135,7 +135,7 @@ export const CLIENT_SCRIPT = String.raw`
   draw("chart-accuracy", function () {
     var a = data.accuracy;
     // Fixed colours for the baselines, so reports compare at a glance; methods take the palette in order.
-    var colourOf = { supervised: PALETTE[4], random: PALETTE[9], raw_pixels: PALETTE[6] };
+    var colourOf = { supervised: PALETTE[4], random: PALETTE[9], raw_pixels: PALETTE[6], tfidf: PALETTE[8] };
     var methods = 0;
     return {
       type: "line",
@@ -171,21 +171,85 @@ export const CLIENT_SCRIPT = String.raw`
     };
   });
 
+  draw("chart-validation", function () {
+    var v = data.validation, t = data.training;
+    var datasets = [];
+    if (v.trainingLossInNats && hasValues(t.loss)) {
+      datasets.push({ label: "training loss", data: points(t.step, t.loss), borderColor: "#b8c7da", backgroundColor: "#b8c7da", borderWidth: 1.2, pointRadius: 0, yAxisID: "y" });
+    }
+    if (hasValues(v.natsPerToken)) datasets.push({ label: "validation nats / token", data: points(v.step, v.natsPerToken), borderColor: PALETTE[0], backgroundColor: PALETTE[0], pointRadius: 2.5, yAxisID: "y", perplexity: v.perplexity });
+    var bpb = hasValues(v.bitsPerByte);
+    if (bpb) datasets.push({ label: "validation bits / byte", data: points(v.step, v.bitsPerByte), borderColor: PALETTE[1], backgroundColor: PALETTE[1], borderDash: [5, 4], pointRadius: 2.5, yAxisID: "bpb" });
+    return {
+      type: "line",
+      data: { datasets: datasets },
+      options: {
+        parsing: false,
+        spanGaps: true,
+        elements: { point: { radius: 0 }, line: { borderWidth: 1.8 } },
+        interaction: { mode: "nearest", axis: "x", intersect: false },
+        scales: {
+          x: stepAxis(),
+          y: { position: "left", title: { display: true, text: "nats / token" } },
+          bpb: { display: bpb, position: "right", title: { display: true, text: "bits / byte" }, grid: { drawOnChartArea: false } },
+        },
+        plugins: {
+          tooltip: {
+            callbacks: {
+              label: function (ctx) {
+                var y = ctx.parsed.y, text = ctx.dataset.label + ": " + y.toFixed(3);
+                if (ctx.dataset.perplexity) {
+                  var p = ctx.dataset.perplexity[ctx.dataIndex];
+                  text += " (perplexity " + (p === null || p === undefined ? Math.exp(y) : p).toFixed(2) + ")";
+                }
+                return text;
+              },
+            },
+          },
+        },
+      },
+    };
+  });
+
+  // Lines of at most about width characters, broken at spaces, for a tooltip.
+  function wrap(text, width, maxLines) {
+    var lines = [], line = "";
+    text.split(" ").forEach(function (word) {
+      if (line !== "" && line.length + 1 + word.length > width) { lines.push(line); line = word; }
+      else line = line === "" ? word : line + " " + word;
+    });
+    if (line !== "") lines.push(line);
+    if (lines.length > maxLines) { lines = lines.slice(0, maxLines); lines[maxLines - 1] += " …"; }
+    return lines;
+  }
+
   draw("chart-map", function () {
     var m = data.map;
+    var withTexts = m.classes.some(function (cls) { return cls.texts; });
     return {
       type: "scatter",
       data: {
         datasets: m.classes.map(function (cls, i) {
           var pts = [];
           for (var j = 0; j < cls.xy.length; j += 2) pts.push({ x: cls.xy[j], y: cls.xy[j + 1] });
-          return { label: String(cls.label), data: pts, backgroundColor: colour(i), borderWidth: 0, pointRadius: 2.2, pointHoverRadius: 4 };
+          return { label: cls.name === undefined ? String(cls.label) : cls.name, data: pts, texts: cls.texts, backgroundColor: colour(i), borderWidth: 0, pointRadius: 2.2, pointHoverRadius: 4 };
         }),
       },
       options: {
         parsing: false,
         scales: { x: { ticks: { display: false }, grid: { display: false } }, y: { ticks: { display: false }, grid: { display: false } } },
-        plugins: { legend: { position: "right", title: { display: true, text: "label" }, labels: { usePointStyle: true } } },
+        plugins: {
+          legend: { position: "right", title: { display: true, text: "label" }, labels: { usePointStyle: true } },
+          // Text runs with texts.json: the label and the point's text; otherwise Chart.js's default (label and coordinates).
+          tooltip: withTexts ? {
+            callbacks: {
+              label: function (ctx) {
+                var texts = ctx.dataset.texts;
+                return [ctx.dataset.label].concat(texts ? wrap(texts[ctx.dataIndex] || "", 56, 4) : []);
+              },
+            },
+          } : {},
+        },
       },
     };
   });

@@ -1,6 +1,8 @@
 import { CLIENT_SCRIPT } from "./client.js";
-import { type ChartData, type SummaryItem, encoderName } from "./model.js";
+import { type CardSpec, card, chartBox, escapeHtml, note, renderCard } from "./html-util.js";
+import { type ChartData, type SummaryItem, encoderName, isBaseline } from "./model.js";
 import type { EvalRecord } from "./run.js";
+import { TEXT_CSS, type TextView, textCards } from "./text-view.js";
 
 /** Everything the page shows, already computed; rendering is a pure function of this. */
 export interface ReportPage {
@@ -20,12 +22,11 @@ export interface ReportPage {
   /** Why there are no retrieval examples (no embeddings, or no images), or null when there are. */
   readonly retrievalNote: string | null;
   readonly config: unknown;
+  /** A text run's samples, masked predictions, neighbours and perplexity; null for other runs. */
+  readonly text?: TextView | null;
   /** The source of Chart.js's UMD bundle, inlined so the page opens offline. */
   readonly chartJs: string;
 }
-
-const escapeHtml = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
 
 /** JSON that is safe inside a `<script>` element: no `</script>` or `<!--` can appear in it. */
 const scriptJson = (value: unknown): string => JSON.stringify(value).replace(/</g, "\\u003c");
@@ -75,19 +76,13 @@ details pre { background: var(--bg); border-radius: 8px; padding: 12px; overflow
 footer { color: var(--muted); font-size: 12px; margin-top: 24px; }
 `;
 
-function card(title: string, what: string, body: string, wide = false): string {
-  return `<section class="card${wide ? " wide" : ""}"><h2>${escapeHtml(title)}</h2><p class="what">${what}</p>${body}</section>`;
-}
-
-const chartBox = (id: string, tall = false): string => `<div class="chart${tall ? " tall" : ""}"><canvas id="${id}" role="img"></canvas></div>`;
-const note = (text: string): string => `<p class="note">${escapeHtml(text)}</p>`;
 const pct = (v: number | null): string => (v === null ? "" : `${(v * 100).toFixed(1)}%`);
 const fixed = (v: number | null): string => (v === null ? "" : v.toFixed(3));
 
 function evalTable(evals: readonly EvalRecord[]): string {
   if (evals.length === 0) return note("No evaluations logged yet: run `pretext eval <run-dir>`.");
   const rows = evals.map((e) => {
-    const baseline = ["random", "raw_pixels", "supervised"].includes(e.encoder);
+    const baseline = isBaseline(e.encoder);
     return (
       `<tr class="${baseline ? "baseline" : "method"}"><td>${escapeHtml(e.probe)}</td><td>${escapeHtml(encoderName(e.encoder))}</td>` +
       `<td class="num">${e.labelsPerClass ?? "—"}</td><td class="num">${pct(e.accuracy)}</td>` +
@@ -122,37 +117,31 @@ export function renderReport(page: ReportPage): string {
   const hasCollapse = c.collapse.std.some((v) => v !== null) || c.collapse.rank.length > 0;
   const hasAccuracy = c.accuracy.series.length > 0;
   const mapTitle = c.map?.method === "pca" ? "Test embeddings (PCA)" : "Test embeddings (UMAP)";
-  const cards = [
-    card("Training loss and learning rate", "Loss (left axis) and learning rate (right axis, dashed) at each logged step.", hasTraining ? chartBox("chart-training") : note("No training steps logged.")),
-    card(
-      "Collapse diagnostic",
-      "Std of the L2-normalized embeddings across a batch, averaged over dimensions: near 1/√D when they spread out, towards 0 when they collapse to a point. Effective rank: exp of the entropy of the normalized singular values.",
-      hasCollapse ? chartBox("chart-collapse") : note("No collapse diagnostic logged."),
-    ),
-    card(
-      "Accuracy vs labels per class",
-      "Test accuracy of probes trained on few labels, for this method and the baselines (solid: linear probe, dashed: k-NN; bars: ± sd over label draws).",
-      hasAccuracy ? chartBox("chart-accuracy", true) : note("No probe accuracies logged yet: run `pretext eval <run-dir>`."),
-    ),
-    card(
-      mapTitle,
-      c.map === null
-        ? "A 2-D map of the test set's embeddings."
-        : `${c.map.classes.reduce((s, k) => s + k.xy.length / 2, 0)} test embeddings, L2-normalized and mapped to 2-D (seeded), coloured by label.`,
-      c.map === null ? note("No embeddings.safetensors in this run.") : chartBox("chart-map", true),
-    ),
-    card(
-      "Augmentation views",
-      "Pairs of augmented views of the same images, as the method saw them.",
-      page.viewsDataUrl === null ? note("No views.png in this run (write one with `pretext views`).") : `<div class="views"><img src="${page.viewsDataUrl}" alt="augmentation grid"></div>`,
-    ),
-    card(
-      "Nearest neighbours",
-      "Query test images (blue) and their closest test images by cosine similarity of embeddings; green: same label, red: different. Captions: label · cosine.",
-      retrievalBlock(page),
-    ),
-    card("Evaluations", "Every evaluation line in metrics.jsonl.", evalTable(page.evals), true),
-  ];
+  const hasTexts = c.map?.classes.some((k) => k.texts !== undefined) === true;
+  const common = {
+    training: { title: "Training loss and learning rate", what: "Loss (left axis) and learning rate (right axis, dashed) at each logged step.", body: hasTraining ? chartBox("chart-training") : note("No training steps logged.") },
+    collapse: {
+      title: "Collapse diagnostic",
+      what: "Std of the L2-normalized embeddings across a batch, averaged over dimensions: near 1/√D when they spread out, towards 0 when they collapse to a point. Effective rank: exp of the entropy of the normalized singular values.",
+      body: hasCollapse ? chartBox("chart-collapse") : note("No collapse diagnostic logged."),
+    },
+    accuracy: {
+      title: "Accuracy vs labels per class",
+      what: "Test accuracy of probes trained on few labels, for this method and the baselines (solid: linear probe, dashed: k-NN; bars: ± sd over label draws).",
+      body: hasAccuracy ? chartBox("chart-accuracy", true) : note("No probe accuracies logged yet: run `pretext eval <run-dir>`."),
+    },
+    map: {
+      title: mapTitle,
+      what:
+        c.map === null
+          ? "A 2-D map of the test set's embeddings."
+          : `${c.map.classes.reduce((s, k) => s + k.xy.length / 2, 0)} test embeddings, L2-normalized and mapped to 2-D (seeded), coloured by label.${hasTexts ? " Hover a point for its text." : ""}`,
+      body: c.map === null ? note("No embeddings.safetensors in this run.") : chartBox("chart-map", true),
+    },
+    evals: { title: "Evaluations", what: "Every evaluation line in metrics.jsonl.", body: evalTable(page.evals) },
+  } satisfies Record<string, CardSpec>;
+  const text = page.text ?? null;
+  const cards = text !== null ? textCards(text, c, { ...common, evals: { ...common.evals, what: "Every probe evaluation line in metrics.jsonl." } }, page.evals.length > 0) : imageCards(page, common);
   const summary = page.summary.map((s) => `<div class="stat"><div class="k">${escapeHtml(s.label)}</div><div class="v">${escapeHtml(s.value)}</div></div>`).join("");
   const warnings = page.warnings.map((w) => `<div class="warning">${escapeHtml(w)}</div>`).join("");
   return `<!doctype html>
@@ -161,7 +150,7 @@ export function renderReport(page: ReportPage): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(page.title)}</title>
-<style>${CSS}</style>
+<style>${CSS}${text === null ? "" : TEXT_CSS}</style>
 </head>
 <body>
 <main>
@@ -180,4 +169,25 @@ ${cards.join("\n")}
 </body>
 </html>
 `;
+}
+
+/** An image run's cards, in the order of docs/report-screenshot.png. */
+function imageCards(page: ReportPage, common: Readonly<Record<"training" | "collapse" | "accuracy" | "map" | "evals", CardSpec>>): string[] {
+  return [
+    renderCard(common.training),
+    renderCard(common.collapse),
+    renderCard(common.accuracy),
+    renderCard(common.map),
+    card(
+      "Augmentation views",
+      "Pairs of augmented views of the same images, as the method saw them.",
+      page.viewsDataUrl === null ? note("No views.png in this run (write one with `pretext views`).") : `<div class="views"><img src="${page.viewsDataUrl}" alt="augmentation grid"></div>`,
+    ),
+    card(
+      "Nearest neighbours",
+      "Query test images (blue) and their closest test images by cosine similarity of embeddings; green: same label, red: different. Captions: label · cosine.",
+      retrievalBlock(page),
+    ),
+    renderCard(common.evals, true),
+  ];
 }

@@ -4,15 +4,19 @@ import { createRequire } from "node:module";
 import { basename, dirname, join, resolve } from "node:path";
 import { renderReport, type ReportPage } from "./html.js";
 import { imagePng, pngDataUrl } from "./images.js";
-import { chartData, findConfig, sortEvals, summaryItems, type ChartData } from "./model.js";
+import { chartData, findConfig, methodOf, sortEvals, summaryItems, thin, type ChartData } from "./model.js";
 import { type EmbeddingMapOptions, embeddingMap } from "./projection.js";
 import { nearestNeighbours, pickQueries } from "./retrieval.js";
-import { type RunData, readRun } from "./run.js";
+import { type EmbeddingSet, type RunData, readRun } from "./run.js";
+import type { TextNeighbours } from "./text-run.js";
+import type { TextView } from "./text-view.js";
 
 export { renderReport, type ReportPage } from "./html.js";
 export { embeddingMap, pca2d, type EmbeddingMap, type EmbeddingMapOptions } from "./projection.js";
 export { nearestNeighbours, pickQueries, type Retrieval } from "./retrieval.js";
 export { parseMetrics, readEmbeddings, readRun, type EmbeddingSet, type EvalRecord, type RunData, type StepRecord } from "./run.js";
+export { parseTextExamples, type MaskedSentence, type SampleRecord, type TextExamples, type TextNeighbours, type ValidationRecord } from "./text-run.js";
+export type { TextView } from "./text-view.js";
 
 /**
  * `report.html`: one self-contained page about a run folder. Charts are drawn by Chart.js
@@ -21,6 +25,10 @@ export { parseMetrics, readEmbeddings, readRun, type EmbeddingSet, type EvalReco
  * experimental; Vega-Lite needs three bundles (vega, vega-lite, vega-embed) several times larger.
  * The bundle is inlined, so the page opens offline. The UMAP map and the retrieval
  * examples are computed here in Node, so the page only draws.
+ *
+ * A text run (see `readRun`) gets its own view (`text-view.ts`): the validation curve, generated
+ * samples, masked-token predictions, nearest-neighbour texts and the perplexity table, instead of
+ * the augmentation grid and image retrieval.
  */
 export interface ReportOptions {
   /** Seeds the embedding map and the choice of retrieval queries. */
@@ -30,9 +38,14 @@ export interface ReportOptions {
   readonly queries: number;
   /** Neighbours shown per query. */
   readonly neighbours: number;
+  /** Text runs: query texts and neighbours per query when the report finds them itself (no `neighbours` in text-examples.json). */
+  readonly textQueries: number;
+  readonly textNeighbours: number;
+  /** Text runs: checkpoints whose generated samples are shown (evenly spaced, the last kept). */
+  readonly sampleCheckpoints: number;
 }
 
-export const defaultReportOptions: ReportOptions = { seed: 0, map: {}, queries: 8, neighbours: 8 };
+export const defaultReportOptions: ReportOptions = { seed: 0, map: {}, queries: 8, neighbours: 8, textQueries: 6, textNeighbours: 5, sampleCheckpoints: 24 };
 
 /** The source of Chart.js's UMD bundle (sets `window.Chart`), found next to the package's entry point. */
 async function chartJsSource(): Promise<string> {
@@ -65,21 +78,64 @@ async function retrievalExamples(run: RunData, options: ReportOptions): Promise<
   return { retrieval, retrievalNote: null };
 }
 
+const labelName = (set: EmbeddingSet, label: number): string => set.classNames?.[label] ?? String(label);
+
+/** A text shortened for a tooltip: whitespace runs collapsed, at most `max` characters. */
+function snippet(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1).trimEnd()}…`;
+}
+
 /** The embedding map grouped by label, as the scatter chart wants it. */
 function mapData(run: RunData, options: ReportOptions): ChartData["map"] {
   const set = run.embeddings;
   if (set === null || set.n === 0) return null;
   const m = embeddingMap(set, { seed: options.seed, ...options.map });
-  const byLabel = new Map<number, number[]>();
+  const texts = set.texts ?? null;
+  const byLabel = new Map<number, { xy: number[]; texts: string[] }>();
   m.indices.forEach((index, i) => {
     const label = set.labels[index] ?? 0;
-    const xy = byLabel.get(label) ?? [];
+    const group = byLabel.get(label) ?? { xy: [], texts: [] };
     // Four significant digits are plenty for a scatter plot and keep the file small.
-    xy.push(+(m.xy[i * 2] ?? 0).toPrecision(4), +(m.xy[i * 2 + 1] ?? 0).toPrecision(4));
-    byLabel.set(label, xy);
+    group.xy.push(+(m.xy[i * 2] ?? 0).toPrecision(4), +(m.xy[i * 2 + 1] ?? 0).toPrecision(4));
+    if (texts !== null) group.texts.push(snippet(texts[index] ?? "", 160));
+    byLabel.set(label, group);
   });
-  const classes = [...byLabel.entries()].sort((a, b) => a[0] - b[0]).map(([label, xy]) => ({ label, xy }));
+  const classes = [...byLabel.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([label, g]) => ({ label, name: labelName(set, label), xy: g.xy, ...(texts === null ? {} : { texts: g.texts }) }));
   return { method: m.method, classes };
+}
+
+/** Nearest neighbours of a few test texts: text-examples.json's, else found here from the embeddings and texts.json. */
+function textNeighbours(run: RunData, options: ReportOptions): { neighbours: readonly TextNeighbours[]; source: string | null } {
+  const given = run.textExamples?.neighbours ?? [];
+  if (given.length > 0) return { neighbours: given, source: "text-examples.json" };
+  const set = run.embeddings;
+  const texts = set?.texts ?? null;
+  if (set === null || texts === null || set.n < 2) return { neighbours: [], source: null };
+  const item = (i: number) => ({ text: texts[i] ?? "", label: labelName(set, set.labels[i] ?? 0) });
+  const found = nearestNeighbours(set, pickQueries(set.labels, options.textQueries, options.seed), options.textNeighbours);
+  const neighbours = found.map((r) => ({ query: item(r.query), neighbours: r.neighbours.map((n) => ({ ...item(n.index), similarity: n.similarity })) }));
+  return { neighbours, source: "embeddings.safetensors and texts.json" };
+}
+
+/** What a text run's report shows besides the charts. */
+function textView(run: RunData, options: ReportOptions): TextView {
+  const samples = run.samples ?? [];
+  const steps = thin([...new Set(samples.map((s) => s.step))], options.sampleCheckpoints);
+  const kept = new Set(steps);
+  const { neighbours, source } = textNeighbours(run, options);
+  return {
+    method: methodOf(run),
+    samples: samples.filter((s) => kept.has(s.step)),
+    sampleCheckpoints: { shown: steps.length, total: new Set(samples.map((s) => s.step)).size },
+    masked: run.textExamples?.masked ?? [],
+    neighbours,
+    neighboursSource: source,
+    hasEmbeddings: run.embeddings !== null,
+    perplexity: sortEvals(run.evals.filter((e) => e.probe === "perplexity")),
+  };
 }
 
 /** Builds the page model for a run folder (everything but the HTML text). */
@@ -97,9 +153,10 @@ export async function buildReportPage(runDir: string, options: Partial<ReportOpt
     warnings: run.warnings,
     summary: summaryItems(run),
     charts: chartData(run, mapData(run, opts)),
-    evals: sortEvals(run.evals),
+    evals: sortEvals(run.isText === true ? run.evals.filter((e) => e.probe !== "perplexity") : run.evals),
     viewsDataUrl: views === null ? null : pngDataUrl(views),
-    ...(await retrievalExamples(run, opts)),
+    ...(run.isText === true ? { retrieval: [], retrievalNote: null } : await retrievalExamples(run, opts)),
+    text: run.isText === true ? textView(run, opts) : null,
     config: run.config,
     chartJs: await chartJsSource(),
   };

@@ -26,11 +26,39 @@ export interface ChartData {
     readonly labels: string[];
     readonly series: { readonly name: string; readonly encoder: string; readonly probe: string; readonly baseline: boolean; readonly accuracy: (number | null)[]; readonly sd: (number | null)[] }[];
   };
-  readonly map: { readonly method: string; readonly classes: { readonly label: number; readonly xy: number[] }[] } | null;
+  /** A language model's held-out loss by step (`validation` lines); empty arrays when none were logged. */
+  readonly validation: {
+    readonly step: number[];
+    readonly natsPerToken: (number | null)[];
+    readonly perplexity: (number | null)[];
+    readonly bitsPerByte: (number | null)[];
+    /** The training loss is a token cross-entropy in nats too (clm, mlm), so the chart can draw it for comparison. */
+    readonly trainingLossInNats: boolean;
+  };
+  readonly map: {
+    readonly method: string;
+    readonly classes: {
+      readonly label: number;
+      /** The legend's name for the label: its class name, else the id. */
+      readonly name: string;
+      readonly xy: number[];
+      /** A text run's test texts (shortened) for the tooltips, aligned with the points, when `texts.json` exists. */
+      readonly texts?: string[];
+    }[];
+  } | null;
 }
 
 /** Baseline encoders the evaluation compares against, with their display names. */
-const BASELINES: Readonly<Record<string, string>> = { supervised: "supervised", random: "random encoder", raw_pixels: "raw pixels" };
+const BASELINES: Readonly<Record<string, string>> = { supervised: "supervised", random: "random encoder", raw_pixels: "raw pixels", tfidf: "TF-IDF" };
+/** Text methods whose training loss is a token cross-entropy in nats: language models. */
+const LANGUAGE_MODELS = ["clm", "mlm"];
+
+export const isLanguageModel = (method: string | null): boolean => method !== null && LANGUAGE_MODELS.includes(method);
+/** The run's method name from its config, or null. */
+export function methodOf(run: Pick<RunData, "config">): string | null {
+  const m = findConfig(run.config, ["method"]);
+  return typeof m === "string" ? m : null;
+}
 const PROBE_ORDER = ["linear", "knn", "kmeans"];
 
 export const encoderName = (encoder: string): string => BASELINES[encoder] ?? encoder;
@@ -135,6 +163,7 @@ export function chartData(run: RunData, map: ChartData["map"], options: ChartDat
     options.maxCurvePoints,
   );
   const dim = [...coll, ...ranked].map((s) => s.values.collapse_dim).find((v) => v !== undefined && v > 0) ?? null;
+  const validation = thin(run.validation ?? [], options.maxCurvePoints);
   return {
     training: { step: train.map((s) => s.step), loss: series(train, "loss"), lr: series(train, "lr") },
     collapse: {
@@ -146,6 +175,13 @@ export function chartData(run: RunData, map: ChartData["map"], options: ChartDat
       dim,
     },
     accuracy: accuracySeries(run.evals),
+    validation: {
+      step: validation.map((v) => v.step),
+      natsPerToken: validation.map((v) => v.natsPerToken),
+      perplexity: validation.map((v) => v.perplexity),
+      bitsPerByte: validation.map((v) => v.bitsPerByte),
+      trainingLossInNats: isLanguageModel(methodOf(run)),
+    },
     map,
   };
 }
@@ -177,6 +213,7 @@ export function summaryItems(run: RunData): SummaryItem[] {
   };
   add("method", findConfig(run.config, ["method"]));
   add("data", findConfig(run.config, ["data", "dataset"]));
+  if (run.isText === true) items.push(...textSettingItems(run.config));
   // Epochs trained, not planned: a time budget usually ends training long before the planned count.
   const planned = findConfig(run.config, ["epochs"]);
   const lastEpoch = run.steps.reduce((e, s) => Math.max(e, s.epoch ?? -1), -1);
@@ -198,12 +235,46 @@ export function summaryItems(run: RunData): SummaryItem[] {
   const elapsed = last?.values.elapsed_s;
   if (elapsed !== undefined) add("training time", formatDuration(elapsed));
   const speed = median(run.steps.map((s) => s.values.samples_per_s).filter((v): v is number => v !== undefined));
-  if (speed !== null) add("images / s", Math.round(speed));
+  if (speed !== null) add(run.isText === true ? "sequences / s" : "images / s", Math.round(speed));
   const methodLinear = sortEvals(run.evals).filter((e) => e.probe === "linear" && !isBaseline(e.encoder) && e.accuracy !== null);
   const best = methodLinear[methodLinear.length - 1];
   if (best?.accuracy != null) {
     const labels = typeof best.labelsPerClass === "number" ? `${best.labelsPerClass} / class` : "all labels";
     add(`linear probe, ${labels}`, `${(best.accuracy * 100).toFixed(1)}%`);
+  }
+  if (run.isText === true) items.push(...languageModelItems(run));
+  return items;
+}
+
+/** A text run's tokenizer, context and transformer, from the config's `pretrain` section. */
+function textSettingItems(config: RunData["config"]): SummaryItem[] {
+  const get = (key: string): ConfigValue | undefined => findConfig(config, [key]);
+  const items: SummaryItem[] = [];
+  const tokenizer = get("tokenizer");
+  const vocab = get("vocabSize");
+  if (typeof tokenizer === "string") items.push({ label: "tokenizer", value: typeof vocab === "number" ? `${tokenizer} · ${vocab} ids` : tokenizer });
+  const context = get("context");
+  if (typeof context === "number") items.push({ label: "context", value: `${context} tokens` });
+  const [dModel, layers, heads] = [get("dModel"), get("layers"), get("heads")];
+  if (typeof dModel === "number") {
+    const parts = [`d ${dModel}`, ...(typeof layers === "number" ? [`${layers} layers`] : []), ...(typeof heads === "number" ? [`${heads} heads`] : [])];
+    items.push({ label: "transformer", value: parts.join(" · ") });
+  }
+  return items;
+}
+
+/** The held-out perplexity probe of the method if it ran, else the last validation line. */
+function languageModelItems(run: RunData): SummaryItem[] {
+  const probe = sortEvals(run.evals).filter((e) => e.probe === "perplexity" && !isBaseline(e.encoder) && e.natsPerToken !== null).pop();
+  const validation = [...(run.validation ?? [])].reverse().find((v) => v.natsPerToken !== null);
+  const items: SummaryItem[] = [];
+  if (probe !== undefined) {
+    const perplexity = probe.perplexity ?? Math.exp(probe.natsPerToken ?? NaN);
+    items.push({ label: "held-out perplexity", value: perplexity.toFixed(2) });
+    if (probe.bitsPerByte !== null) items.push({ label: "held-out bits / byte", value: probe.bitsPerByte.toFixed(3) });
+  } else if (validation !== undefined) {
+    items.push({ label: "validation nats / token", value: (validation.natsPerToken ?? NaN).toFixed(3) });
+    if (validation.bitsPerByte !== null) items.push({ label: "validation bits / byte", value: validation.bitsPerByte.toFixed(3) });
   }
   return items;
 }

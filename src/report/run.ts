@@ -1,11 +1,13 @@
 import { access, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { readSafetensors } from "../train/safetensors.js";
+import { finite, isRecord, isStringArray } from "./json.js";
+import { type SampleRecord, type TextExamples, type ValidationRecord, parseSampleLine, parseValidationLine, readTextFiles } from "./text-run.js";
 
 /**
  * Reading a run folder for the report: `config.json`, `metrics.jsonl`, `embeddings.safetensors`
- * and `views.png`. Only `metrics.jsonl` is required; each missing piece leaves its section of the
- * report with a note instead of a chart.
+ * and `views.png`, and for a text run the files of `text-run.ts`. Only `metrics.jsonl` is required;
+ * each missing piece leaves its section of the report with a note instead of a chart.
  */
 
 /** One logged training step: its position and every numeric field of the line (`loss`, `lr`, ...). */
@@ -30,6 +32,10 @@ export interface EvalRecord {
   readonly sd: number | null;
   readonly nmi: number | null;
   readonly ari: number | null;
+  /** The perplexity probe's held-out scores; null on other probes. */
+  readonly natsPerToken: number | null;
+  readonly perplexity: number | null;
+  readonly bitsPerByte: number | null;
 }
 
 /** The test-set embeddings, labels and (optionally) images. */
@@ -42,6 +48,10 @@ export interface EmbeddingSet {
   readonly labels: Int32Array;
   /** [n, channels, height, width], or null when the file has no `images` tensor. */
   readonly images: { readonly data: Float32Array; readonly channels: number; readonly height: number; readonly width: number } | null;
+  /** Display names of the label ids (the file's `class_names` metadata, a JSON array), or null. */
+  readonly classNames?: readonly string[] | null;
+  /** The test texts of a text run (`texts.json`), aligned with the embeddings, or null. */
+  readonly texts?: readonly string[] | null;
 }
 
 /** The run's step plan (the `plan` line pretraining writes first): how many steps, and from what limit. */
@@ -67,13 +77,15 @@ export interface RunData {
   readonly viewsPng: Uint8Array | null;
   /** Things the reader tolerated, shown at the top of the report (e.g. a truncated last line). */
   readonly warnings: string[];
+  /** A text run: `pretrain.tokenizer` is set in config.json, or the folder holds `tokenizer.json`. */
+  readonly isText?: boolean;
+  /** Held-out losses logged during training, by step. */
+  readonly validation?: ValidationRecord[];
+  /** Generated texts at checkpoints, by step (in logged order within a step). */
+  readonly samples?: SampleRecord[];
+  /** `text-examples.json`, or null. */
+  readonly textExamples?: TextExamples | null;
 }
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-const finite = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
 
 function parseLabelsPerClass(v: unknown): LabelsPerClass {
   if (typeof v === "number" && Number.isFinite(v) && v > 0) return v;
@@ -85,10 +97,15 @@ function parseLabelsPerClass(v: unknown): LabelsPerClass {
  * A malformed LAST line is tolerated with a warning, since a run killed mid-write leaves one;
  * a malformed line anywhere else means the file is damaged and throws, naming the line.
  */
-export function parseMetrics(text: string, source = "metrics.jsonl"): { steps: StepRecord[]; evals: EvalRecord[]; plan: PlanRecord | null; warnings: string[] } {
+export function parseMetrics(
+  text: string,
+  source = "metrics.jsonl",
+): { steps: StepRecord[]; evals: EvalRecord[]; plan: PlanRecord | null; validation: ValidationRecord[]; samples: SampleRecord[]; warnings: string[] } {
   let plan: PlanRecord | null = null;
   const steps: StepRecord[] = [];
   const evals: EvalRecord[] = [];
+  const validation: ValidationRecord[] = [];
+  const samples: SampleRecord[] = [];
   const warnings: string[] = [];
   const lines = text.split("\n");
   let last = lines.length - 1;
@@ -129,11 +146,21 @@ export function parseMetrics(text: string, source = "metrics.jsonl"): { steps: S
         sd: finite(obj.sd),
         nmi: finite(obj.nmi),
         ari: finite(obj.ari),
+        natsPerToken: finite(obj.nats_per_token),
+        perplexity: finite(obj.perplexity),
+        bitsPerByte: finite(obj.bits_per_byte),
       });
+    } else if (obj.type === "validation") {
+      validation.push(parseValidationLine(obj, `${source}:${i + 1}`));
+    } else if (obj.type === "sample") {
+      samples.push(parseSampleLine(obj, `${source}:${i + 1}`));
     }
   }
+  // Stable sorts: lines of one step keep their logged order.
   steps.sort((a, b) => a.step - b.step);
-  return { steps, evals, plan, warnings };
+  validation.sort((a, b) => a.step - b.step);
+  samples.sort((a, b) => a.step - b.step);
+  return { steps, evals, plan, validation, samples, warnings };
 }
 
 async function readIfExists(path: string): Promise<Buffer | null> {
@@ -155,9 +182,25 @@ function toInt32(data: ArrayLike<number | bigint>, name: string): Int32Array {
   return out;
 }
 
-/** Reads `embeddings.safetensors`: `embeddings` F32 [N, D], `labels` integer [N], optional `images` F32 [N, C, H, W]. */
+/** The `class_names` metadata entry: a JSON array of strings naming every label id, else null. */
+function classNamesOf(metadata: Readonly<Record<string, string>>, labels: Int32Array): string[] | null {
+  const raw = metadata.class_names;
+  if (raw === undefined) return null;
+  let names: unknown;
+  try {
+    names = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  return isStringArray(names) && labels.every((y) => y >= 0 && y < names.length) ? names : null;
+}
+
+/**
+ * Reads `embeddings.safetensors`: `embeddings` F32 [N, D], `labels` integer [N], optional `images`
+ * F32 [N, C, H, W] and optional `class_names` metadata (a JSON array of strings).
+ */
 export async function readEmbeddings(path: string): Promise<EmbeddingSet> {
-  const { tensors } = await readSafetensors(path);
+  const { tensors, metadata } = await readSafetensors(path);
   const emb = tensors.get("embeddings");
   const labels = tensors.get("labels");
   if (!emb || !(emb.data instanceof Float32Array) || emb.shape.length !== 2) {
@@ -176,14 +219,15 @@ export async function readEmbeddings(path: string): Promise<EmbeddingSet> {
     const [, channels = 0, height = 0, width = 0] = img.shape;
     images = { data: img.data, channels, height, width };
   }
-  return { embeddings: emb.data, n, d, labels: toInt32(labels.data, "labels"), images };
+  const ids = toInt32(labels.data, "labels");
+  return { embeddings: emb.data, n, d, labels: ids, images, classNames: classNamesOf(metadata, ids) };
 }
 
 /** Reads everything the report shows from a run folder; only `metrics.jsonl` is required. */
 export async function readRun(dir: string): Promise<RunData> {
   const metricsBytes = await readIfExists(join(dir, "metrics.jsonl"));
   if (metricsBytes === null) throw new Error(`${dir}: no metrics.jsonl; is this a run folder written by \`pretext pretrain\`?`);
-  const { steps, evals, plan, warnings } = parseMetrics(metricsBytes.toString("utf8"), join(dir, "metrics.jsonl"));
+  const { steps, evals, plan, validation, samples, warnings } = parseMetrics(metricsBytes.toString("utf8"), join(dir, "metrics.jsonl"));
 
   const configBytes = await readIfExists(join(dir, "config.json"));
   let config: RunData["config"] = {};
@@ -198,7 +242,25 @@ export async function readRun(dir: string): Promise<RunData> {
     () => true,
     () => false,
   );
-  const embeddings = hasEmbeddings ? await readEmbeddings(embPath) : null;
+  const read = hasEmbeddings ? await readEmbeddings(embPath) : null;
   const views = await readIfExists(join(dir, "views.png"));
-  return { dir, config, steps, evals, plan, embeddings, viewsPng: views === null ? null : new Uint8Array(views), warnings };
+  const text = await readTextFiles(dir, read?.n ?? null);
+  const pretrain = config.pretrain;
+  const tokenizer = isRecord(pretrain) ? pretrain.tokenizer : undefined;
+  const isText = (tokenizer !== undefined && tokenizer !== null) || text.hasTokenizer;
+  const embeddings = read === null ? null : { ...read, texts: text.texts };
+  return {
+    dir,
+    config,
+    steps,
+    evals,
+    plan,
+    embeddings,
+    viewsPng: views === null ? null : new Uint8Array(views),
+    warnings: [...warnings, ...text.warnings],
+    isText,
+    validation,
+    samples,
+    textExamples: text.examples,
+  };
 }
