@@ -28,7 +28,9 @@ export async function writeEmbeddings(path: string, encoder: Encoder, dataset: D
     for (let i = 0; i < dataset.length; i++) images.set(sampleImage(dataset.get(i)), i * size);
     tensors.set("images", { shape: [dataset.length, c, h, w], data: images });
   }
-  await writeFile(path, encodeSafetensors(tensors, { format: "pretext-embeddings" }));
+  const metadata: Record<string, string> = { format: "pretext-embeddings" };
+  if (dataset.classNames !== undefined) metadata.class_names = JSON.stringify(dataset.classNames);
+  await writeFile(path, encodeSafetensors(tensors, metadata));
   return { n: emb.length, dim: emb.dim };
 }
 

@@ -26,7 +26,7 @@ export const clmDefaults: ClmOptions = { learningRate: 1e-3, warmupFraction: 0.0
 /**
  * The next-token loss of a batch `tokens: [B, T + 1]`: the encoder reads positions 0..T−1 and the
  * head predicts 1..T. Targets that are padding (documents padded at the end) are not scored, so
- * the loss is the mean nats per real token. Returns the loss and the head's logits `[B·T, V]`.
+ * the loss is the mean nats per real token. Returns the loss and the number of tokens scored.
  */
 export function nextTokenLoss(
   tokens: Tensor,

@@ -6,7 +6,7 @@ import { AbstractModule, type ForwardContext, Parameter } from "./module.js";
 
 /**
  * A lookup table: `indices: [...]` (int64/int32, each in [0, numEmbeddings)) → `[..., dim]`.
- * `weight: [numEmbeddings, dim]`, initialized N(0, 1) as PyTorch's `nn.Embedding`.
+ * `weight: [numEmbeddings, dim]`, initialized N(0, std²): std 1 as PyTorch's `nn.Embedding` by default.
  */
 export class Embedding extends AbstractModule {
   readonly weight: Parameter;
@@ -15,9 +15,10 @@ export class Embedding extends AbstractModule {
     readonly numEmbeddings: number,
     readonly dim: number,
     rng: Rng,
+    std = 1,
   ) {
     super();
-    this.weight = new Parameter([numEmbeddings, dim], normal(rng, [numEmbeddings, dim]));
+    this.weight = new Parameter([numEmbeddings, dim], normal(rng, [numEmbeddings, dim], 0, std));
   }
 
   call(ctx: ForwardContext, indices: Tensor): Tensor {

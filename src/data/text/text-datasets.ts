@@ -67,13 +67,19 @@ export function tokenizeCorpus(text: string, tokenizer: Tokenizer): Int32Array {
   return out;
 }
 
-/** `text` in pieces of about `size` characters, each ending after a newline (the last excepted). */
+/**
+ * `text` in pieces of about `size` characters, each ending after a newline (the last excepted).
+ * NOTE: never at a newline inside a run of whitespace (a line ending in spaces, or an indented
+ * line after it): the GPT-2 split pattern groups such runs, so a cut there would tokenize
+ * differently than the whole text.
+ */
 export function* lineChunks(text: string, size: number): Generator<string> {
   let start = 0;
   while (start < text.length) {
     let end = Math.min(text.length, start + size);
     if (end < text.length) {
-      const newline = text.lastIndexOf("\n", end);
+      let newline = text.lastIndexOf("\n", end);
+      while (newline > start && (/\s/u.test(text[newline - 1] ?? "") || /\s/u.test(text[newline + 1] ?? ""))) newline = text.lastIndexOf("\n", newline - 1);
       if (newline > start) end = newline + 1;
     }
     yield text.slice(start, end);

@@ -26,6 +26,7 @@ export function writeTokenFile(path: string, chunks: Iterable<Int32Array>, width
   let count = 0;
   try {
     for (const ids of chunks) {
+      for (const id of ids) if (id < 0 || id >= 2 ** (8 * width)) throw new Error(`${path}: token id ${id} does not fit in ${width} bytes`);
       const bytes = width === 2 ? Uint16Array.from(ids) : Uint32Array.from(ids);
       writeSync(fd, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       count += ids.length;

@@ -10,6 +10,14 @@ export interface TextTransformerOptions extends Omit<TransformerEncoderOptions, 
 }
 
 /**
+ * The embeddings' init std of a text transformer: BERT's and GPT-2's 0.02 (nanoGPT too), not
+ * PyTorch's N(0, 1). NOTE: a masked LM's decoder is tied to the token embeddings, so N(0, 1)
+ * starts its logits at std ≈ √d (d 64: a first loss of 24.9 nats against ln V = 6.2) and ~300
+ * steps were not enough to recover; with 0.02 training starts at ln V.
+ */
+export const TEXT_EMBEDDING_STD = 0.02;
+
+/**
  * A text encoder: a `TransformerEncoder` over token ids whose sentence embedding is the mean of
  * its final hidden states over the real (non-padding) tokens. `ids: [B, T]` int64 → `[B, dModel]`.
  * Mean pooling rather than a `<cls>` token: it needs no special token in the data, every token's
@@ -27,7 +35,7 @@ export class TextTransformer extends AbstractModule {
 
   constructor(rng: Rng, options: TextTransformerOptions) {
     super();
-    this.transformer = new TransformerEncoder(rng, options);
+    this.transformer = new TransformerEncoder(rng, { embeddingStd: TEXT_EMBEDDING_STD, ...options });
     this.padId = options.padId;
     this.outputDim = options.dModel;
     this.vocabSize = options.vocabSize;

@@ -27,6 +27,8 @@ export interface TransformerEncoderOptions {
   readonly padId?: number;
   /** Dropout in every block and on the embeddings (see `TransformerBlockOptions.dropout`); 0 by default. */
   readonly dropout?: number;
+  /** Standard deviation of the token and position embeddings' N(0, σ²) init: 1 as PyTorch's `nn.Embedding` (the anchor's TinyGPT) by default. */
+  readonly embeddingStd?: number;
 }
 
 /**
@@ -45,10 +47,10 @@ export class TransformerEncoder extends AbstractModule {
   readonly dropout: Dropout;
   readonly causal: boolean;
 
-  constructor(rng: Rng, { vocabSize, dModel, layers, heads, context, causal = false, mlpRatio = 4, padId, dropout = 0 }: TransformerEncoderOptions) {
+  constructor(rng: Rng, { vocabSize, dModel, layers, heads, context, causal = false, mlpRatio = 4, padId, dropout = 0, embeddingStd = 1 }: TransformerEncoderOptions) {
     super();
-    this.tok = new Embedding(vocabSize, dModel, rng);
-    this.pos = new Embedding(context, dModel, rng);
+    this.tok = new Embedding(vocabSize, dModel, rng, embeddingStd);
+    this.pos = new Embedding(context, dModel, rng, embeddingStd);
     this.blocks = Array.from({ length: layers }, () => new TransformerBlock(dModel, heads, rng, { causal, mlpRatio, dropout }));
     this.ln = new LayerNorm(dModel);
     this.context = context;
