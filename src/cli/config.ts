@@ -256,7 +256,7 @@ const PRETRAIN_FIELDS: { [K in keyof PretrainConfig]: Field<PretrainConfig[K]> }
   effectiveRankPoints: nonNegativeInt,
   validationPoints: nonNegativeInt,
   tokenizer: optional(oneOf(TOKENIZERS)),
-  vocabSize: optional(positiveInt),
+  vocabSize: optional(nonNegativeInt),
   context: optional(positiveInt),
   dModel: optional(positiveInt),
   layers: optional(positiveInt),

@@ -250,11 +250,12 @@ class MetricsLog implements TrainCallback {
   }
 }
 
-/** The first words of the held-out text, which a language model's samples continue. */
+/** The first words of the held-out text's first paragraph (of its first document), which a language model's samples continue. */
 function heldOutPrompt(source: TextSource): string {
   const text = source.kind === "corpus" ? (source.test ?? source.train) : (source.test?.texts[0] ?? source.train.texts[0] ?? "");
-  const words = text.trimStart().split(/(?<=\s)/u).slice(0, 6).join("");
-  return words.trimEnd();
+  const paragraph = text.indexOf("\n\n");
+  const start = source.kind === "corpus" && paragraph >= 0 ? text.slice(paragraph) : text;
+  return start.trimStart().split(/(?<=\s)/u).slice(0, 6).join("").trimEnd();
 }
 
 /** A fixed sample of the training data for the effective rank during training, or null when the data is streamed. */

@@ -34,12 +34,15 @@ export function resolveRunDefaults(p: PretrainConfig, method: Method, modality: 
   const batchSize = p.batchSize ?? defaultBatchSize(method.name, modality);
   if (modality !== "text") return { ...p, encoder, batchSize };
   const recipe = textRecipe(method.name);
+  const tokenizer = p.tokenizer ?? recipe.tokenizer;
+  if (tokenizer === "char" && p.vocabSize !== null) throw new CliError("--vocab-size sets a BPE vocabulary; a character tokenizer's vocabulary is the training text's characters");
   return {
     ...p,
     encoder,
     batchSize,
-    tokenizer: p.tokenizer ?? recipe.tokenizer,
-    vocabSize: p.vocabSize ?? recipe.vocabSize,
+    tokenizer,
+    // NOTE: 0 for char, whose vocabulary is the data's (the tokenizer.json says how many).
+    vocabSize: tokenizer === "char" ? 0 : (p.vocabSize ?? recipe.vocabSize),
     context: p.context ?? recipe.context,
     dModel: p.dModel ?? recipe.dModel,
     layers: p.layers ?? recipe.layers,

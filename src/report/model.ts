@@ -252,7 +252,7 @@ function textSettingItems(config: RunData["config"]): SummaryItem[] {
   const items: SummaryItem[] = [];
   const tokenizer = get("tokenizer");
   const vocab = get("vocabSize");
-  if (typeof tokenizer === "string") items.push({ label: "tokenizer", value: typeof vocab === "number" ? `${tokenizer} · ${vocab} ids` : tokenizer });
+  if (typeof tokenizer === "string") items.push({ label: "tokenizer", value: typeof vocab === "number" && vocab > 0 ? `${tokenizer} · ${vocab} ids` : tokenizer });
   const context = get("context");
   if (typeof context === "number") items.push({ label: "context", value: `${context} tokens` });
   const [dModel, layers, heads] = [get("dModel"), get("layers"), get("heads")];
