@@ -13,16 +13,18 @@ import type { EvalLine } from "./eval-run.js";
 import type { RunFolder } from "./run-folder.js";
 
 /** A causal LM run's encoder and next-token head, loaded from the run folder. */
-export async function loadLanguageModel(run: RunFolder, encoder: Encoder, text: TextEncoderSettings): Promise<{ transformer: TextTransformer; head: Linear }> {
+export async function loadLanguageModel(run: RunFolder, encoder: Encoder, text: TextEncoderSettings, headsPath = run.headsPath): Promise<{ transformer: TextTransformer; head: Linear }> {
   if (!(encoder instanceof TextTransformer) || !encoder.transformer.causal) throw new CliError(`${run.dir}: not a causal language model (pretrain it with --method clm)`);
-  if (!existsSync(run.headsPath)) throw new CliError(`${run.headsPath}: missing; the run did not finish (resume it) or predates heads.safetensors`, ExitCode.failure);
+  if (!existsSync(headsPath)) throw new CliError(`${headsPath}: missing; the run did not finish (resume it) or predates heads.safetensors`, ExitCode.failure);
   const head = new Linear(text.dModel, text.vocabSize, new Rng(0), { bias: false });
-  await loadModuleWeights(run.headsPath, new ModuleDict({ lmHead: head }));
+  await loadModuleWeights(headsPath, new ModuleDict({ lmHead: head }));
   return { transformer: encoder, head };
 }
 
 export interface PerplexityLineOptions {
   readonly run: RunFolder;
+  /** The language model's head (default the run's heads.safetensors). */
+  readonly headsPath?: string;
   readonly methodName: string;
   readonly encoder: Encoder;
   readonly text: TextEncoderSettings;
@@ -37,7 +39,7 @@ export interface PerplexityLineOptions {
  * the whole text when the source has no held-out split.
  */
 export async function perplexityLine(o: PerplexityLineOptions): Promise<EvalLine> {
-  const { transformer, head } = await loadLanguageModel(o.run, o.encoder, o.text);
+  const { transformer, head } = await loadLanguageModel(o.run, o.encoder, o.text, o.headsPath);
   // Held-out text when the source has a split; a text given on its own (`--data notes.txt`) is scored whole.
   const window = o.text.context + 1;
   const windows =

@@ -48,6 +48,8 @@ export interface EvaluateRunOptions {
   readonly encoderName: EncoderName;
   /** A text encoder's settings (its vocabulary and context), null otherwise. */
   readonly text: TextEncoderSettings | null;
+  /** The weights of the method's heads that go with the encoder (default the run's heads.safetensors). */
+  readonly headsPath?: string;
   readonly seed: number;
   /** Use this many evenly spaced labelled train samples (null: all). */
   readonly limit?: number | null;
@@ -81,7 +83,7 @@ export async function evaluateRun(o: EvaluateRunOptions): Promise<EvalLine[]> {
   const lines: EvalLine[] = [];
   if (probes.includes("perplexity")) {
     if (text === null || loaded.text === null) throw new CliError("--probes perplexity scores a language model; this run is not a text run");
-    lines.push(await perplexityLine({ ...o, text, source: loaded.text.source, tokenizer: loaded.text.tokenizer, log: o.log }));
+    lines.push(await perplexityLine({ ...o, text, source: loaded.text.source, tokenizer: loaded.text.tokenizer, log: o.log, ...(o.headsPath === undefined ? {} : { headsPath: o.headsPath }) }));
   }
   const classification = probes.filter((p) => p !== "perplexity");
   if (classification.length > 0) lines.push(...(await classificationLines(o, loaded, { ...c, probes: classification })));
@@ -142,7 +144,7 @@ async function classificationLines(o: EvaluateRunOptions, loaded: LoadedData, c:
   }
   if (wanted.includes("tfidf")) lines.push(...tfidfLines(data.texts, data.numClasses, protocol, c));
   await writeEmbeddings(o.run.embeddingsPath, o.encoder, data.test, { images: true });
-  if (data.texts !== null && loaded.text !== null) await writeTextExamples(o.run, o.methodName, o.encoder, data.test, data.texts.test, loaded.text.tokenizer);
+  if (data.texts !== null && loaded.text !== null) await writeTextExamples(o.run, o.methodName, o.encoder, data.test, data.texts.test, loaded.text.tokenizer, o.headsPath ?? o.run.headsPath);
   await releaseEmbeddings(o.encoder);
   return lines;
 }

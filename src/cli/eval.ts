@@ -4,7 +4,7 @@ import { BASELINES, type ConfigObject, type ConfigValue, LABEL_DRAWS, PROBES, re
 import { ExitCode, type ExitCodeValue } from "./errors.js";
 import { type EvalLine, evaluateRun } from "./eval-run.js";
 import type { Io } from "./progress.js";
-import { loadRunEncoder, savedSection } from "./run-encoder.js";
+import { type RunWeights, loadRunEncoder, savedSection } from "./run-encoder.js";
 
 export type { EvalLine } from "./eval-run.js";
 
@@ -23,6 +23,7 @@ interface EvalFlags {
   readonly json?: boolean;
   readonly quiet?: boolean;
   readonly limit?: number;
+  readonly weights?: RunWeights;
 }
 
 export function evalCommand(io: Io, done: (code: ExitCodeValue) => void): Command {
@@ -42,6 +43,7 @@ export function evalCommand(io: Io, done: (code: ExitCodeValue) => void): Comman
     .option("--baselines <list>", `baselines: ${BASELINES.join(",")} or none (default random,raw_pixels; text: random,tfidf)`, (v: string) => (v === "none" ? [] : nameListArg(BASELINES)(v)))
     .option("--seed <n>", "seeds the label draws (default 0)", nonNegativeIntArg)
     .option("--config <file>", "a .json or .yaml file whose eval section sets these options")
+    .addOption(new Option("--weights <which>", "the run's last weights, or the best validated ones (best/)").choices(["last", "best"]).default("last"))
     .option("--json", "print one JSON object per result line")
     .option("--quiet", "print nothing but errors")
     .addOption(new Option("--limit <n>", "use N evenly spaced labelled train images (quick checks)").argParser(positiveIntArg).hideHelp())
@@ -50,7 +52,7 @@ export function evalCommand(io: Io, done: (code: ExitCodeValue) => void): Comman
       "\nExamples:\n  pretext eval runs/simclr\n  pretext eval runs/simclr --labels-per-class 1,10 --probes linear,knn --json\n  pretext eval runs/clm-moby --probes perplexity --json\n  pretext eval runs/mlm-fortunes --labels-per-class 1,10,all --baselines random,tfidf",
     )
     .action(async (dir: string, flags: EvalFlags) => {
-      const { run, pretrain, encoder, text } = await loadRunEncoder(dir);
+      const { run, pretrain, encoder, text, headsPath } = await loadRunEncoder(dir, flags.weights);
       const layer: ConfigObject = {};
       const set = (k: string, v: ConfigValue | undefined) => {
         if (v !== undefined) layer[k] = v;
@@ -77,6 +79,7 @@ export function evalCommand(io: Io, done: (code: ExitCodeValue) => void): Comman
         textColumn: pretrain.textColumn,
         encoderName: pretrain.encoder,
         text,
+        headsPath,
         seed: pretrain.seed,
         limit: flags.limit ?? null,
         log: flags.quiet || flags.json ? () => {} : (s) => io.stderr.write(`${s}\n`),

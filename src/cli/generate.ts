@@ -1,4 +1,4 @@
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import type { Tokenizer } from "../data/text/tokenizer/tokenizer.js";
 import { KvCacheDecoder } from "../generate/kv-cache-decoder.js";
 import { type GenerateTextOptions, generateText } from "../generate/generate.js";
@@ -7,7 +7,7 @@ import { nonNegativeIntArg, positiveIntArg } from "./args.js";
 import { CliError, ExitCode, type ExitCodeValue } from "./errors.js";
 import { loadLanguageModel } from "./eval-perplexity.js";
 import type { Io } from "./progress.js";
-import { loadRunEncoder } from "./run-encoder.js";
+import { type RunWeights, loadRunEncoder } from "./run-encoder.js";
 import { readRunTokenizer } from "./text-data.js";
 
 interface GenerateFlags {
@@ -18,6 +18,7 @@ interface GenerateFlags {
   readonly topP?: number;
   readonly seed: number;
   readonly stop?: string[];
+  readonly weights?: RunWeights;
 }
 
 const probability = (value: string): number => {
@@ -48,11 +49,12 @@ export function generateCommand(io: Io, done: (code: ExitCodeValue) => void): Co
     .option("--top-p <p>", "sample among the most likely tokens whose probability reaches p (nucleus)", probability)
     .option("--seed <n>", "seeds the sampling (a fixed seed gives the same text)", nonNegativeIntArg, 0)
     .option("--stop <text...>", "stop before any of these strings")
+    .addOption(new Option("--weights <which>", "the run's last weights, or the best validated ones (best/)").choices(["last", "best"]).default("last"))
     .addHelpText("after", '\nExample:\n  pretext generate runs/clm-moby --prompt "Call me Ishmael." --max-tokens 300 --temperature 0.8 --top-k 40 --seed 1')
     .action(async (dir: string, flags: GenerateFlags) => {
-      const { run, encoder, text } = await loadRunEncoder(dir);
+      const { run, encoder, text, headsPath } = await loadRunEncoder(dir, flags.weights);
       if (text === null) throw new CliError(`${dir}: not a text run; generate needs a language model (pretext pretrain --method clm)`);
-      const model = await loadLanguageModel(run, encoder, text);
+      const model = await loadLanguageModel(run, encoder, text, headsPath);
       const tokenizer = await readRunTokenizer(run);
       const options: GenerateTextOptions = {
         maxTokens: flags.maxTokens,

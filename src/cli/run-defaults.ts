@@ -3,19 +3,14 @@ import type { Method } from "../methods/method.js";
 import { defaultBatchSize, textRecipe } from "../methods/recipes.js";
 import { CliError } from "./errors.js";
 import type { EncoderName, PretrainConfig } from "./config.js";
+import type { TextEncoderSettings } from "./encoder.js";
 
 /** A pretrain section with every choice the data and method decide made: what a run folder's config.json records. */
 export type ResolvedPretrain = Omit<PretrainConfig, "encoder" | "batchSize"> & { readonly encoder: EncoderName; readonly batchSize: number };
 
-/** A text run's tokenizer, context and transformer. */
-export interface TextSettings {
+/** A text run's tokenizer (the BPE vocabulary asked for; 0 for characters), context and transformer. */
+export interface TextSettings extends TextEncoderSettings {
   readonly tokenizer: "char" | "bpe";
-  readonly vocabSize: number;
-  readonly context: number;
-  readonly dModel: number;
-  readonly layers: number;
-  readonly heads: number;
-  readonly dropout: number;
 }
 
 const TEXT_ENCODERS: readonly EncoderName[] = ["transformer", "gpt"];

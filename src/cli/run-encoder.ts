@@ -1,7 +1,10 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { SampleSpec } from "../data/sample.js";
 import type { Encoder } from "../methods/method.js";
 import { type ConfigObject, type ConfigValue, type RunConfig, resolveEval, resolvePretrain } from "./config.js";
-import { type TextEncoderSettings, loadEncoder } from "./encoder.js";
+import { type TextEncoderSettings, loadEncoder, loadModuleWeights } from "./encoder.js";
+import { CliError } from "./errors.js";
 import { type ResolvedPretrain, savedRunDefaults } from "./run-defaults.js";
 import { RunFolder } from "./run-folder.js";
 
@@ -20,16 +23,25 @@ export interface RunEncoder {
   readonly spec: SampleSpec;
   /** A text encoder's settings (vocabulary, context, sizes), or null. */
   readonly text: TextEncoderSettings | null;
+  /** The method's other modules (a language model's head), of the same weights as the encoder. */
+  readonly headsPath: string;
 }
 
-/** Opens a finished run folder and rebuilds its trained encoder. */
-export async function loadRunEncoder(dir: string): Promise<RunEncoder> {
+/** Which weights of a run: those it ended with, or those with the lowest validation loss (`best/`). */
+export type RunWeights = "last" | "best";
+
+/** Opens a finished run folder and rebuilds its trained encoder (its last weights, or the best validated ones). */
+export async function loadRunEncoder(dir: string, weights: RunWeights = "last"): Promise<RunEncoder> {
   const run = RunFolder.open(dir);
   const saved = run.readConfig();
   const pretrain = savedRunDefaults(resolvePretrain(section(saved, "pretrain"), {}, run.configPath), run.configPath);
   const config: RunConfig = { pretrain, method: section(saved, "method") ?? {}, eval: resolveEval(section(saved, "eval"), {}, run.configPath) };
   const { encoder, spec, text } = await loadEncoder(run.encoderWeightsPath, pretrain.encoder, pretrain.seed);
-  return { run, config, pretrain, encoder, spec, text };
+  if (weights === "last") return { run, config, pretrain, encoder, spec, text, headsPath: run.headsPath };
+  const best = join(run.bestDir, "encoder.safetensors");
+  if (!existsSync(best)) throw new CliError(`${best}: missing; --weights best needs a run validated during training (a text run with a held-out split)`);
+  await loadModuleWeights(best, encoder);
+  return { run, config, pretrain, encoder, spec, text, headsPath: join(run.bestDir, "heads.safetensors") };
 }
 
 /** The saved sections of a run's config.json, for commands that layer their own options on top. */

@@ -35,7 +35,7 @@ interface Neighbour {
  * encoder's embedding) of a few evenly spaced test texts and, for an MLM run, a few test sentences
  * with 15% of their tokens masked and the model's top predictions at each.
  */
-export async function writeTextExamples(run: RunFolder, methodName: string, encoder: Encoder, test: Dataset, texts: LabeledTexts, tokenizer: Tokenizer): Promise<void> {
+export async function writeTextExamples(run: RunFolder, methodName: string, encoder: Encoder, test: Dataset, texts: LabeledTexts, tokenizer: Tokenizer, headsPath: string): Promise<void> {
   await writeFileAtomic(join(run.dir, "texts.json"), `${JSON.stringify(texts.texts)}\n`);
   const label = (i: number) => (texts.labels === undefined ? null : (texts.classNames?.[texts.labels[i] as number] ?? String(texts.labels[i])));
   const emb = await embedDataset(encoder, test);
@@ -53,14 +53,14 @@ export async function writeTextExamples(run: RunFolder, methodName: string, enco
     const hits: Neighbour[] = scored.slice(0, NEIGHBOURS).map(({ j, s }) => ({ text: texts.texts[j] as string, label: label(j), similarity: s }));
     return { query: { text: texts.texts[i] as string, label: label(i) }, neighbours: hits };
   });
-  const masked = methodName === "mlm" && encoder instanceof TextTransformer && existsSync(run.headsPath) ? await maskedExamples(run, encoder, test, tokenizer) : [];
+  const masked = methodName === "mlm" && encoder instanceof TextTransformer && existsSync(headsPath) ? await maskedExamples(headsPath, encoder, test, tokenizer) : [];
   await writeFileAtomic(join(run.dir, "text-examples.json"), `${JSON.stringify({ masked, neighbours })}\n`);
 }
 
 /** A few test sequences with BERT-style masks (every chosen token shown as `<mask>`) and the MLM head's top predictions. */
-async function maskedExamples(run: RunFolder, encoder: TextTransformer, test: Dataset, tokenizer: Tokenizer): Promise<unknown[]> {
+async function maskedExamples(headsPath: string, encoder: TextTransformer, test: Dataset, tokenizer: Tokenizer): Promise<unknown[]> {
   const head = new MlmHead(encoder.outputDim, encoder.vocabSize, new Rng(0));
-  await loadModuleWeights(run.headsPath, new ModuleDict({ head }));
+  await loadModuleWeights(headsPath, new ModuleDict({ head }));
   const length = encoder.context;
   const graph = new Graph();
   const ids = graph.input("ids", [1, length], "int64");
