@@ -1,5 +1,12 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fromBinary } from "@bufbuild/protobuf";
+import { ModelProtoSchema } from "onnx-buf";
+import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
-import { Graph, ShapeError } from "../../src/graph/index.js";
+import { grad } from "../../src/autodiff/index.js";
+import { Graph, type ProgramSignature, ShapeError, toOnnxModel } from "../../src/graph/index.js";
 import * as ops from "../../src/ops/index.js";
 import { checkGradients } from "../helpers/gradcheck.js";
 
@@ -72,5 +79,38 @@ describe("elementwise ops: trace-time errors", () => {
     const a = g.input("a", [2], "float32");
     const b = g.input("b", [2], "int64");
     expect(() => ops.mul(a, b)).toThrow("mul: dtypes differ: float32[2] and int64[2]");
+  });
+});
+
+describe("gelu: ONNX Runtime fuses the lowering into one Gelu kernel", () => {
+  /** The op types ORT runs after its "extended" optimizations (the level GeluFusion is in), from the model it writes out. */
+  async function optimizedOpTypes(graph: Graph, signature: ProgramSignature): Promise<string[]> {
+    const dir = mkdtempSync(join(tmpdir(), "pretext-gelu-"));
+    try {
+      const file = join(dir, "optimized.onnx");
+      const session = await ort.InferenceSession.create(toOnnxModel(graph, signature), { graphOptimizationLevel: "extended", optimizedModelFilePath: file });
+      await session.release();
+      return (fromBinary(ModelProtoSchema, readFileSync(file)).graph?.node ?? []).map((n) => n.opType);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it("forward: Div by √2, Erf, Add, Mul, Mul become one Gelu", async () => {
+    const g = new Graph();
+    const x = g.input("x", [4, 8]);
+    const types = await optimizedOpTypes(g, { inputs: [x], outputs: { y: ops.gelu(x) } });
+    expect(types).toEqual(["Gelu"]);
+  });
+
+  it("and still with its VJP in the same graph (the backward does not share the forward's nodes)", async () => {
+    const g = new Graph();
+    const x = g.input("x", [4, 8]);
+    const w = g.input("w", [4, 8]);
+    const loss = ops.sum(ops.mul(ops.gelu(x), w));
+    const [dx] = grad(loss, [x]);
+    const types = await optimizedOpTypes(g, { inputs: [x, w], outputs: { loss, dx: dx as typeof loss } });
+    expect(types.filter((t) => t === "Gelu")).toHaveLength(1);
+    expect(types.filter((t) => t === "Erf")).toHaveLength(1); // the VJP's own erf
   });
 });
