@@ -1,11 +1,13 @@
 /**
- * `npm run bench [-- --json] [--only supervised,lm] [--steps N] [--warmup N] [--rounds R] [--no-pytorch]`
+ * `npm run bench [-- --json] [--only supervised,lm,mlm,generate] [--steps N] [--warmup N] [--rounds R] [--no-pytorch]`
  *
- * Training-step throughput of the five workloads of bench/workloads.ts, each in its own child
+ * Training-step throughput of the workloads of bench/workloads.ts, each in its own child
  * process (so its peak RSS is its own), and, when /usr/bin/python3 can import torch, the same
  * workloads in PyTorch (bench/pytorch/reference.py) in the same invocation. Ours: the median
  * time per image (token) of the timed calls after warm-up, steps grouped per call as `fit` groups
- * them (one per call for the CNNs and the LM; 8 for the MLP autoencoder). Prints a table, or with
+ * them (one per call for the CNNs, the LM and the MLM step; 8 for the MLP autoencoder). Then
+ * `generate`: greedy generation with a key/value cache, bench/generation.ts --json in a child
+ * process (it runs PyTorch's side itself; R rounds are its R turns). Prints a table, or with
  * --json one object per line:
  * {"bench", "unit", "ours", "pytorch", "ratio", "rss_mb", "pytorch_rss_mb"}.
  */
@@ -14,9 +16,15 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type WorkloadName, buildWorkload, workloadNames } from "./workloads.js";
 
+/** Rows besides the training workloads, each from its own script. */
+type ExtraName = "generate";
+const extraNames: readonly ExtraName[] = ["generate"];
+type BenchName = WorkloadName | ExtraName;
+const isWorkload = (n: BenchName): n is WorkloadName => (workloadNames as readonly string[]).includes(n);
+
 interface Args {
   json: boolean;
-  only: WorkloadName[];
+  only: BenchName[];
   steps: number;
   warmup: number;
   pytorch: boolean;
@@ -25,11 +33,15 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { json: false, only: [...workloadNames], steps: 20, warmup: 5, pytorch: true, rounds: 1, child: null };
-  const names = (s: string) => {
+  const args: Args = { json: false, only: [...workloadNames, ...extraNames], steps: 20, warmup: 5, pytorch: true, rounds: 1, child: null };
+  const known: readonly BenchName[] = [...workloadNames, ...extraNames];
+  const names = (s: string): BenchName[] => {
     const list = s.split(",").filter((n) => n !== "");
-    for (const n of list) if (!workloadNames.includes(n as WorkloadName)) throw new Error(`unknown workload "${n}"; known: ${workloadNames.join(", ")}`);
-    return list as WorkloadName[];
+    return list.map((n) => {
+      const found = known.find((k) => k === n);
+      if (found === undefined) throw new Error(`unknown bench "${n}"; known: ${known.join(", ")}`);
+      return found;
+    });
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
@@ -44,7 +56,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === "--warmup") args.warmup = Math.max(0, Number(value()));
     else if (a === "--rounds") args.rounds = Math.max(1, Number(value()));
     else if (a === "--no-pytorch") args.pytorch = false;
-    else if (a === "--child") args.child = (names(value())[0] ?? null) as WorkloadName | null;
+    else if (a === "--child") args.child = names(value()).find(isWorkload) ?? null;
     else throw new Error(`unknown argument ${a}`);
   }
   return args;
@@ -115,18 +127,29 @@ function medianBy<T extends { value: number; rss_mb: number }>(xs: readonly T[])
   return { ...(sorted[sorted.length >> 1] as T), rss_mb: Math.max(...xs.map((x) => x.rss_mb)) };
 }
 
-const units: Record<WorkloadName, string> = { supervised: "images/s", simclr: "images/s", ae: "images/s", lm: "tokens/s", infer: "images/s" };
+const units: Record<WorkloadName, string> = { supervised: "images/s", simclr: "images/s", ae: "images/s", lm: "tokens/s", infer: "images/s", mlm: "tokens/s" };
+
+interface Row {
+  bench: string;
+  unit: string;
+  ours: number | null;
+  pytorch: number | null;
+  ratio: number | null;
+  rss_mb: number | null;
+  pytorch_rss_mb: number | null;
+}
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.child) return child(args.child, args.steps, args.warmup);
+  const workloads = args.only.filter(isWorkload);
 
   // Ours and PyTorch's run back to back per workload (and per round), so both see the same load
   // on a shared machine; with --rounds R each side's figure is the median of R child runs.
   const withTorch = args.pytorch && hasTorch();
   const ours = new Map<WorkloadName, Measured | null>();
   const torch = new Map<string, { value: number; rss_mb: number; setting: string }>();
-  for (const name of args.only) {
+  for (const name of workloads) {
     const mine: Measured[] = [];
     const theirs: { value: number; rss_mb: number; setting: string }[] = [];
     for (let r = 0; r < args.rounds; r++) {
@@ -144,7 +167,7 @@ async function main(): Promise<void> {
   }
 
   const round = (x: number | null, digits: number) => (x === null ? null : Number(x.toFixed(digits)));
-  const rows = args.only.map((name) => {
+  const rows: Row[] = workloads.map((name) => {
     const o = ours.get(name) ?? null;
     const t = torch.get(name) ?? null;
     return {
@@ -157,6 +180,8 @@ async function main(): Promise<void> {
       pytorch_rss_mb: round(t?.rss_mb ?? null, 0),
     };
   });
+  const generation = args.only.includes("generate") ? runGeneration(args) : null;
+  if (generation) rows.push(generation.row);
   // Issue 4's data budget: two SimCLR views of the batch must take < 25% of the SimCLR step.
   const augment = args.only.includes("simclr") ? runAugment() : null;
   // The SimCLR workload's step is a batch of 256 images (two views each).
@@ -182,9 +207,37 @@ async function main(): Promise<void> {
   console.log(
     `ours: median over ${args.steps} calls after ${args.warmup} warm-up, steps grouped per call as fit groups them; PyTorch: median step of ${args.steps} after ${args.warmup}; median of ${args.rounds} round(s), back to back`,
   );
+  if (generation) console.log(`generate: ${generation.note}`);
   if (augmentRow) {
     console.log(`two SimCLR views of 256 MNIST digits: ${augmentRow.ours} ms = ${((augmentRow.share_of_simclr_step ?? Number.NaN) * 100).toFixed(1)}% of the SimCLR step (budget 25%)`);
   }
+}
+
+/**
+ * Runs bench/generation.ts --json in a child process (its PyTorch side too, unless --no-pytorch;
+ * the bench's R rounds are its R turns); the row, and a line on what was measured.
+ */
+function runGeneration(args: Args): { row: Row; note: string } | null {
+  const flags = ["--json", "--repeats", String(args.rounds), ...(args.pytorch ? [] : ["--no-pytorch"])];
+  const p = spawnSync(process.execPath, [...process.execArgv, join(here, "generation.ts"), ...flags], { encoding: "utf8", maxBuffer: 1 << 24 });
+  if (p.status !== 0) {
+    process.stderr.write(`generation bench failed:\n${p.stderr}`);
+    return null;
+  }
+  const r = JSON.parse((p.stdout.trim().split("\n").pop() ?? "").trim()) as {
+    bench: string;
+    unit: string;
+    ours: number;
+    pytorch: number | null;
+    ratio: number | null;
+    decode_ms: number;
+    prefill_ms: number;
+    pytorch_setting: string | null;
+  };
+  return {
+    row: { bench: r.bench, unit: r.unit, ours: r.ours, pytorch: r.pytorch, ratio: r.ratio, rss_mb: null, pytorch_rss_mb: null },
+    note: `greedy, batch 1, 256 tokens after a 16-token prompt; ours ${r.decode_ms} ms per single-token call, ${r.prefill_ms} ms per prefill; PyTorch ${r.pytorch_setting ?? "-"}`,
+  };
 }
 
 /** Runs bench/augment.ts in a child process; its median ms for two views, or null on failure. */

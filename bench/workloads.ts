@@ -1,7 +1,8 @@
 /**
  * The five benchmark workloads of `npm run bench`, each the same model, batch and optimizer as
  * bench/pytorch/reference.py: (a) supervised small CNN, (b) SimCLR step, (c) MLP autoencoder,
- * (d) TinyGpt language model, (e) SmallCnn eval inference.
+ * (d) TinyGpt language model, (e) SmallCnn eval inference, (f) the MLM method's step
+ * (bench/mlm-workload.ts).
  */
 import { Graph, type Tensor } from "../src/graph/index.js";
 import { BoundContext, Linear, SmallCnn, TinyGpt, anchorLmOptions, bindModule } from "../src/nn/index.js";
@@ -11,9 +12,10 @@ import { Rng } from "../src/random/rng.js";
 import { type CompileOptions, type HostTensor, Program, hostTensor } from "../src/runtime/index.js";
 import { stepsPerCall } from "../src/train/fit.js";
 import { TrainStep } from "../src/train/train-step.js";
+import { buildMlmStep } from "./mlm-workload.js";
 
-export type WorkloadName = "supervised" | "simclr" | "ae" | "lm" | "infer";
-export const workloadNames: readonly WorkloadName[] = ["supervised", "simclr", "ae", "lm", "infer"];
+export type WorkloadName = "supervised" | "simclr" | "ae" | "lm" | "infer" | "mlm";
+export const workloadNames: readonly WorkloadName[] = ["supervised", "simclr", "ae", "lm", "infer", "mlm"];
 
 /**
  * A compiled workload: `step` makes one call into the runtime (one inference batch, or training
@@ -125,6 +127,10 @@ export async function buildWorkload(name: WorkloadName, compile: CompileOptions 
       });
       const ids = hostTensor("int64", [B, T + 1], int64s(B * (T + 1), () => Math.floor(rng.uniform() * V)));
       return trainWorkload(step, { ids }, "tokens/s", B * T);
+    }
+    case "mlm": {
+      const { step, feeds, tokensPerStep } = await buildMlmStep(compile);
+      return trainWorkload(step, feeds, "tokens/s", tokensPerStep);
     }
     case "infer": {
       const B = 1024;

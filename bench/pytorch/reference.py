@@ -6,7 +6,7 @@ best CPU settings on this kind of machine (see ../shared/anchors/pytorch/README.
 OMP_WAIT_POLICY=PASSIVE, glibc malloc tuned not to unmap/trim (ONNX Runtime has its own arena, so
 this is like for like), and for the CNNs both NCHW and channels-last, keeping the faster.
 
-Usage: /usr/bin/python3 bench/pytorch/reference.py [--only simclr,ae] [--steps N]
+Usage: /usr/bin/python3 bench/pytorch/reference.py [--only simclr,ae,mlm] [--steps N] [--warmup N]
 Prints one JSON object per workload: {"bench", "unit", "value", "rss_mb", "setting"}.
 """
 import argparse
@@ -26,6 +26,8 @@ WORKLOADS = {
     'ae': ('images/s', ['nchw']),
     'lm': ('tokens/s', ['nchw']),
     'infer': ('images/s', ['nchw', 'channels_last']),
+    # The MLM step: two ways to write the attention, keeping the faster.
+    'mlm': ('tokens/s', ['manual_attention', 'nn_multihead_attention']),
 }
 
 
@@ -77,7 +79,9 @@ def child(name, fmt_name, warmup, steps):
             return self.head(self.ln(x))
 
     g = torch.Generator().manual_seed(0)
-    if name == 'supervised':
+    if name == 'mlm':
+        step, per_step = mlm_step(torch, nn, F, g, fmt_name == 'nn_multihead_attention')
+    elif name == 'supervised':
         enc, clf = small_cnn(), nn.Linear(128, 10)
         opt = torch.optim.Adam([*enc.parameters(), *clf.parameters()], lr=1e-3)
         x = torch.rand(256, 1, 28, 28, generator=g).contiguous(memory_format=fmt)
@@ -149,6 +153,97 @@ def child(name, fmt_name, warmup, steps):
                       'rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}))
 
 
+MLM = dict(batch=64, ctx=128, vocab=4096, d=128, layers=4, heads=4, dropout=0.1, slots=20, lr=1e-3, weight_decay=0.01)
+
+
+def mlm_step(torch, nn, F, g, use_mha):
+    """bench/mlm-workload.ts's step: pretext's `mlm` method on its recipe, written as in PyTorch.
+
+    A pre-LN bidirectional transformer (the anchor charlm_moby.py's Block, with BERT's dropout 0.1
+    on the embeddings, the attention probabilities and both residual branches, a padding-key bias
+    as pretext's padId gives, a final LayerNorm), BERT's MLM head (dense -> GELU -> LayerNorm ->
+    decoder tied to the token embedding + bias) on the 20 prediction slots gathered per sequence,
+    the weighted mean cross-entropy and masked accuracy, AdamW (decay on ndim >= 2 only).
+    """
+    c = MLM
+    b, t, d, h, p, V = c['batch'], c['ctx'], c['d'], c['heads'], c['slots'], c['vocab']
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
+            if use_mha:
+                self.attn = nn.MultiheadAttention(d, h, dropout=c['dropout'], batch_first=True)
+            else:
+                self.qkv, self.proj = nn.Linear(d, 3 * d), nn.Linear(d, d)
+            self.fc1, self.fc2 = nn.Linear(d, 4 * d), nn.Linear(4 * d, d)
+            self.drop = nn.Dropout(c['dropout'])
+
+        def attend(self, x, key_bias, pad):
+            if use_mha:
+                return self.attn(x, x, x, key_padding_mask=pad, need_weights=False)[0]
+            q, k, v = self.qkv(x).split(d, dim=2)
+            q, k, v = (u.view(b, t, h, d // h).transpose(1, 2) for u in (q, k, v))  # [B, H, T, hd]
+            att = ((q @ k.transpose(-2, -1)) / math.sqrt(d // h) + key_bias).softmax(-1)  # [B, H, T, T]
+            y = F.dropout(att, c['dropout'], self.training) @ v
+            return self.proj(y.transpose(1, 2).reshape(b, t, d))
+
+        def forward(self, x, key_bias, pad):
+            x = x + self.drop(self.attend(self.ln1(x), key_bias, pad))
+            return x + self.drop(self.fc2(F.gelu(self.fc1(self.ln2(x)))))
+
+    class Bert(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.tok, self.pos = nn.Embedding(V, d), nn.Embedding(t, d)
+            self.blocks = nn.ModuleList(Block() for _ in range(c['layers']))
+            self.ln = nn.LayerNorm(d)
+            self.drop = nn.Dropout(c['dropout'])
+            self.dense, self.head_ln = nn.Linear(d, d), nn.LayerNorm(d)
+            self.bias = nn.Parameter(torch.zeros(V))
+            for table in (self.tok, self.pos):
+                nn.init.normal_(table.weight, std=0.02)  # as pretext's TextTransformer (BERT's)
+
+        def forward(self, ids, positions):
+            pad = ids == 0  # [B, T]
+            key_bias = (pad.float() * -1e9).view(b, 1, 1, t)
+            x = self.drop(self.tok(ids) + self.pos.weight)  # [B, T, d]
+            for blk in self.blocks:
+                x = blk(x, key_bias, pad)
+            x = self.ln(x)
+            picked = x.gather(1, positions[:, :, None].expand(b, p, d)).reshape(b * p, d)  # [B*P, d]
+            return self.head_ln(F.gelu(self.dense(picked))) @ self.tok.weight.t() + self.bias  # [B*P, V]
+
+    model = Bert().train()
+    decay = [q for q in model.parameters() if q.dim() >= 2]
+    rest = [q for q in model.parameters() if q.dim() < 2]
+    opt = torch.optim.AdamW([{'params': decay, 'weight_decay': c['weight_decay']}, {'params': rest, 'weight_decay': 0.0}], lr=c['lr'])
+    # One pre-masked batch as BERT masks: round(0.15 * 128) = 19 predictions per sequence in 20
+    # slots (the last weighs 0), 80% shown as <mask> (id 2), 10% a random id, 10% kept.
+    ids = torch.randint(6, V, (b, t), generator=g)
+    positions = torch.stack([torch.randperm(t, generator=g)[:p] for _ in range(b)])
+    weights = torch.ones(b, p)
+    weights[:, -1] = 0
+    targets = ids.gather(1, positions)
+    corrupt = ids.clone()
+    r = torch.rand(b, p, generator=g)
+    shown = torch.where(r < 0.8, torch.full_like(targets, 2), torch.where(r < 0.9, torch.randint(6, V, (b, p), generator=g), targets))
+    corrupt.scatter_(1, positions[:, :-1], shown[:, :-1])
+    flat_targets, flat_weights = targets.reshape(-1), weights.reshape(-1)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        logits = model(corrupt, positions)
+        count = flat_weights.sum().clamp(min=1)
+        loss = (F.cross_entropy(logits, flat_targets, reduction='none') * flat_weights).sum() / count
+        loss.backward()
+        with torch.no_grad():
+            ((logits.argmax(1) == flat_targets).float() * flat_weights).sum() / count
+        opt.step()
+
+    return step, b * t
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--child', nargs=2, default=None)
@@ -174,6 +269,8 @@ def main():
             r = json.loads(p.stdout.strip().splitlines()[-1])
             if best is None or r['value'] > best['value']:
                 best = dict(r, setting=f'{fmt}, OMP_WAIT_POLICY=PASSIVE, tuned malloc')
+            if name == 'mlm':
+                sys.stderr.write(f'pytorch mlm {fmt}: {r["value"]:.0f} tokens/s\n')
         if best is not None:
             print(json.dumps({'bench': name, 'unit': unit, 'value': best['value'], 'rss_mb': best['rss_mb'],
                               'setting': best['setting']}), flush=True)
