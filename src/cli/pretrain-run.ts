@@ -20,6 +20,7 @@ import { type ResolvedPretrain, type TextSettings, resolveRunDefaults, textSetti
 import type { RunFolder } from "./run-folder.js";
 import { runTokenizer, trainRunTokenizer } from "./text-data.js";
 import { textValidation } from "./text-validation.js";
+import { textStart } from "../data/text/text-chunks.js";
 import type { TextSource } from "../data/text/text-source.js";
 import { writeMethodViews } from "./views.js";
 
@@ -252,7 +253,7 @@ class MetricsLog implements TrainCallback {
 
 /** The first words of the held-out text's first paragraph (of its first document), which a language model's samples continue. */
 function heldOutPrompt(source: TextSource): string {
-  const text = source.kind === "corpus" ? (source.test ?? source.train) : (source.test?.texts[0] ?? source.train.texts[0] ?? "");
+  const text = source.kind === "corpus" ? textStart(source.test ?? source.train, 4096) : (source.test?.texts[0] ?? source.train.texts[0] ?? "");
   const paragraph = text.indexOf("\n\n");
   const start = source.kind === "corpus" && paragraph >= 0 ? text.slice(paragraph) : text;
   return start.trimStart().split(/(?<=\s)/u).slice(0, 6).join("").trimEnd();

@@ -30,10 +30,10 @@ export async function loadTextData(source: TextSource, loading: TextLoading): Pr
   const store =
     dir === undefined
       ? undefined
-      : (name: "train" | "test", ids: Int32Array): TokenStream => {
+      : (name: "train" | "test", ids: Iterable<Int32Array>): TokenStream => {
           mkdirSync(dir, { recursive: true });
           const path = join(dir, tokenFileName(name, width));
-          writeTokenFile(path, [ids], width);
+          writeTokenFile(path, ids, width);
           return new TokenFile(path);
         };
   const existing = (name: "train" | "test"): TokenStream | null => {

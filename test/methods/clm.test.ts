@@ -9,6 +9,7 @@ import { TextTransformer } from "../../src/nn/encoders/text-transformer.js";
 import type { Linear } from "../../src/nn/index.js";
 import { Rng } from "../../src/random/rng.js";
 import { lossEnds, sotuSample, unigramEntropy } from "../helpers/text-methods.js";
+import { textChunks } from "../../src/data/text/text-chunks.js";
 
 const CONTEXT = 32;
 const encoderOptions = { vocabSize: 512, dModel: 64, layers: 2, heads: 4, context: CONTEXT, padId: 0 } as const;
@@ -17,8 +18,8 @@ describe("clm on State of the Union passages", () => {
   // 512 training passages as one running text, windows of context + 1 at every offset; held-out
   // passages (other addresses) in windows at stride context, as the PyTorch anchor scores them.
   const { tokenizer, train, test } = sotuSample();
-  const trainIds = tokenizeCorpus(train.texts.join("\n"), tokenizer);
-  const testIds = tokenizeCorpus(test.texts.join("\n"), tokenizer);
+  const trainIds = tokenizeCorpus(textChunks(train.texts.join("\n")), tokenizer);
+  const testIds = tokenizeCorpus(textChunks(test.texts.join("\n")), tokenizer);
   const windows = new TokenWindowDataset(new ArrayTokenStream(trainIds), { window: CONTEXT + 1 });
   const heldOut = new TokenWindowDataset(new ArrayTokenStream(testIds), { window: CONTEXT + 1, stride: CONTEXT });
   const byteLength = (id: number) => tokenizer.byteLength(id);

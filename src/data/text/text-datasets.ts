@@ -2,7 +2,8 @@ import { ArrayDataset } from "../dataset.js";
 import type { Dataset } from "../dataset.js";
 import { textSpec } from "../sample.js";
 import { type TokenStream, ArrayTokenStream, TokenWindowDataset } from "./token-windows.js";
-import type { LabeledTexts, TextSource } from "./text-source.js";
+import type { TextChunks } from "./text-chunks.js";
+import { type LabeledTexts, type TextSource, trainingTexts } from "./text-source.js";
 import { trainByteLevelBpe } from "./tokenizer/byte-level-bpe.js";
 import { trainCharTokenizer } from "./tokenizer/char.js";
 import type { Tokenizer } from "./tokenizer/tokenizer.js";
@@ -15,9 +16,9 @@ export interface TokenizerTrainingOptions {
   readonly vocabSize?: number;
 }
 
-/** A tokenizer learned from a source's training texts only (held-out text stays unseen). */
+/** A tokenizer learned from a source's training texts only (held-out text stays unseen; a corpus piece by piece). */
 export function trainTokenizer(source: TextSource, { kind, vocabSize = 4096 }: TokenizerTrainingOptions): Tokenizer {
-  const texts = source.kind === "corpus" ? [source.train] : source.train.texts;
+  const texts = trainingTexts(source);
   return kind === "char" ? trainCharTokenizer(texts) : trainByteLevelBpe(texts, { vocabSize });
 }
 
@@ -51,13 +52,18 @@ export function tokenizeDocuments(docs: LabeledTexts, tokenizer: Tokenizer, leng
   return { dataset, truncated };
 }
 
-/**
- * A running text as one stream of ids. NOTE: the text is encoded in pieces cut after a newline
- * (~1 MB each), so memory for the encoder's work stays bounded; a line is never split.
- */
-export function tokenizeCorpus(text: string, tokenizer: Tokenizer): Int32Array {
-  const pieces: Int32Array[] = [];
-  for (const chunk of lineChunks(text, 1 << 20)) pieces.push(tokenizer.encode(chunk));
+/** A running text's ids, piece by piece (the pieces are cut where tokenizing them apart changes nothing). */
+export function* tokenizeChunks(text: TextChunks, tokenizer: Tokenizer): Generator<Int32Array> {
+  for (const chunk of text.chunks()) yield tokenizer.encode(chunk);
+}
+
+/** A running text as one stream of ids in memory. */
+export function tokenizeCorpus(text: TextChunks, tokenizer: Tokenizer): Int32Array {
+  return concatIds(tokenizeChunks(text, tokenizer));
+}
+
+function concatIds(chunks: Iterable<Int32Array>): Int32Array {
+  const pieces = [...chunks];
   const out = new Int32Array(pieces.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of pieces) {
@@ -65,26 +71,6 @@ export function tokenizeCorpus(text: string, tokenizer: Tokenizer): Int32Array {
     at += p.length;
   }
   return out;
-}
-
-/**
- * `text` in pieces of about `size` characters, each ending after a newline (the last excepted).
- * NOTE: never at a newline inside a run of whitespace (a line ending in spaces, or an indented
- * line after it): the GPT-2 split pattern groups such runs, so a cut there would tokenize
- * differently than the whole text.
- */
-export function* lineChunks(text: string, size: number): Generator<string> {
-  let start = 0;
-  while (start < text.length) {
-    let end = Math.min(text.length, start + size);
-    if (end < text.length) {
-      let newline = text.lastIndexOf("\n", end);
-      while (newline > start && (/\s/u.test(text[newline - 1] ?? "") || /\s/u.test(text[newline + 1] ?? ""))) newline = text.lastIndexOf("\n", newline - 1);
-      if (newline > start) end = newline + 1;
-    }
-    yield text.slice(start, end);
-    start = end;
-  }
 }
 
 export interface TextDatasetOptions {
@@ -97,8 +83,8 @@ export interface TextDatasetOptions {
    * as the PyTorch anchor's evaluation).
    */
   readonly testStride?: number;
-  /** Stores a corpus's token streams (e.g. as token files in the run folder); in memory by default. */
-  readonly store?: (name: "train" | "test", ids: Int32Array) => TokenStream;
+  /** Stores a corpus's token streams from their ids piece by piece (e.g. as token files in the run folder, never all in memory); in memory by default. */
+  readonly store?: (name: "train" | "test", ids: Iterable<Int32Array>) => TokenStream;
   /** A corpus's token streams already made (token files of an earlier run): used as they are, nothing is tokenized. */
   readonly streams?: { readonly train: TokenStream; readonly test: TokenStream | null };
 }
@@ -119,9 +105,9 @@ export function textDatasets(source: TextSource, options: TextDatasetOptions): T
   const { tokenizer, length } = options;
   const warnings = [...source.warnings];
   if (source.kind === "corpus") {
-    const store = options.store ?? ((_name: string, ids: Int32Array) => new ArrayTokenStream(ids));
-    const trainStream = options.streams?.train ?? store("train", tokenizeCorpus(source.train, tokenizer));
-    const testStream = source.test === null ? null : (options.streams?.test ?? store("test", tokenizeCorpus(source.test, tokenizer)));
+    const store = options.store ?? ((_name: string, ids: Iterable<Int32Array>) => new ArrayTokenStream(concatIds(ids)));
+    const trainStream = options.streams?.train ?? store("train", tokenizeChunks(source.train, tokenizer));
+    const testStream = source.test === null ? null : (options.streams?.test ?? store("test", tokenizeChunks(source.test, tokenizer)));
     const train = new TokenWindowDataset(trainStream, { window: length });
     const test = testStream === null ? null : new TokenWindowDataset(testStream, { window: length, stride: options.testStride ?? length });
     return { train, test, warnings };

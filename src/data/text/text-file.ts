@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 
 /** A text file's contents and how many invalid UTF-8 sequences were replaced by U+FFFD. */
 export interface TextFileContents {
@@ -51,4 +51,51 @@ function countBytes(bytes: Uint8Array, pattern: readonly [number, number, number
     if (bytes[i + 1] === pattern[1] && bytes[i + 2] === pattern[2]) n++;
   }
   return n;
+}
+
+/**
+ * Checks a text file without holding it in memory (a corpus may be larger than memory): read a
+ * megabyte at a time, it must not be binary (a NUL byte in its first 8 KiB) nor empty or blank;
+ * returns how many invalid UTF-8 sequences its decoding replaces by U+FFFD.
+ */
+export function scanTextFile(path: string): { readonly replaced: number; readonly bytes: number } {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (error) {
+    throw new Error(`${path}: cannot read (${error instanceof Error ? error.message : String(error)})`);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) throw new Error(`${path}: empty file; expected UTF-8 text`);
+    const buffer = new Uint8Array(1 << 20);
+    const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: false });
+    let decoded = 0;
+    let encoded = 0;
+    let blank = true;
+    // The last two bytes of the previous read, so an EF BF BD split between reads is still counted.
+    let tail = new Uint8Array(0);
+    for (let at = 0; at < size; ) {
+      const n = readSync(fd, buffer, 0, buffer.length, at);
+      if (n === 0) break;
+      const bytes = buffer.subarray(0, n);
+      if (at === 0) {
+        const nul = bytes.subarray(0, BINARY_PEEK).indexOf(0);
+        if (nul >= 0) throw new Error(`${path}: a binary file (a NUL byte at offset ${nul}), not UTF-8 text`);
+      }
+      at += n;
+      const text = decoder.decode(bytes, { stream: at < size });
+      decoded += count(text, "\uFFFD");
+      if (blank && text.trim().length > 0) blank = false;
+      const joined = new Uint8Array(tail.length + n);
+      joined.set(tail);
+      joined.set(bytes, tail.length);
+      encoded += countBytes(joined, [0xef, 0xbf, 0xbd]);
+      tail = joined.slice(Math.max(0, joined.length - 2));
+    }
+    if (blank) throw new Error(`${path}: no text (only whitespace)`);
+    return { replaced: Math.max(0, decoded - encoded), bytes: size };
+  } finally {
+    closeSync(fd);
+  }
 }

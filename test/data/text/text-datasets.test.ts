@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Dataset } from "../../../src/data/dataset.js";
+import { textChunks } from "../../../src/data/text/text-chunks.js";
 import { textDatasets, tokenizeCorpus, tokenizeDocuments, trainTokenizer } from "../../../src/data/text/text-datasets.js";
 import type { TextSource } from "../../../src/data/text/text-source.js";
 import { ArrayTokenStream, TokenWindowDataset } from "../../../src/data/text/token-windows.js";
@@ -62,10 +63,11 @@ describe("textDatasets", () => {
   it("a corpus: training windows at every offset, held-out windows at `testStride` (default: non-overlapping), streams stored by name", () => {
     const train = "the cat sat on the mat. ".repeat(4);
     const test = "the mat sat on the cat. ".repeat(2);
-    const source: TextSource = { kind: "corpus", name: "toy", train, test, warnings: [] };
+    const source: TextSource = { kind: "corpus", name: "toy", train: textChunks(train), test: textChunks(test), warnings: [] };
     const tokenizer = trainCharTokenizer(train);
     const stored: string[] = [];
-    const store = (name: "train" | "test", ids: Int32Array) => {
+    const store = (name: "train" | "test", pieces: Iterable<Int32Array>) => {
+      const ids = Int32Array.from([...pieces].flatMap((p) => Array.from(p)));
       stored.push(`${name}:${ids.length}`);
       return new ArrayTokenStream(ids);
     };
@@ -94,7 +96,7 @@ describe("trainTokenizer", () => {
 
   it("a BPE learns from the training split only, of a corpus and of documents alike", () => {
     const sources: TextSource[] = [
-      { kind: "corpus", name: "c", train, test, warnings: [] },
+      { kind: "corpus", name: "c", train: textChunks(train), test: textChunks(test), warnings: [] },
       { kind: "documents", name: "d", train: { texts: [train, train] }, test: { texts: [test, test] }, warnings: [] },
     ];
     for (const source of sources) {
@@ -109,7 +111,7 @@ describe("trainTokenizer", () => {
   });
 
   it("a character vocabulary has only the training split's characters", () => {
-    const tokenizer = trainTokenizer({ kind: "corpus", name: "c", train, test, warnings: [] }, { kind: "char" });
+    const tokenizer = trainTokenizer({ kind: "corpus", name: "c", train: textChunks(train), test: textChunks(test), warnings: [] }, { kind: "char" });
     expect(tokenizer.vocabSize).toBe(6 + new Set(train).size);
     expect(Array.from(tokenizer.encode("Z"))).toEqual([tokenizer.specials.unk]);
   });
@@ -119,7 +121,7 @@ describe("tokenizeCorpus", () => {
   it("equals encoding the whole text, in one piece or in ~1 MB pieces cut after a newline", () => {
     const tokenizer = trainByteLevelBpe(["Call me Ishmael.\n  Some years ago -- never mind how long\n    precisely.  \n"], { vocabSize: 300 });
     const small = "Call me Ishmael.\nSome years ago.\n";
-    expect(Array.from(tokenizeCorpus(small, tokenizer))).toEqual(Array.from(tokenizer.encode(small)));
+    expect(Array.from(tokenizeCorpus(textChunks(small), tokenizer))).toEqual(Array.from(tokenizer.encode(small)));
     // past 1 MB the text is encoded in pieces; at the cut, this line ends in spaces and the next
     // is indented, so the split pattern's whitespace run "   \n    " crosses it
     const line = "some years ago never mind how long precisely\n";
@@ -129,7 +131,7 @@ describe("tokenizeCorpus", () => {
     const text = `${first}    precisely, having little or no money in my purse\n${line.repeat(10)}`;
     expect(first.length).toBe((1 << 20) - 10);
     const whole = tokenizer.encode(text);
-    const pieces = tokenizeCorpus(text, tokenizer);
+    const pieces = tokenizeCorpus(textChunks(text), tokenizer);
     expect(pieces.length).toBe(whole.length);
     expect(Array.from(pieces.subarray(-40))).toEqual(Array.from(whole.subarray(-40)));
   });

@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { textChunks } from "../text-chunks.js";
 import { readTextFile } from "../text-file.js";
 import type { TextSource } from "../text-source.js";
 
@@ -16,5 +17,5 @@ export function mobyDick(): TextSource {
   const { text } = readTextFile(file);
   const chars = Array.from(text);
   const cut = Math.floor(chars.length * (1 - MOBY_DICK_HELD_OUT));
-  return { kind: "corpus", name: "moby-dick", train: chars.slice(0, cut).join(""), test: chars.slice(cut).join(""), warnings: [] };
+  return { kind: "corpus", name: "moby-dick", train: textChunks(chars.slice(0, cut).join(""), "moby-dick"), test: textChunks(chars.slice(cut).join(""), "moby-dick (held out)"), warnings: [] };
 }
