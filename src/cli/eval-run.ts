@@ -1,4 +1,4 @@
-import type { Dataset } from "../data/dataset.js";
+import { ArrayDataset, type Dataset } from "../data/dataset.js";
 import { MNIST_ANCHOR_DRAWS } from "../data/image/mnist-anchor-draws.js";
 import { type Modality, describeSpec, sameSpec } from "../data/sample.js";
 import type { LabeledTexts } from "../data/text/text-source.js";
@@ -16,7 +16,7 @@ import { type TextEncoderSettings, makeEncoder } from "./encoder.js";
 import { CliError } from "./errors.js";
 import { perplexityLine } from "./eval-perplexity.js";
 import type { RunFolder } from "./run-folder.js";
-import { runTokenizer } from "./text-data.js";
+import { type TextLoading, runTokenizer } from "./text-data.js";
 import { writeTextExamples } from "./text-examples.js";
 
 /** One `metrics.jsonl` evaluation line (and one `eval --json` line). */
@@ -74,10 +74,8 @@ function baselinesFor(c: EvalConfig, modality: Modality): readonly BaselineName[
 export async function evaluateRun(o: EvaluateRunOptions): Promise<EvalLine[]> {
   const c = o.evalConfig;
   const text = o.text;
-  const loaded = await loadData(o.dataSpec, o.labels, {
-    textColumn: o.textColumn ?? null,
-    ...(text === null ? {} : { text: { tokenizer: runTokenizer(o.run), length: text.context } }),
-  });
+  const textLoading = text === null ? undefined : { tokenizer: runTokenizer(o.run), length: text.context };
+  const loaded = await loadData(o.dataSpec, o.labels, { textColumn: o.textColumn ?? null, ...(textLoading === undefined ? {} : { text: textLoading }) });
   const corpus = loaded.text?.source.kind === "corpus";
   const probes = probesFor(c, corpus);
   const lines: EvalLine[] = [];
@@ -86,15 +84,15 @@ export async function evaluateRun(o: EvaluateRunOptions): Promise<EvalLine[]> {
     lines.push(await perplexityLine({ ...o, text, source: loaded.text.source, tokenizer: loaded.text.tokenizer, log: o.log, ...(o.headsPath === undefined ? {} : { headsPath: o.headsPath }) }));
   }
   const classification = probes.filter((p) => p !== "perplexity");
-  if (classification.length > 0) lines.push(...(await classificationLines(o, loaded, { ...c, probes: classification })));
+  if (classification.length > 0) lines.push(...(await classificationLines(o, loaded, { ...c, probes: classification }, textLoading)));
   o.run.dropEvalMetrics();
   o.run.appendMetrics(lines);
   return lines;
 }
 
 /** The linear probe, kNN and k-means on the encoder and the baselines; test embeddings saved for the report. */
-async function classificationLines(o: EvaluateRunOptions, loaded: LoadedData, c: EvalConfig & { probes: readonly ProbeName[] }): Promise<EvalLine[]> {
-  const data = await evalData(o.dataSpec, loaded, c, o.limit ?? null);
+async function classificationLines(o: EvaluateRunOptions, loaded: LoadedData, c: EvalConfig & { probes: readonly ProbeName[] }, textLoading?: TextLoading): Promise<EvalLine[]> {
+  const data = await evalData(o.dataSpec, loaded, c, o.limit ?? null, textLoading);
   const { spec } = data.train;
   const linear = c.probes.includes("linear");
   const perClass = linear ? c.labelsPerClass.filter((k) => k > 0) : [];
@@ -160,12 +158,19 @@ interface EvalData {
 }
 
 /** The labelled train pool and the test set of an evaluation. */
-async function evalData(spec: string, loaded: LoadedData, c: EvalConfig, limit: number | null): Promise<EvalData> {
+async function evalData(spec: string, loaded: LoadedData, c: EvalConfig, limit: number | null, textLoading?: TextLoading): Promise<EvalData> {
   if (loaded.text?.source.kind === "corpus") throw new CliError(`${spec} is a running text without labels; the classification probes need labeled documents (or use --probes perplexity)`);
-  if (c.testData !== null && loaded.text !== null) throw new CliError("--test-data with text: give labeled documents with a fixed split (fortunes, sotu) as --data instead");
   const train = limitDataset(loaded.train, limit);
   let test: Dataset | null = loaded.test;
-  if (c.testData !== null) test = (await loadData(c.testData, c.testLabels, { flag: "--test-data" })).train;
+  let testTexts = loaded.text?.source.kind === "documents" ? loaded.text.source.test : null;
+  if (c.testData !== null) {
+    const given = await loadData(c.testData, c.testLabels, { flag: "--test-data", ...(textLoading === undefined ? {} : { text: textLoading }) });
+    test = given.train;
+    if (given.text !== null) {
+      if (given.text.source.kind !== "documents") throw new CliError(`--test-data ${c.testData} is a running text; give labeled documents (.jsonl, a CSV text column, class folders)`);
+      ({ dataset: test, texts: testTexts } = alignedClasses(given.train, given.text.source.train, train.classNames, c.testData));
+    }
+  }
   if (test === null) throw new CliError(`${spec} has no fixed test split (only the bundled ${BUNDLED_MNIST}, fortunes and sotu do); give --test-data <spec> (with --test-labels <file> for an IDX file)`);
   const trainLabels = train.labels;
   const testLabels = test.labels;
@@ -176,8 +181,26 @@ async function evalData(spec: string, loaded: LoadedData, c: EvalConfig, limit: 
   }
   const numClasses = Math.max(train.numClasses ?? 0, test.numClasses ?? 0);
   const source = loaded.text?.source;
-  const texts = source?.kind === "documents" && source.test !== null && limit === null ? { train: source.train, test: source.test } : null;
-  return { train, test, trainLabels, testLabels, numClasses, texts };
+  const texts = source?.kind === "documents" && testTexts !== null && limit === null ? { train: source.train, test: testTexts } : null;
+  return { train, test, trainLabels: train.labels ?? trainLabels, testLabels: test.labels ?? testLabels, numClasses, texts };
+}
+
+/**
+ * Given test documents with their class ids renumbered to the train set's class names (each file
+ * numbers the labels it has, sorted), so the probes compare like with like; a test class the
+ * train set lacks is an error naming it.
+ */
+function alignedClasses(test: Dataset, texts: LabeledTexts, trainNames: readonly string[] | undefined, file: string): { dataset: Dataset; texts: LabeledTexts } {
+  const names = texts.classNames;
+  if (names === undefined || texts.labels === undefined || trainNames === undefined || !(test instanceof ArrayDataset)) return { dataset: test, texts };
+  const ids = names.map((n) => {
+    const id = trainNames.indexOf(n);
+    if (id < 0) throw new CliError(`--test-data ${file}: class "${n}" is not among the training data's (${trainNames.join(", ")})`);
+    return id;
+  });
+  const labels = Int32Array.from(texts.labels, (y) => ids[y] as number);
+  const dataset = new ArrayDataset({ spec: test.spec, fields: { tokens: test.toArray("tokens") }, labels, classNames: trainNames, numClasses: trainNames.length });
+  return { dataset, texts: { texts: texts.texts, labels, classNames: trainNames } };
 }
 
 /** TF-IDF + logistic regression on the same label subsets as the probes. */
