@@ -2,10 +2,10 @@
  * pretext: self-supervised learning for TypeScript. The public API, by namespace:
  *
  * ```ts
- * import { graph, ops, autodiff, runtime, nn, optim, train, data, augment, losses, methods, evaluation } from "pretext";
+ * import { graph, ops, autodiff, runtime, nn, optim, train, data, augment, text, generate, losses, methods, evaluation } from "pretext";
  * ```
  *
- * Node-only pieces that read files (the bundled MNIST, IDX, image folders, CSV, reports) are
+ * Node-only pieces that read files (the bundled MNIST, IDX, image folders, CSV, text corpora and files, reports) are
  * exported from `pretext` too; a browser bundle that avoids them imports the namespaces it needs.
  */
 export * as graph from "./graph/index.js";
@@ -17,6 +17,8 @@ export * as optim from "./optim/index.js";
 export * as train from "./train/index.js";
 export * as data from "./data/index.js";
 export * as augment from "./data/image/augment/index.js";
+export * as text from "./data/text/index.js";
+export * as generate from "./generate/index.js";
 export * as losses from "./losses/index.js";
 export * as methods from "./methods/index.js";
 export * as evaluation from "./eval/index.js";

@@ -12,3 +12,4 @@ export { type CheckpointOptions, type FitOptions, type FitResult, type StepEvent
 export { type CheckpointData, type LoadedCheckpoint, loadLatestCheckpoint, readCheckpoint, saveCheckpoint } from "./checkpoint.js";
 export { decodeSafetensors, encodeSafetensors, readSafetensors } from "./safetensors.js";
 export { type ExportOnnxOptions, exportOnnx, saveOnnx } from "./export.js";
+export { EvalStep, type EvalResult, type EvalStepOptions } from "./eval-step.js";

@@ -1,12 +1,23 @@
 import { ShapeError, type Tensor, formatShape } from "../../graph/index.js";
 import { cast, div, equal, logicalNot, maximum, mul, reshape, sum, unsqueeze } from "../../ops/index.js";
 import type { Rng } from "../../random/rng.js";
+import type { Linear } from "../linear.js";
 import { AbstractModule, type ForwardContext } from "../module.js";
 import { TransformerEncoder, type TransformerEncoderOptions } from "./transformer.js";
 
 export interface TextTransformerOptions extends Omit<TransformerEncoderOptions, "padId"> {
   /** The tokenizer's padding id (pretext's tokenizers: 0): padding is neither attended to nor pooled. */
   readonly padId: number;
+  /**
+   * "gpt2" (default): every weight matrix N(0, 0.02²), the residual branches' output projections
+   * N(0, (0.02/√(2L))²) and biases 0, as GPT-2 and nanoGPT (BERT: N(0, 0.02²)); "pytorch": the
+   * layers' own PyTorch defaults. NOTE: with PyTorch's defaults a block's output at init is far
+   * larger than the 0.02-scaled embeddings, so the residual stream forgets the tokens it carries:
+   * on fortunes an untrained encoder's mean-pooled states scored 8.3% at 10 labels per class
+   * against 13.1% for the mean of its own token embeddings. With GPT-2's init the stream starts
+   * as the embeddings and the blocks add small refinements.
+   */
+  readonly init?: "gpt2" | "pytorch";
 }
 
 /**
@@ -36,6 +47,7 @@ export class TextTransformer extends AbstractModule {
   constructor(rng: Rng, options: TextTransformerOptions) {
     super();
     this.transformer = new TransformerEncoder(rng, { embeddingStd: TEXT_EMBEDDING_STD, ...options });
+    if ((options.init ?? "gpt2") === "gpt2") gpt2Init(this.transformer, rng);
     this.padId = options.padId;
     this.outputDim = options.dModel;
     this.vocabSize = options.vocabSize;
@@ -51,6 +63,21 @@ export class TextTransformer extends AbstractModule {
   call(ctx: ForwardContext, ids: Tensor): Tensor {
     if (ids.rank !== 2) throw new ShapeError("TextTransformer", `expects token ids [B, T], got ${ids.dtype}${formatShape(ids.shape)}`);
     return meanOverTokens(this.tokens(ctx, ids), ids, this.padId);
+  }
+}
+
+/** GPT-2's init of a transformer's blocks (see `TextTransformerOptions.init`). */
+function gpt2Init(transformer: TransformerEncoder, rng: Rng): void {
+  const residualStd = TEXT_EMBEDDING_STD / Math.sqrt(2 * transformer.blocks.length);
+  const set = (linear: Linear, std: number) => {
+    linear.weight.value.set(rng.normalArray(linear.weight.value.length, 0, std));
+    linear.bias?.value.fill(0);
+  };
+  for (const block of transformer.blocks) {
+    set(block.attn.qkv, TEXT_EMBEDDING_STD);
+    set(block.fc1, TEXT_EMBEDDING_STD);
+    set(block.attn.proj, residualStd);
+    set(block.fc2, residualStd);
   }
 }
 
