@@ -95,7 +95,12 @@ async function classificationLines(o: EvaluateRunOptions, loaded: LoadedData, c:
   const data = await evalData(o.dataSpec, loaded, c, o.limit ?? null, textLoading);
   const { spec } = data.train;
   const linear = c.probes.includes("linear");
-  const perClass = linear ? c.labelsPerClass.filter((k) => k > 0) : [];
+  const smallest = smallestClass(data.trainLabels, data.numClasses, data.train.classNames);
+  const tooMany = c.labelsPerClass.filter((k) => k > smallest.count);
+  if (linear && tooMany.length > 0) {
+    o.log(`skipping ${tooMany.join(", ")} labels per class: class ${smallest.name} has only ${smallest.count} labelled examples`);
+  }
+  const perClass = linear ? c.labelsPerClass.filter((k) => k > 0 && k <= smallest.count) : [];
   const protocol: ProtocolOptions = {
     perClass,
     draws: c.draws,
@@ -122,7 +127,7 @@ async function classificationLines(o: EvaluateRunOptions, loaded: LoadedData, c:
       makeEncoder: build,
       encoderSeed: randomSeed,
       rawFeatures: spec.modality !== "text",
-      supervised: { perClass: c.labelsPerClass.filter((k) => k > 0), draws: c.draws },
+      supervised: { perClass, draws: c.draws },
     });
     if (wanted.includes("random")) lines.push(...resultLines("random", b.randomEncoder, c));
     if (wanted.includes("raw_pixels") && b.rawFeatures !== null) lines.push(...resultLines(rawName, b.rawFeatures, c));
@@ -201,6 +206,15 @@ function alignedClasses(test: Dataset, texts: LabeledTexts, trainNames: readonly
   const labels = Int32Array.from(texts.labels, (y) => ids[y] as number);
   const dataset = new ArrayDataset({ spec: test.spec, fields: { tokens: test.toArray("tokens") }, labels, classNames: trainNames, numClasses: trainNames.length });
   return { dataset, texts: { texts: texts.texts, labels, classNames: trainNames } };
+}
+
+/** The class with the fewest labelled examples, by name when it has one. */
+function smallestClass(labels: Int32Array, numClasses: number, names?: readonly string[]): { name: string; count: number } {
+  const counts = new Array<number>(numClasses).fill(0);
+  for (const y of labels) counts[y] = (counts[y] ?? 0) + 1;
+  let k = 0;
+  for (let c = 1; c < numClasses; c++) if ((counts[c] as number) < (counts[k] as number)) k = c;
+  return { name: names?.[k] ?? String(k), count: counts[k] ?? 0 };
 }
 
 /** TF-IDF + logistic regression on the same label subsets as the probes. */
