@@ -1,7 +1,7 @@
 /**
  * `npx tsx bench/charlm.ts [--budget 300] [--context N] [--batch-size N] [--lr X] [--warmup-fraction X]
  *   [--final-lr-fraction X] [--weight-decay X] [--beta2 X] [--torch-context N] [--torch-batch N]
- *   [--torch-lr X] [--torch-embedding-std X] [--threads 2] [--no-validation] [--no-pytorch] [--keep] [--json]`
+ *   [--torch-lr X] [--torch-embedding-std X] [--torch-init gpt2|pytorch] [--threads 2] [--no-validation] [--no-pytorch] [--keep] [--json]`
  *
  * The character-LM head-to-head on Moby Dick, one side after the other under the same budget:
  * PyTorch's nanoGPT-style char LM (bench/pytorch/charlm.py: context 64, batch 12, the anchor's
@@ -35,6 +35,7 @@ interface Args {
   torchBatch: number;
   torchLr: number;
   torchEmbeddingStd: number;
+  torchInit: string;
   threads: number;
   validation: boolean;
   pytorch: boolean;
@@ -52,7 +53,7 @@ const methodFlags: Readonly<Record<string, MethodKey>> = {
 };
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { budget: 300, context: null, batchSize: null, method: {}, torchContext: 64, torchBatch: 12, torchLr: 1e-3, torchEmbeddingStd: 0.02, threads: 2, validation: true, pytorch: true, keep: false, json: false };
+  const args: Args = { budget: 300, context: null, batchSize: null, method: {}, torchContext: 64, torchBatch: 12, torchLr: 1e-3, torchEmbeddingStd: 0.02, torchInit: "gpt2", threads: 2, validation: true, pytorch: true, keep: false, json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     const value = () => {
@@ -74,6 +75,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === "--torch-batch") args.torchBatch = int();
     else if (a === "--torch-lr") args.torchLr = value();
     else if (a === "--torch-embedding-std") args.torchEmbeddingStd = value();
+    else if (a === "--torch-init") args.torchInit = String(argv[++i]);
     else if (a === "--threads") args.threads = int();
     else if (a === "--no-validation") args.validation = false;
     else if (a === "--no-pytorch") args.pytorch = false;
@@ -117,7 +119,7 @@ const num = (r: Record<string, unknown> | undefined, key: string, what: string):
 
 function pytorchSide(args: Args): Side {
   const flags = ["--budget", String(args.budget), "--context", String(args.torchContext), "--batch", String(args.torchBatch), "--lr", String(args.torchLr)];
-  flags.push("--embedding-std", String(args.torchEmbeddingStd), "--threads", String(args.threads), "--json");
+  flags.push("--embedding-std", String(args.torchEmbeddingStd), "--init", args.torchInit, "--threads", String(args.threads), "--json");
   const t0 = performance.now();
   const r = jsonLines(run("/usr/bin/python3", [join(here, "pytorch", "charlm.py"), ...flags], "bench/pytorch/charlm.py")).pop();
   const what = "charlm.py";
@@ -131,7 +133,7 @@ function pytorchSide(args: Args): Side {
     bits_per_char: num(r, "bits_per_char", what),
     context: args.torchContext,
     batch: args.torchBatch,
-    recipe: `AdamW lr ${args.torchLr}, warmup 0.05, final 0.1, decay 0.1, beta2 0.99, embeddings N(0, ${args.torchEmbeddingStd}²), ${args.threads} thread(s), PyTorch ${String(r?.torch)}`,
+    recipe: `AdamW lr ${args.torchLr}, warmup 0.05, final 0.1, decay 0.1, beta2 0.99, embeddings N(0, ${args.torchEmbeddingStd}²), ${args.torchInit} init, ${args.threads} thread(s), PyTorch ${String(r?.torch)}`,
   };
 }
 

@@ -55,6 +55,8 @@ def parse_args():
     ap.add_argument('--layers', type=int, default=4)
     ap.add_argument('--heads', type=int, default=4)
     ap.add_argument('--embedding-std', type=float, default=0.02)
+    ap.add_argument('--init', choices=['gpt2', 'pytorch'], default='gpt2',
+                    help="gpt2: block weights N(0, 0.02^2), residual output projections N(0, (0.02/sqrt(2L))^2), biases 0, as pretext's TextTransformer; pytorch: the layers' defaults (the anchor's)")
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--json', action='store_true')
@@ -101,6 +103,13 @@ def main():
             self.ln, self.head = nn.LayerNorm(a.d), nn.Linear(a.d, V, bias=False)
             nn.init.normal_(self.tok.weight, std=a.embedding_std)
             nn.init.normal_(self.pos.weight, std=a.embedding_std)
+            if a.init == 'gpt2':
+                residual = 0.02 / math.sqrt(2 * a.layers)
+                for b in self.blocks:
+                    for w, std in ((b.attn.in_proj_weight, 0.02), (b.mlp[0].weight, 0.02), (b.attn.out_proj.weight, residual), (b.mlp[2].weight, residual)):
+                        nn.init.normal_(w, std=std)
+                    for bias in (b.attn.in_proj_bias, b.attn.out_proj.bias, b.mlp[0].bias, b.mlp[2].bias):
+                        nn.init.zeros_(bias)
 
         def forward(self, idx):
             t = idx.shape[1]
@@ -164,6 +173,7 @@ def main():
            'val_nats_per_char': round(nats, 4), 'bits_per_char': round(nats / math.log(2), 4), 'val_windows': len(starts),
            'vocab': V, 'params': sum(p.numel() for p in model.parameters()), 'context': T, 'batch': a.batch, 'lr': a.lr,
            'embedding_std': a.embedding_std,
+           'init': a.init,
            'threads': a.threads, 'torch': torch.__version__}
     if a.json:
         print(json.dumps(out))
