@@ -4,6 +4,7 @@
  * TF-IDF + logistic regression, on the same label draws.
  *
  *   npx tsx examples/text-few-labels.ts --data fortunes --method mlm --budgets 150,300,600 [--seed 0]
+ *     [--context N] [--batch-size N] [--layers N] [--dropout P] [--lr X] [--draws 3]
  *
  * `--data` is fortunes (Debian's package) or sotu; the method's recipe (src/methods/recipes.ts) sets
  * the tokenizer, context, batch and transformer, as `pretext pretrain` does. One JSON line per
@@ -26,7 +27,16 @@ const draws = Number(flag("draws", "3"));
 
 const source = dataName === "sotu" ? text.sotu() : text.fortunes();
 if (source.kind !== "documents" || source.test === null) throw new Error(`${dataName}: expected labeled documents with a test split`);
-const recipe = methods.textRecipe(methodName);
+// The method's recipe, with any of its values given on the command line instead.
+const base = methods.textRecipe(methodName);
+const recipe = {
+  ...base,
+  context: Number(flag("context", String(base.context))),
+  batchSize: Number(flag("batch-size", String(base.batchSize))),
+  layers: Number(flag("layers", String(base.layers))),
+  dropout: Number(flag("dropout", String(base.dropout))),
+};
+const learningRate = flag("lr", "");
 const method = methods.methods[methodName];
 if (method === undefined) throw new Error(`unknown method ${methodName}`);
 const tokenizer = text.trainTokenizer(source, { kind: recipe.tokenizer, vocabSize: recipe.vocabSize });
@@ -62,6 +72,7 @@ for (const budget of budgets) {
   const e = encoder(seed);
   const r = await methods.pretrain({
     method,
+    ...(learningRate === "" ? {} : { methodOptions: { learningRate: Number(learningRate) } }),
     encoder: e,
     dataset: train,
     batchSize: recipe.batchSize,
