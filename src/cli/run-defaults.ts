@@ -30,7 +30,7 @@ export function resolveRunDefaults(p: PretrainConfig, method: Method, modality: 
   if (modality !== "text") return { ...p, encoder, batchSize };
   const recipe = textRecipe(method.name);
   const tokenizer = p.tokenizer ?? recipe.tokenizer;
-  if (tokenizer === "char" && p.vocabSize !== null) throw new CliError("--vocab-size sets a BPE vocabulary; a character tokenizer's vocabulary is the training text's characters");
+  if (tokenizer === "char" && p.vocabSize !== null && p.vocabSize !== 0) throw new CliError("--vocab-size sets a BPE vocabulary; a character tokenizer's vocabulary is the training text's characters");
   return {
     ...p,
     encoder,

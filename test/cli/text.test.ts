@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -42,6 +42,22 @@ describe("pretext with text", () => {
     expect(a.stdout.startsWith("Call")).toBe(true);
     expect(b.stdout).toBe(a.stdout);
     expect(c.stdout).not.toBe(a.stdout);
+  }, 120_000);
+
+  it("a text run resumes with its own tokenizer and token files, and continues the same steps", async () => {
+    const run = join(root, "resume");
+    const args = ["--method", "clm", "--data", book, "--tokenizer", "char", "--context", "16", "--batch-size", "8", "--checkpoint-every", "5", "--quiet", ...SMALL];
+    const first = await runInProcess(["pretrain", ...args, "--epochs", "1", "--out", run]);
+    expect(first.code, first.stderr).toBe(0);
+    const tokens = statSync(join(run, "tokens", "train.u16")).mtimeMs;
+    const tokenizer = readFileSync(join(run, "tokenizer.json"), "utf8");
+    const steps = records(run, "step").length;
+    const again = await runInProcess(["pretrain", "--resume", run, "--epochs", "2", "--quiet"]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(statSync(join(run, "tokens", "train.u16")).mtimeMs).toBe(tokens);
+    expect(readFileSync(join(run, "tokenizer.json"), "utf8")).toBe(tokenizer);
+    const after = records(run, "step").map((r) => r.step as number);
+    expect(after).toEqual(Array.from({ length: 2 * steps }, (_, i) => i));
   }, 120_000);
 
   it("mlm on labeled JSONL documents; eval with the TF-IDF and random baselines; the text examples for the report", async () => {
