@@ -1,7 +1,12 @@
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FORTUNES_DIR, fortunes } from "../../src/data/text/corpora/fortunes.js";
+import { tokenizeDocuments } from "../../src/data/text/text-datasets.js";
+import type { LabeledTexts } from "../../src/data/text/text-source.js";
+import { trainByteLevelBpe } from "../../src/data/text/tokenizer/byte-level-bpe.js";
+import { evaluateEncoder } from "../../src/eval/protocol.js";
 import { type MlmHead, mlm, mlmDefaults } from "../../src/methods/mlm.js";
 import { pretrain } from "../../src/methods/pretrain.js";
 import { TextTransformer, type TextTransformerOptions } from "../../src/nn/encoders/text-transformer.js";
@@ -121,4 +126,38 @@ describe("mlm resumed from a checkpoint", () => {
     for (const [name, values] of expected.tensors) expect(Buffer.from((got.tensors.get(name) as Float32Array).buffer).equals(Buffer.from(values.buffer)), name).toBe(true);
     for (const [name, p] of namedParameters(wholeEncoder)) expect(Array.from(namedParameters(resumedEncoder).get(name)?.value ?? []), name).toEqual(Array.from(p.value));
   }, 60_000);
+});
+
+describe.skipIf(!existsSync(FORTUNES_DIR))("mlm on fortunes: what pretraining buys downstream", () => {
+  it("the 10-label linear probe of the pretrained encoder beats the same architecture untrained", async () => {
+    // The 8 largest categories, 160 training and 80 held-out fortunes each.
+    const source = fortunes();
+    if (source.kind !== "documents" || source.test === null) throw new Error("fortunes: expected documents with a test split");
+    const sizes = new Map<number, number>();
+    for (const y of source.train.labels as Int32Array) sizes.set(y, (sizes.get(y) ?? 0) + 1);
+    const classes = [...sizes.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([y]) => y);
+    const pick = (docs: LabeledTexts, per: number): LabeledTexts => {
+      const texts: string[] = [];
+      const labels: number[] = [];
+      classes.forEach((y, k) => {
+        const rows = [...(docs.labels as Int32Array).keys()].filter((i) => (docs.labels as Int32Array)[i] === y).slice(0, per);
+        for (const i of rows) texts.push(docs.texts[i] as string), labels.push(k);
+      });
+      return { texts, labels: Int32Array.from(labels), classNames: classes.map((y) => source.train.classNames?.[y] ?? String(y)) };
+    };
+    const train = pick(source.train, 160);
+    const test = pick(source.test, 80);
+    const tokenizer = trainByteLevelBpe(train.texts, { vocabSize: 512 });
+    const [trainSet, testSet] = [tokenizeDocuments(train, tokenizer, 48).dataset, tokenizeDocuments(test, tokenizer, 48).dataset];
+    const options = { ...encoderOptions, dropout: 0.1 };
+    const encoder = new TextTransformer(new Rng(1), options);
+    const result = await pretrain({ method: mlm, encoder, dataset: trainSet, tokenizer, batchSize: 64, epochs: 1000, maxSteps: 700 });
+    await result.step.release();
+    const protocol = { perClass: [10], draws: 3, linearAll: false };
+    const trained = await evaluateEncoder(encoder, { train: trainSet, test: testSet }, protocol);
+    const untrained = await evaluateEncoder(new TextTransformer(new Rng(2), options), { train: trainSet, test: testSet }, protocol);
+    const acc = (r: typeof trained) => r.linearPerClass[0]?.accuracy.mean ?? 0;
+    console.log(JSON.stringify({ method: "mlm", data: "fortunes, 8 categories", trained: acc(trained), untrained: acc(untrained), knn: [trained.knn, untrained.knn] }));
+    expect(acc(trained)).toBeGreaterThan(acc(untrained) + 0.03);
+  }, 90_000);
 });
