@@ -97,9 +97,6 @@ async function classificationLines(o: EvaluateRunOptions, loaded: LoadedData, c:
   const linear = c.probes.includes("linear");
   const smallest = smallestClass(data.trainLabels, data.numClasses, data.train.classNames);
   const tooMany = c.labelsPerClass.filter((k) => k > smallest.count);
-  if (linear && tooMany.length > 0) {
-    o.log(`skipping ${tooMany.join(", ")} labels per class: class ${smallest.name} has only ${smallest.count} labelled examples`);
-  }
   const perClass = linear ? c.labelsPerClass.filter((k) => k > 0 && k <= smallest.count) : [];
   const protocol: ProtocolOptions = {
     perClass,
@@ -108,6 +105,8 @@ async function classificationLines(o: EvaluateRunOptions, loaded: LoadedData, c:
     linearAll: linear && c.labelsPerClass.includes(0),
     ...(c.labelDraws === "anchor" ? { labelDraws: [anchorDraws(o.dataSpec, c, perClass, o.limit ?? null)] } : {}),
   };
+  // After the draws are checked (an impossible request is an error, not a note).
+  if (linear && tooMany.length > 0) o.log(`skipping ${tooMany.join(", ")} labels per class: class ${smallest.name} has only ${smallest.count} labelled examples`);
   const unit = spec.modality === "text" ? "texts" : spec.modality === "table" ? "rows" : "images";
   const lines: EvalLine[] = [];
   o.log(`evaluating ${o.methodName} on ${data.train.length} labelled / ${data.test.length} test ${unit}…`);

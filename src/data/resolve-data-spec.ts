@@ -139,11 +139,7 @@ function peek(file: string): { head: Uint8Array; gzipped: boolean } {
 export function specModality(spec: string, options: { textColumn?: string } = {}): Modality {
   if (spec === "mnist") return "image";
   if (spec in PACKAGED_TEXT && !existsSync(spec)) return "text";
-  try {
-    if (statSync(spec).isDirectory()) return isTextFolder(spec) ? "text" : "image";
-  } catch {
-    return "image";
-  }
+  if (existsSync(spec) && statSync(spec).isDirectory()) return isTextFolder(spec) ? "text" : "image";
   const ext = extname(spec.replace(/\.gz$/i, "")).toLowerCase();
   if (TEXT_EXTENSIONS.includes(ext) || ext === ".jsonl") return "text";
   if (ext === ".csv" || ext === ".tsv") return options.textColumn === undefined ? "table" : "text";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import sharp from "sharp";
 import { afterAll, describe, expect, it } from "vitest";
-import { resolveDataSpec } from "../../src/data/resolve-data-spec.js";
+import { resolveDataSpec, specModality } from "../../src/data/resolve-data-spec.js";
 
 const dir = mkdtempSync(join(tmpdir(), "pretext-spec-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -28,7 +28,7 @@ function idx(dims: number[], payload: Uint8Array): Uint8Array {
 
 const images = idx([2, 3, 3], Uint8Array.from({ length: 18 }, (_, i) => i * 10));
 const labels = idx([2], Uint8Array.from([1, 0]));
-const usage = "--data takes mnist, an IDX file, a folder of images or a .csv";
+const usage = "--data takes mnist, moby-dick, fortunes, sotu, an IDX file, a folder of images or of .txt files, a .txt, .jsonl or .csv file";
 
 describe("resolveDataSpec", () => {
   it("mnist is the bundled split", async () => {
@@ -65,7 +65,7 @@ describe("resolveDataSpec", () => {
     if (folder.kind !== "folder") throw new Error(`resolved to ${folder.kind}`);
     expect(folder.dataset.spec.fields.image?.shape).toEqual([1, 8, 8]);
     expect(folder.dataset.classNames).toEqual(["a", "b"]);
-    await expect(resolveDataSpec(join(dir, "folder"), { labels: "x" })).rejects.toThrow("--labels does not apply to a folder of images");
+    await expect(resolveDataSpec(join(dir, "folder"), { labels: "x" })).rejects.toThrow("--labels does not apply to a folder");
 
     const csv = write("t.csv", "x,y,label\n1,2,a\n3,4,b\n");
     const table = await resolveDataSpec(csv, { labels: "label" });
@@ -79,14 +79,31 @@ describe("resolveDataSpec", () => {
   it("anything else is a one-line error that says what --data takes", async () => {
     const missing = join(dir, "nope");
     await expect(resolveDataSpec(missing)).rejects.toThrow(`no such file or directory: ${missing}; ${usage}`);
-    const text = write("notes.txt", "hello");
-    await expect(resolveDataSpec(text)).rejects.toThrow(`${text}: not an IDX file (no IDX magic number) nor a .csv; ${usage}`);
-    const gz = write("notes.txt.gz", gzipSync(new TextEncoder().encode("hello")));
-    await expect(resolveDataSpec(gz)).rejects.toThrow(`${gz}: not an IDX file (no IDX magic number inside the gzip) nor a .csv`);
+    const other = write("notes.bin", "hello");
+    await expect(resolveDataSpec(other)).rejects.toThrow(`${other}: not an IDX file (no IDX magic number) nor a .txt, .jsonl or .csv; ${usage}`);
+    const gz = write("notes.bin.gz", gzipSync(new TextEncoder().encode("hello")));
+    await expect(resolveDataSpec(gz)).rejects.toThrow(`${gz}: not an IDX file (no IDX magic number inside the gzip) nor a .txt, .jsonl or .csv`);
+    const gzText = write("notes.txt.gz", gzipSync(new TextEncoder().encode("hello")));
+    await expect(resolveDataSpec(gzText)).rejects.toThrow(`${gzText}: gzipped text is not supported; gunzip it first`);
     const broken = write("broken.gz", Uint8Array.from([0x1f, 0x8b, 0x08, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
     await expect(resolveDataSpec(broken)).rejects.toThrow(`${broken}: corrupt gzip data`);
     const image = write("one.png", Uint8Array.from([0x89, 0x50, 0x4e, 0x47]));
     await expect(resolveDataSpec(image)).rejects.toThrow(`${image} is a single image; ${usage}: pass the folder that holds it`);
     await expect(resolveDataSpec("mnist", { labels: "x" })).rejects.toThrow("--labels does not apply to mnist");
+  });
+});
+
+describe("text specs", () => {
+  it("name the packaged corpora, and tell text files and folders by their names alone", async () => {
+    const moby = await resolveDataSpec("moby-dick");
+    expect(moby.kind === "text" && moby.source.kind).toBe("corpus");
+    const sotuSpec = await resolveDataSpec("sotu");
+    expect(sotuSpec.kind === "text" && sotuSpec.source.kind === "documents" && sotuSpec.source.train.classNames).toEqual(["Democratic", "Republican"]);
+    expect(specModality("moby-dick")).toBe("text");
+    expect(specModality("mnist")).toBe("image");
+    expect(specModality("notes.jsonl")).toBe("text");
+    expect(specModality("table.csv")).toBe("table");
+    expect(specModality("table.csv", { textColumn: "body" })).toBe("text");
+    await expect(resolveDataSpec("sotu", { labels: "x" })).rejects.toThrow("--labels does not apply to sotu");
   });
 });
