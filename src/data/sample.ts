@@ -7,7 +7,7 @@
  * | --- | --- |
  * | image | `image: float32[C, H, W]` |
  * | text | `tokens: int64[T]` (padding is the tokenizer's pad id 0, so no mask field is needed) |
- * | audio | `wave: float32[1, S]` or `logmel: float32[1, M, F]` |
+ * | audio | `logmel: float32[1, M, T]` (M mel bands × T frames of a fixed-length clip; the in-graph featurizer maps `wave: float32[1, S]` to it) |
  * | table | `row: float32[F]` |
  */
 
@@ -60,6 +60,14 @@ export function textSpec(length: number): SampleSpec {
   return { modality: "text", input: "tokens", fields: { tokens: { shape: checkedShape([length], 1, "a token sequence"), dtype: "int64" } } };
 }
 
+/** `[mel bands, frames]` of an audio clip's log-mel spectrogram. */
+export type SpectrogramShape = readonly [number, number];
+
+/** The spec of fixed-length audio clips as log-mel spectrograms, `logmel: float32[1, mels, frames]`. */
+export function audioSpec(mels: number, frames: number): SampleSpec {
+  return { modality: "audio", input: "logmel", fields: { logmel: { shape: checkedShape([1, mels, frames], 3, "a log-mel spectrogram"), dtype: "float32" } } };
+}
+
 /** The spec of table rows of `features` numbers. */
 export function tableSpec(features: number): SampleSpec {
   return { modality: "table", input: "row", fields: { row: { shape: checkedShape([features], 1, "a table row"), dtype: "float32" } } };
@@ -85,6 +93,13 @@ export function imageShape(spec: SampleSpec, who: string): ImageShape {
   const field = spec.modality === "image" ? spec.fields[spec.input] : undefined;
   if (field === undefined || field.shape.length !== 3) throw new Error(`${who} needs images; the data is ${describeSpec(spec)}`);
   return [field.shape[0] as number, field.shape[1] as number, field.shape[2] as number];
+}
+
+/** `[mels, frames]` of an audio spec, or a one-line error naming `who`. */
+export function spectrogramShape(spec: SampleSpec, who: string): SpectrogramShape {
+  const field = spec.modality === "audio" ? spec.fields[spec.input] : undefined;
+  if (field === undefined || field.shape.length !== 3 || field.shape[0] !== 1) throw new Error(`${who} needs audio (log-mel spectrograms); the data is ${describeSpec(spec)}`);
+  return [field.shape[1] as number, field.shape[2] as number];
 }
 
 /** The length T of a text spec's token sequences, or a one-line error naming `who`. */
