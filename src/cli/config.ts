@@ -7,7 +7,7 @@ import { CliError, suggest, errorMessage } from "./errors.js";
 export type ConfigValue = null | boolean | number | string | ConfigValue[] | { [key: string]: ConfigValue };
 export type ConfigObject = { [key: string]: ConfigValue };
 
-export const ENCODERS = ["small-cnn", "resnet18", "mlp", "transformer", "gpt"] as const;
+export const ENCODERS = ["small-cnn", "resnet18", "mlp", "transformer", "gpt", "audio-cnn"] as const;
 export const TOKENIZERS = ["char", "bpe"] as const;
 export type EncoderName = (typeof ENCODERS)[number];
 
@@ -27,7 +27,7 @@ export interface PretrainConfig {
   readonly labels: string | null;
   /** For a CSV of documents: the column holding the texts. */
   readonly textColumn: string | null;
-  /** The architecture; null picks the modality's (small-cnn for images, mlp for tables, gpt for clm, transformer for other text methods). */
+  /** The architecture; null picks the modality's (small-cnn for images, mlp for tables, audio-cnn for audio, gpt for clm, transformer for other text methods). */
   readonly encoder: EncoderName | null;
   /** Epochs; null trains until the time budget when there is one, else for 10 epochs. */
   readonly epochs: number | null;

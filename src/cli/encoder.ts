@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
-import { type SampleSpec, describeSpec, imageShape, imageSpec, inputField, parseSampleSpec } from "../data/sample.js";
+import { type SampleSpec, type SpectrogramShape, describeSpec, spectrogramShape, imageShape, imageSpec, inputField, parseSampleSpec } from "../data/sample.js";
 import type { Encoder } from "../methods/method.js";
 import { SPECIAL_IDS } from "../data/text/tokenizer/tokenizer.js";
 import { writeFileAtomic } from "../io/write-atomic.js";
-import { type AbstractModule, MlpEncoder, ResNet18Cifar, SmallCnn, TextTransformer, namedParameters, namedState } from "../nn/index.js";
+import { type AbstractModule, AudioCnn, MlpEncoder, ResNet18Cifar, SmallCnn, TextTransformer, namedParameters, namedState } from "../nn/index.js";
 import { Rng } from "../random/rng.js";
 import { type NamedTensor, encodeSafetensors, readSafetensors } from "../train/safetensors.js";
 import type { EncoderName } from "./config.js";
@@ -33,6 +33,10 @@ export function makeEncoder(name: EncoderName, spec: SampleSpec, rng: Rng, text?
       if (h < 4 || w < 4) throw new CliError(`encoder small-cnn needs images of at least 4x4, the data has ${h}x${w}; use --encoder mlp`);
       return new SmallCnn(rng, { inChannels: c });
     }
+    case "audio-cnn": {
+      const [mels] = audioInput(spec);
+      return new AudioCnn(rng, { mels });
+    }
     case "resnet18":
       return new ResNet18Cifar(rng, { inChannels: imageInput(spec, name)[0] });
     case "mlp": {
@@ -41,6 +45,14 @@ export function makeEncoder(name: EncoderName, spec: SampleSpec, rng: Rng, text?
       // NOTE: sizes of a small tabular encoder; BatchNorm keeps unscaled columns trainable.
       return new MlpEncoder(rng, { inputShape: field.shape, hidden: [256, 256], outputDim: 128, norm: "batch" });
     }
+  }
+}
+
+function audioInput(spec: SampleSpec): SpectrogramShape {
+  try {
+    return spectrogramShape(spec, "encoder audio-cnn");
+  } catch (e) {
+    throw new CliError(errorMessage(e));
   }
 }
 

@@ -17,7 +17,7 @@ const TEXT_ENCODERS: readonly EncoderName[] = ["transformer", "gpt"];
 
 /**
  * Fills the choices left to the data and the method: the encoder (small-cnn for images, mlp for
- * tables, gpt for clm and transformer for the other text methods), the batch size and, for text,
+ * tables, audio-cnn for audio, gpt for clm and transformer for the other text methods), the batch size and, for text,
  * the tokenizer, context and model from the method's recipe. An encoder of another modality is a
  * one-line error.
  */
@@ -26,6 +26,9 @@ export function resolveRunDefaults(p: PretrainConfig, method: Method, modality: 
   const isText = TEXT_ENCODERS.includes(encoder);
   if (modality === "text" && !isText) throw new CliError(`--encoder ${encoder} reads images or table rows; for text use ${TEXT_ENCODERS.join(" or ")}`);
   if (modality !== "text" && isText) throw new CliError(`--encoder ${encoder} reads token ids; the data is ${modality}`);
+  if ((modality === "audio") !== (encoder === "audio-cnn") && !(modality === "audio" && encoder === "mlp")) {
+    throw new CliError(modality === "audio" ? `--encoder ${encoder} reads ${encoder === "small-cnn" || encoder === "resnet18" ? "images" : "other data"}; for audio use audio-cnn (or mlp)` : `--encoder audio-cnn reads log-mel spectrograms; the data is ${modality}`);
+  }
   const batchSize = p.batchSize ?? defaultBatchSize(method.name, modality);
   if (modality !== "text") return { ...p, encoder, batchSize };
   const recipe = textRecipe(method.name);
@@ -48,6 +51,7 @@ export function resolveRunDefaults(p: PretrainConfig, method: Method, modality: 
 
 function defaultEncoder(method: string, modality: Modality): EncoderName {
   if (modality === "text") return method === "clm" ? "gpt" : "transformer";
+  if (modality === "audio") return "audio-cnn";
   return modality === "table" ? "mlp" : "small-cnn";
 }
 

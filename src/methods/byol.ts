@@ -56,6 +56,15 @@ export const byolDefaults: ByolOptions = {
  * encoder + projector on both views; each view's prediction regresses the other view's target.
  */
 export function planByol(setup: MethodSetup, options: ByolOptions): MethodPlan<TwoViews> {
+  return planByolOnViews(setup, options, twoViewInputs(setup, options.augmentation));
+}
+
+/** BYOL on two views made by `inputs` (of any modality: BYOL-A plans it on log-mel views). */
+export function planByolOnViews(
+  setup: MethodSetup,
+  options: Omit<ByolOptions, "augmentation">,
+  inputs: Pick<MethodPlan<TwoViews>, "batch" | "views">,
+): MethodPlan<TwoViews> {
   const online = new EncoderWithHead(setup.encoder, head(setup.encoder.outputDim, options.projector, setup.rng));
   const predictor = head(online.projector.outFeatures, options.predictor, setup.rng);
   const target = cloneModule(online);
@@ -65,7 +74,7 @@ export function planByol(setup: MethodSetup, options: ByolOptions): MethodPlan<T
     targets: {
       target: { module: target, follows: ["encoder", "projector"], momentum: cosineMomentum({ baseMomentum: options.baseMomentum, totalSteps: setup.totalSteps }) },
     },
-    ...twoViewInputs(setup, options.augmentation),
+    ...inputs,
     loss: (ctx, { view0, view1 }) => {
       const { h, z0, z1 } = forwardBoth(ctx, online, view0, view1); // [2N, D], [N, P], [N, P]
       const [p0, p1] = predictBoth(ctx, predictor, z0, z1); // [N, P] each

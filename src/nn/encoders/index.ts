@@ -1,3 +1,4 @@
+export { AudioCnn, type AudioCnnOptions } from "./audio-cnn.js";
 export { MlpEncoder, type MlpEncoderOptions } from "./mlp-encoder.js";
 export { BasicBlock, Downsample, ResNet18Cifar, type ResNet18CifarOptions } from "./resnet.js";
 export { ConvBnRelu, SmallCnn, type SmallCnnOptions } from "./small-cnn.js";
