@@ -58,11 +58,10 @@ export function colaPreset(): AudioAugmentationPreset {
 }
 
 /**
- * SpecAugment's masking (Park et al. 2019, LibriSpeech-double policy without time warping, the costliest and least useful of
- * its three parts in their ablation: two
- * frequency masks of ≤ 27 bands, two time masks of ≤ 100 frames and ≤ 20% of the clip, masked
- * values set to the clip's mean) as two views of one random crop: the views differ only in what
- * is hidden.
+ * SpecAugment's masking (Park et al. 2019, LibriSpeech-double policy without time warping, the
+ * costliest and least useful of its three parts in their ablation): two frequency masks of up to
+ * 27 bands in 80 (22 in 64), two time masks of up to 100 frames and 20% of the clip, masked values
+ * set to the clip's mean; as two views of one random crop, which differ only in what is hidden.
  */
 export function specAugmentPreset(): AudioAugmentationPreset {
   const view = (): SpectrogramPipeline => [frequencyMasking(), timeMasking()];

@@ -119,9 +119,10 @@ export interface SpecAugmentMaskingOptions {
   /** Masks per clip. Default 2: SpecAugment's LibriSpeech-double policy (Park et al. 2019, table 1: mF = mT = 2). */
   count?: number;
   /**
-   * Largest mask width (bands or frames): F = 27 and T = 100 in the paper's LD policy, for 80
-   * bands and 10 ms frames. The width is drawn uniformly from 0 … max (inclusive), the start so
-   * that the mask lies within the clip.
+   * Largest mask width (bands or frames), drawn uniformly from 0 … max (inclusive), the start so
+   * that the mask lies within the clip. Defaults from the paper's LD policy: T = 100 frames (of
+   * 10 ms) for time masks; F = 27 bands of 80 for frequency masks, scaled to the clip's bands
+   * (round(27 · mels / 80): 22 of 64), as the image presets scale the papers' crops to 28 × 28.
    */
   maxWidth?: number;
   /**
@@ -140,19 +141,20 @@ export interface SpecAugmentMaskingOptions {
 
 function masking(axis: MaskAxis, options: SpecAugmentMaskingOptions): SpectrogramTransform {
   const where = axis === "time" ? "timeMasking" : "frequencyMasking";
-  const { count = 2, maxWidth = axis === "time" ? 100 : 27, maxFraction = 0.2, value = "mean" } = options;
+  const { count = 2, maxWidth, maxFraction = 0.2, value = "mean" } = options;
   checkInteger(where, "count", count, 0);
-  checkInteger(where, "maxWidth", maxWidth, 0);
+  if (maxWidth !== undefined) checkInteger(where, "maxWidth", maxWidth, 0);
   if (!(maxFraction >= 0 && maxFraction <= 1)) throw new Error(`${where}: maxFraction must be in [0, 1], got ${maxFraction}`);
   if (value !== "mean" && value !== "zero") throw new Error(`${where}: value must be "mean" or "zero", got ${String(value)}`);
   return {
     kind: "spectrogram",
     name: where,
-    options: axis === "time" ? { count, maxWidth, maxFraction, value } : { count, maxWidth, value },
+    options: axis === "time" ? { count, maxWidth: maxWidth ?? 100, maxFraction, value } : { count, maxWidth: maxWidth ?? "27 of 80 bands", value },
     apply(clip, rng) {
       checkSpectrogram(where, clip);
       const size = axis === "time" ? clip.frames : clip.mels;
-      const limit = Math.min(maxWidth, size, axis === "time" ? Math.floor(maxFraction * size) : size);
+      const widest = maxWidth ?? (axis === "time" ? 100 : Math.round((27 * clip.mels) / 80));
+      const limit = Math.min(widest, size, axis === "time" ? Math.floor(maxFraction * size) : size);
       const fill = value === "mean" ? mean(clip.data) : 0;
       let out: Spectrogram = { ...clip, data: clip.data.slice() };
       for (let k = 0; k < count; k++) {

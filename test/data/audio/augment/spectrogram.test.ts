@@ -115,6 +115,10 @@ describe("SpecAugment masking", () => {
       expect(maskedLines(g, "frequency", mean).length).toBeLessThanOrEqual(16);
     }
     expect(widest).toBe(20);
+    // F = 27 of the paper's 80 bands scales to 22 of 64 by default
+    let widestBand = 0;
+    for (let k = 0; k < 300; k++) widestBand = Math.max(widestBand, maskedLines(frequencyMasking({ count: 1 }).apply(clip, rng, context), "frequency", mean).length);
+    expect(widestBand).toBe(22);
     const zero = frequencyMasking({ count: 1, maxWidth: 64, value: "zero" }).apply(clip, new Rng(3), context);
     expect(maskedLines(zero, "frequency", 0).length).toBeGreaterThan(0);
   });
