@@ -40,6 +40,17 @@ describe("spectrogram grid", () => {
     expect(Array.from(fixed.data.subarray(6, 9))).toEqual(colormapColor(128 / 255, "viridis"));
   });
 
+  it("shares one range over the grid when asked", () => {
+    // clip 0 spans 0..1, clip 1 spans 2..3: per clip both start dark, on one range clip 1 is bright
+    const logmel = Float32Array.from([0, 1, 2, 3]);
+    const first = (range: "clip" | "grid"): number[] => {
+      const grid = spectrogramGridPixels(logmel, [2, 1, 1, 2], { scale: 1, padding: 0, range });
+      return Array.from(grid.data.subarray(grid.width * 3, grid.width * 3 + 3)); // row 1 = clip 1, frame 0
+    };
+    expect(first("clip")).toEqual(colormapColor(0));
+    expect(first("grid")).toEqual(colormapColor(170 / 255));
+  });
+
   it("lays clips out in columns, and rejects views that do not fit", () => {
     const grid = spectrogramGridPixels(new Float32Array(5 * 4 * 6), [5, 1, 4, 6], { columns: 2, scale: 1, padding: 0 });
     expect([grid.width, grid.height]).toEqual([12, 12]);

@@ -82,8 +82,12 @@ describe("additive noise", () => {
       const noisy = addNoiseAtSnr(clean, new Rng(snr).normalArray(clean.length), snr);
       expect(Math.abs(snrOf(clean, noisy) - snr)).toBeLessThan(0.01);
     }
-    const drawn = additiveNoise({ snrDb: [12, 12] }).apply(clean, new Rng(1));
-    expect(Math.abs(snrOf(clean, drawn) - 12)).toBeLessThan(0.5);
+    const fixed = additiveNoise({ snrDb: [12, 12] }).apply(clean, new Rng(1));
+    expect(Math.abs(snrOf(clean, fixed) - 12)).toBeLessThan(0.5);
+    for (const seed of [1, 2, 3]) {
+      const drawnSnr = new Rng(seed).uniformIn(0, 15); // the transform's first draw
+      expect(Math.abs(snrOf(clean, additiveNoise().apply(clean, new Rng(seed))) - drawnSnr)).toBeLessThan(0.5);
+    }
   });
 
   it("draws the SNR from its range, and uses a given noise clip looped from a random offset", () => {
