@@ -1,3 +1,6 @@
+import { byolA } from "./audio/byol-a.js";
+import { cola } from "./audio/cola.js";
+import { cpc } from "./audio/cpc.js";
 import { autoencoder, denoisingAutoencoder } from "./autoencoder.js";
 import { barlowTwins } from "./barlow-twins.js";
 import { byol } from "./byol.js";
@@ -17,11 +20,11 @@ import { vicreg } from "./vicreg.js";
 
 /**
  * Every method by its name, as the CLI and the playground look them up; listing order is this
- * order (images: contrastive, non-contrastive, auto-associative, pretext tasks; then text). Adding a method: its
+ * order (images: contrastive, non-contrastive, auto-associative, pretext tasks; then text; then audio). Adding a method: its
  * file, then one entry here.
  */
 export const methods: Readonly<Record<string, Method>> = Object.fromEntries(
-  [simclr, moco, triplet, byol, simsiam, barlowTwins, vicreg, autoencoder, denoisingAutoencoder, maskedAutoencoder, rotation, jigsaw, mlm, clm, simcse].map(
+  [simclr, moco, triplet, byol, simsiam, barlowTwins, vicreg, autoencoder, denoisingAutoencoder, maskedAutoencoder, rotation, jigsaw, mlm, clm, simcse, byolA, cola, cpc].map(
     (m): [string, Method] => [m.name, m],
   ),
 );

@@ -1,0 +1,50 @@
+import type { MlpBlockSpec } from "../../nn/index.js";
+import type { LearningRate } from "../../optim/index.js";
+import type { PlannedRateOptions } from "../../optim/schedule.js";
+import { planByolOnViews } from "../byol.js";
+import type { TwoViews } from "../heads.js";
+import type { Method, MethodPlan, MethodSetup } from "../method.js";
+import { type AudioViewsName, audioTwoViewInputs } from "./audio-views.js";
+
+export interface ByolAOptions {
+  /** τ_base of the target's EMA (BYOL-A: 0.99), raised to 1 by BYOL's cosine schedule. */
+  readonly baseMomentum: number;
+  /** BYOL-A's projector: Linear(4096)-BN-ReLU-Linear(256), as BYOL. */
+  readonly projector: readonly MlpBlockSpec[];
+  /** The predictor, the projector's shape. */
+  readonly predictor: readonly MlpBlockSpec[];
+  /** Adam's learning rate (BYOL-A: 3e-4 at batch 256). */
+  readonly learningRate: LearningRate;
+  readonly learningRateSchedule: PlannedRateOptions["schedule"];
+  readonly warmupFraction: number;
+  /** BYOL-A's augmentations: mixup with background, random resize crop (and linear fader in v2). */
+  readonly augmentation: AudioViewsName;
+  /** Frames of each view (BYOL-A: 96 frames, ~1 s at hop 160). */
+  readonly viewFrames: number;
+}
+
+export const byolADefaults: ByolAOptions = {
+  baseMomentum: 0.99,
+  projector: [{ out: 4096, norm: "batch", act: "relu" }, { out: 256 }],
+  predictor: [{ out: 4096, norm: "batch", act: "relu" }, { out: 256 }],
+  learningRate: 3e-4,
+  learningRateSchedule: "constant",
+  warmupFraction: 0,
+  augmentation: "byol-a",
+  viewFrames: 96,
+};
+
+/** Plans BYOL-A: BYOL (an online network predicts an EMA target's projection of the other view) on two augmented log-mel views of each clip. */
+export function planByolA(setup: MethodSetup, options: ByolAOptions): MethodPlan<TwoViews> {
+  return planByolOnViews(setup, options, audioTwoViewInputs(setup, options.augmentation, options.viewFrames));
+}
+
+export const byolA: Method<ByolAOptions> = {
+  name: "byol-a",
+  family: "non-contrastive",
+  modalities: ["audio"],
+  description: "BYOL for audio: two views of one clip's log-mel (mixup with other clips, random resize crop) and an EMA target, no negatives",
+  paper: "Niizumi et al. 2021, BYOL for Audio: Self-Supervised Learning for General-Purpose Audio Representation (arXiv:2103.06695)",
+  defaults: byolADefaults,
+  plan: planByolA,
+};
