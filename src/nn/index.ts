@@ -13,3 +13,4 @@ export { Mlp, MlpBlock, type MlpBlockSpec } from "./mlp.js";
 export { Sequential, type UnaryModule } from "./sequential.js";
 export { TransformerBlock, type TransformerBlockOptions } from "./transformer-block.js";
 export * from "./encoders/index.js";
+export { LogMelFrontend, type LogMelFrontendOptions, WaveformEncoder } from "./log-mel-frontend.js";
