@@ -17,10 +17,17 @@ export interface DtwOptions {
    * the path stays within that many frames of the diagonal joining the two ends. 0.2 by default
    * (20 frames of a 1 s clip at a 10 ms hop): clips are fixed 1 s windows with the word centred,
    * so two utterances of the same word spoken at rates 0.7× and 1.3× start ~10% of the clip
-   * apart, and their middles must be allowed to slide by as much again. ≥ 1: no band.
+   * apart, and their middles must be allowed to slide by as much again. On the synthetic digits
+   * (espeak-ng labels, flite and held-out espeak-ng voices as tests; 39-value MFCC frames, CMVN)
+   * 0.2 scored exactly as no band at 1, 5 and 32 labels per class, at 2.6× the speed (13 × 101
+   * frames, one thread: 13.4k against 5.1k pairs/s); 0.1 was within 2 points of it either way,
+   * 1.7× faster again (23.3k pairs/s). ≥ 1: no band.
    */
   readonly band?: number;
-  /** "euclidean" (default): ‖a − b‖; "cosine": 1 − cos(a, b) (0 between two zero frames, 1 against one). */
+  /**
+   * "euclidean" (default): ‖a − b‖; "cosine": 1 − cos(a, b) (0 between two zero frames, 1 against
+   * one). Cosine scored 5–12 points lower on the synthetic digits after CMVN.
+   */
   readonly distance?: DtwLocalDistance;
 }
 
@@ -28,7 +35,9 @@ export interface DtwNearestNeighbourOptions extends DtwOptions {
   /**
    * Cepstral mean and variance normalization per utterance (default on): each coefficient of a
    * sequence shifted and scaled to mean 0, variance 1 over its frames, so a channel or loudness
-   * offset (c0, the spectral tilt) does not decide the match.
+   * offset (c0, the spectral tilt) does not decide the match. Without it the synthetic digits
+   * lose 12–35 points (flite test, 5 labels per class: 57.0% → 44.3%; held-out espeak-ng voices
+   * 97.5% → 74.4%).
    */
   readonly cmvn?: boolean;
   /**

@@ -15,7 +15,12 @@ export interface MfccFeatureOptions extends MfccOptions {
   /**
    * Rounds of deltas (`computeDeltas`) stacked under the MFCCs: 0, 1 (Δ), 2 (Δ and ΔΔ). Default 2,
    * the classic 39-value frame of 13 MFCCs (HTK's MFCC_D_A, Kaldi's add-deltas): the standard
-   * deviations of Δ and ΔΔ say how fast the spectrum moves, which the MFCCs' own statistics do not.
+   * deviations of Δ and ΔΔ say how fast the spectrum moves, which the MFCCs' own statistics do
+   * not. Measured on the synthetic digits (espeak-ng labels; tests: flite / held-out espeak-ng
+   * voices), 1 / 5 / 32 labels per class: statistics + linear probe 23.5 / 32.1 / 34.4% and
+   * 39.1 / 58.9 / 68.8% with 2 rounds against 19.4 / 31.6 / 33.8% and 37.8 / 57.4 / 63.1% with
+   * none; DTW 40.1 / 57.0 / 60.6% and 85.5 / 97.5 / 99.4% against 36.6 / 51.5 / 54.4% and
+   * 70.6 / 90.0 / 96.3%.
    */
   readonly deltas?: 0 | 1 | 2;
   /** Window of each delta round; 5 as torchaudio's `compute_deltas` (N = 2). */
