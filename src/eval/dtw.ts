@@ -1,6 +1,3 @@
-import { availableParallelism } from "node:os";
-import { Worker, parentPort, workerData } from "node:worker_threads";
-
 /**
  * Dynamic time warping (Sakoe & Chiba 1978) over frame sequences, and its 1-nearest-neighbour
  * classifier: the classic template matcher for isolated words. A sequence is frame major,
@@ -41,9 +38,9 @@ export interface DtwNearestNeighbourOptions extends DtwOptions {
    */
   readonly cmvn?: boolean;
   /**
-   * Threads computing the distances, the calling one among them (worker_threads). Default: both
-   * cores (at most `availableParallelism()`) once there are `PAIRS_PER_EXTRA_THREAD` pairs, one
-   * below that, where starting a worker costs more than it saves.
+   * Threads computing the distances, the calling one among them (Node's worker_threads). Default:
+   * both cores (at most `availableParallelism()`) once there are `PAIRS_PER_EXTRA_THREAD` pairs,
+   * one below that (where starting a worker costs more than it saves) and in a browser.
    */
   readonly threads?: number;
 }
@@ -104,7 +101,7 @@ export async function dtwNearestNeighbour(
   };
   const trainPack = pack(train.sequences.map(prepare("train")));
   const testPack = pack(test.map(prepare("test")));
-  const threads = options.threads ?? defaultThreads(train.sequences.length * test.length);
+  const threads = options.threads ?? (await defaultThreads(train.sequences.length * test.length));
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`${where}: threads must be a positive integer, got ${threads}`);
 
   const job: DtwJob = { train: trainPack, test: testPack, band, distance, first: 0, step: 1 };
@@ -308,32 +305,43 @@ function pack(sequences: readonly Frames[]): PackedSequences {
   return { values, starts, frames, width: sequences[0]?.width ?? 1 };
 }
 
-function defaultThreads(pairs: number): number {
-  return pairs >= PAIRS_PER_EXTRA_THREAD ? Math.max(1, Math.min(2, availableParallelism())) : 1;
+async function defaultThreads(pairs: number): Promise<number> {
+  if (pairs < PAIRS_PER_EXTRA_THREAD) return 1;
+  // NOTE: node:os and node:worker_threads are imported on use, so the module loads in a browser
+  // (one thread there).
+  const os = await import("node:os").catch(() => null);
+  return os === null ? 1 : Math.max(1, Math.min(2, os.availableParallelism()));
 }
 
-// From the TypeScript sources (tsx, vitest) the worker registers tsx's loader before importing
-// this module (Node 20 ignores `--import` in a worker's execArgv), as runtime/worker-backend.ts.
 const DTW_WORKER = "pretext-dtw";
 
 function runInWorker(job: DtwJob): Promise<Int32Array> {
+  // From the TypeScript sources (tsx, vitest) the worker registers tsx's loader before importing
+  // this module (Node 20 ignores `--import` in a worker's execArgv), as runtime/worker-backend.ts.
   const self = import.meta.url;
-  const load = `import(${JSON.stringify(self)})`;
+  const serve = `import(${JSON.stringify(self)}).then((m) => m.serveDtwWorker())`;
   const code = self.endsWith(".ts")
-    ? `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}).then(({ register }) => { register(); return ${load}; });`
-    : load;
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(code, { eval: true, workerData: { kind: DTW_WORKER, job } });
-    worker.once("message", (result: Int32Array) => resolve(result));
-    worker.once("error", reject);
-    // after a reply this rejects a settled promise, which does nothing
-    worker.once("exit", (exitCode) => reject(new Error(`dtwNearestNeighbour: a worker thread exited (code ${exitCode}) without its result`)));
-  });
+    ? `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}).then(({ register }) => { register(); return ${serve}; });`
+    : serve;
+  return import("node:worker_threads").then(
+    ({ Worker }) =>
+      new Promise((resolve, reject) => {
+        const worker = new Worker(code, { eval: true, workerData: { kind: DTW_WORKER, job } });
+        worker.once("message", (result: Int32Array) => resolve(result));
+        worker.once("error", reject);
+        // after a reply this rejects a settled promise, which does nothing
+        worker.once("exit", (exitCode) => reject(new Error(`dtwNearestNeighbour: a worker thread exited (code ${exitCode}) without its result`)));
+      }),
+  );
 }
 
-// The worker side: the module imported in a worker started by runInWorker computes its share and replies.
-const received: unknown = workerData;
-if (parentPort !== null && isDtwWorkerData(received)) parentPort.postMessage(nearestIndices(received.job));
+/** The worker side of `dtwNearestNeighbour` (internal): computes the share its worker data names and replies. */
+export async function serveDtwWorker(): Promise<void> {
+  const { parentPort, workerData } = await import("node:worker_threads");
+  const data: unknown = workerData;
+  if (parentPort === null || !isDtwWorkerData(data)) throw new Error("serveDtwWorker: not in a worker started by dtwNearestNeighbour");
+  parentPort.postMessage(nearestIndices(data.job));
+}
 
 function isDtwWorkerData(data: unknown): data is { kind: typeof DTW_WORKER; job: DtwJob } {
   return typeof data === "object" && data !== null && (data as { kind?: unknown }).kind === DTW_WORKER;
