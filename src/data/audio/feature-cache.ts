@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { writeFileAtomic } from "../../io/write-atomic.js";
@@ -40,6 +41,8 @@ export class LogMelCache {
   readonly features: AudioFeatures;
   readonly #mels: number;
   readonly #frames: number;
+  /** Entry folders known to exist, so a write costs no mkdir. */
+  readonly #madeDirs = new Set<string>();
 
   constructor(root: string, features: AudioFeatures) {
     const key = featuresKey(features);
@@ -54,11 +57,15 @@ export class LogMelCache {
     return join(this.dir, digest.slice(0, 2), `${digest}.logmel`);
   }
 
-  /** The cached spectrogram of the clip whose bytes have `digest`, or a miss (corrupt when an entry was there but unusable). */
-  async read(digest: string): Promise<CacheLookup> {
+  /**
+   * The cached spectrogram of the clip whose bytes have `digest`, or a miss (corrupt when an
+   * entry was there but unusable). Synchronous, as `write`: an entry is 26 kB, and a round trip
+   * through libuv's thread pool cost more than the read itself on a busy machine.
+   */
+  read(digest: string): CacheLookup {
     let bytes: Uint8Array;
     try {
-      bytes = await readFile(this.entryPath(digest));
+      bytes = readFileSync(this.entryPath(digest));
     } catch {
       return { hit: false, corrupt: false };
     }
@@ -67,7 +74,7 @@ export class LogMelCache {
   }
 
   /** Stores a clip's spectrogram (`mels × frames` values), atomically: a reader sees the old entry or the new one. */
-  async write(digest: string, values: Float32Array): Promise<void> {
+  write(digest: string, values: Float32Array): void {
     if (values.length !== this.#mels * this.#frames) throw new Error(`LogMelCache: ${values.length} values, [${this.#mels}, ${this.#frames}] needs ${this.#mels * this.#frames}`);
     const bytes = new Uint8Array(HEADER_BYTES + values.byteLength);
     const header = new DataView(bytes.buffer);
@@ -77,7 +84,13 @@ export class LogMelCache {
     header.setUint32(12, this.#frames, true);
     bytes.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), HEADER_BYTES);
     header.setUint32(16, checksum(new Uint32Array(values.buffer, values.byteOffset, values.length)), true);
-    await renameIntoPlace(this.entryPath(digest), bytes);
+    const path = this.entryPath(digest);
+    const dir = dirname(path);
+    if (!this.#madeDirs.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      this.#madeDirs.add(dir);
+    }
+    renameIntoPlace(path, bytes);
   }
 
   /** Writes `features.json` beside the entries (what they were computed with, for people), once. */
@@ -125,15 +138,13 @@ function checksum(words: Uint32Array): number {
  * computing it, and a cache needs no durability: an entry torn by a crash fails its checksum
  * and is recomputed.
  */
-async function renameIntoPlace(path: string, bytes: Uint8Array): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  const temp = join(dir, `.${basename(path)}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
+function renameIntoPlace(path: string, bytes: Uint8Array): void {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
   try {
-    await writeFile(temp, bytes);
-    await rename(temp, path);
+    writeFileSync(temp, bytes);
+    renameSync(temp, path);
   } catch (error) {
-    await rm(temp, { force: true });
+    rmSync(temp, { force: true });
     throw error;
   }
 }

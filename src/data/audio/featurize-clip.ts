@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { type AudioFeatures, fitClip } from "./audio-features.js";
 import { type LogMelCache, contentDigest } from "./feature-cache.js";
 import { logMelExtractor } from "./log-mel.js";
@@ -25,12 +25,13 @@ export type ClipResult =
 /**
  * One file's spectrogram through `cache` (null: no cache): a hit is read back; a miss (or a
  * corrupt entry) is computed and stored. A file that cannot be read or decoded is `ok: false`
- * with its reason; a cache that cannot be written is reported, not fatal.
+ * with its reason; a cache that cannot be written is reported, not fatal. Synchronous: it is CPU
+ * work on small files, run in worker threads (see `featurizeFiles`).
  */
-export async function featurizeFile(path: string, features: AudioFeatures, cache: LogMelCache | null): Promise<ClipResult> {
+export function featurizeFile(path: string, features: AudioFeatures, cache: LogMelCache | null): ClipResult {
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    bytes = readFileSync(path);
   } catch (error) {
     const code = error instanceof Error && "code" in error ? String(error.code) : "";
     return { ok: false, reason: code === "ENOENT" ? "no such file" : `cannot read the file (${code || messageOf(error)})` };
@@ -38,7 +39,7 @@ export async function featurizeFile(path: string, features: AudioFeatures, cache
   const digest = cache === null ? "" : contentDigest(bytes);
   let corruptEntry = false;
   if (cache !== null) {
-    const found = await cache.read(digest);
+    const found = cache.read(digest);
     if (found.hit) return { ok: true, values: found.values, cached: true, corruptEntry: false };
     corruptEntry = found.corrupt;
   }
@@ -50,7 +51,7 @@ export async function featurizeFile(path: string, features: AudioFeatures, cache
   }
   if (cache === null) return { ok: true, values, cached: false, corruptEntry };
   try {
-    await cache.write(digest, values);
+    cache.write(digest, values);
   } catch (error) {
     return { ok: true, values, cached: false, corruptEntry, cacheError: messageOf(error) };
   }

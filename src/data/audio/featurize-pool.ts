@@ -54,8 +54,10 @@ export async function featurizeFiles(files: readonly string[], options: Featuriz
   const cache = cacheRoot === null ? null : new LogMelCache(cacheRoot, features);
   const work = async () => {
     for (let range = take(); range !== null; range = take()) {
-      for (let i = range[0]; i < range[1]; i++) results[i] = await featurizeFile(files[i] as string, features, cache);
+      for (let i = range[0]; i < range[1]; i++) results[i] = featurizeFile(files[i] as string, features, cache);
       finished(range[1] - range[0]);
+      // between batches, let the workers' messages in (they take their next batch from them)
+      await new Promise((resolve) => setImmediate(resolve));
     }
   };
   if (workOnCallingThread) await work();

@@ -24,12 +24,9 @@ if (port !== null) {
   const { features, cacheRoot } = workerData as FeaturizeWorkerInit;
   const cache = cacheRoot === null ? null : new LogMelCache(cacheRoot, features);
   port.on("message", (request: FeaturizeRequest) => {
-    void (async () => {
-      const results: ClipResult[] = [];
-      for (const file of request.files) results.push(await featurizeFile(file, features, cache));
-      const transfer = results.flatMap((r) => (r.ok ? [r.values.buffer as ArrayBuffer] : []));
-      port.postMessage({ kind: "results", id: request.id, results } satisfies FeaturizeReply, transfer);
-    })();
+    const results: ClipResult[] = request.files.map((file) => featurizeFile(file, features, cache));
+    const transfer = results.flatMap((r) => (r.ok ? [r.values.buffer as ArrayBuffer] : []));
+    port.postMessage({ kind: "results", id: request.id, results } satisfies FeaturizeReply, transfer);
   });
   port.postMessage({ kind: "ready" } satisfies FeaturizeReply);
 }

@@ -23,18 +23,18 @@ describe("the log-mel cache", () => {
     expect(defaultAudioCacheDir({})).toMatch(/\.cache[/\\]pretext[/\\]audio$/);
   });
 
-  it("misses, stores, then hits; the same bytes under another name hit too", async () => {
+  it("misses, stores, then hits; the same bytes under another name hit too", () => {
     const cacheRoot = join(root, "hits");
     const cache = new LogMelCache(cacheRoot, BYOL_A_FEATURES);
     const a = join(root, "a.wav");
     const renamed = join(root, "renamed.wav");
     writeFileSync(a, clip(1));
     writeFileSync(renamed, clip(1));
-    expect((await cache.read(contentDigest(clip(1)))).hit).toBe(false);
+    expect(cache.read(contentDigest(clip(1))).hit).toBe(false);
 
-    const first = await featurizeFile(a, BYOL_A_FEATURES, cache);
+    const first = featurizeFile(a, BYOL_A_FEATURES, cache);
     expect(first.ok && !first.cached).toBe(true);
-    const second = await featurizeFile(renamed, BYOL_A_FEATURES, cache);
+    const second = featurizeFile(renamed, BYOL_A_FEATURES, cache);
     expect(second.ok && second.cached).toBe(true);
     if (!first.ok || !second.ok) throw new Error("unreachable");
     expect(second.values).toEqual(first.values);
@@ -44,16 +44,16 @@ describe("the log-mel cache", () => {
     // other features are other entries
     const other = new LogMelCache(cacheRoot, { ...BYOL_A_FEATURES, mels: 40 });
     expect(other.dir).not.toBe(cache.dir);
-    const miss = await featurizeFile(a, other.features, other);
+    const miss = featurizeFile(a, other.features, other);
     expect(miss.ok && !miss.cached && miss.values.length === 40 * 101).toBe(true);
   });
 
-  it("recomputes a corrupt entry (truncated, damaged, another shape) and overwrites it, never failing", async () => {
+  it("recomputes a corrupt entry (truncated, damaged, another shape) and overwrites it, never failing", () => {
     const cache = new LogMelCache(join(root, "corrupt"), BYOL_A_FEATURES);
     const file = join(root, "b.wav");
     writeFileSync(file, clip(2));
     const digest = contentDigest(clip(2));
-    const good = await featurizeFile(file, BYOL_A_FEATURES, cache);
+    const good = featurizeFile(file, BYOL_A_FEATURES, cache);
     if (!good.ok) throw new Error(good.reason);
     const entry = cache.entryPath(digest);
     const whole = readFileSync(entry);
@@ -75,23 +75,23 @@ describe("the log-mel cache", () => {
     ];
     for (const damage of damages) {
       writeFileSync(entry, damage(whole));
-      const lookup = await cache.read(digest);
+      const lookup = cache.read(digest);
       expect(lookup).toEqual({ hit: false, corrupt: true });
-      const again = await featurizeFile(file, BYOL_A_FEATURES, cache);
+      const again = featurizeFile(file, BYOL_A_FEATURES, cache);
       expect(again.ok && !again.cached && again.corruptEntry).toBe(true);
       if (again.ok) expect(again.values).toEqual(good.values);
       expect(readFileSync(entry)).toEqual(whole);
-      expect((await cache.read(digest)).hit).toBe(true);
+      expect(cache.read(digest).hit).toBe(true);
     }
   });
 
-  it("reports a cache that cannot be written and still returns the features", async () => {
+  it("reports a cache that cannot be written and still returns the features", () => {
     const blocker = join(root, "not-a-folder");
     writeFileSync(blocker, "a file where the cache folder should be");
     const cache = new LogMelCache(blocker, BYOL_A_FEATURES);
     const file = join(root, "c.wav");
     writeFileSync(file, clip(3));
-    const result = await featurizeFile(file, BYOL_A_FEATURES, cache);
+    const result = featurizeFile(file, BYOL_A_FEATURES, cache);
     expect(result.ok).toBe(true);
     if (result.ok) {
       expect(result.cached).toBe(false);
@@ -99,11 +99,11 @@ describe("the log-mel cache", () => {
     }
   });
 
-  it("gives unreadable files a reason instead of throwing", async () => {
+  it("gives unreadable files a reason instead of throwing", () => {
     const bad = join(root, "bad.wav");
     writeFileSync(bad, clip(4).subarray(0, 100));
     const cache = new LogMelCache(join(root, "bad-cache"), BYOL_A_FEATURES);
-    expect(await featurizeFile(bad, BYOL_A_FEATURES, cache)).toEqual({ ok: false, reason: expect.stringMatching(/^truncated: the data chunk declares/) });
-    expect(await featurizeFile(join(root, "absent.wav"), BYOL_A_FEATURES, cache)).toEqual({ ok: false, reason: "no such file" });
+    expect(featurizeFile(bad, BYOL_A_FEATURES, cache)).toEqual({ ok: false, reason: expect.stringMatching(/^truncated: the data chunk declares/) });
+    expect(featurizeFile(join(root, "absent.wav"), BYOL_A_FEATURES, cache)).toEqual({ ok: false, reason: "no such file" });
   });
 });
