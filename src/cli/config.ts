@@ -14,7 +14,7 @@ export type EncoderName = (typeof ENCODERS)[number];
 export const PROBES = ["linear", "knn", "kmeans", "perplexity"] as const;
 export type ProbeName = (typeof PROBES)[number];
 
-export const BASELINES = ["random", "raw_pixels", "tfidf", "supervised"] as const;
+export const BASELINES = ["random", "raw_pixels", "tfidf", "mfcc", "dtw", "supervised"] as const;
 /** Whose few-label draws: ours, seeded; or the PyTorch anchor's five 10-per-class draws (bundled MNIST). */
 export const LABEL_DRAWS = ["seeded", "anchor"] as const;
 export type BaselineName = (typeof BASELINES)[number];

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import type { AudioFolderDataset, AudioFolderOptions } from "../data/audio/audio-folder.js";
 import type { ArrayDataset, Dataset } from "../data/dataset.js";
 import { PACKAGED_TEXT, resolveDataSpec } from "../data/resolve-data-spec.js";
 import type { TextSource } from "../data/text/text-source.js";
@@ -20,6 +21,8 @@ export interface LoadedData {
   readonly test: Dataset | null;
   /** For text: the source's texts, the tokenizer that made the ids, and notes for the user. */
   readonly text: LoadedText | null;
+  /** For audio: the clips' files, features and normalization statistics. */
+  readonly audio?: AudioFolderDataset;
 }
 
 export interface LoadedText {
@@ -35,10 +38,12 @@ export interface LoadOptions {
   readonly textColumn?: string | null;
   /** How text becomes datasets; a text spec without it is an error (the command does not take text). */
   readonly text?: TextLoading;
+  /** For audio: the run's features and normalization statistics (a training set computes its own when absent), the cache, progress. */
+  readonly audio?: AudioFolderOptions;
 }
 
 /** The names of the data `--data` takes, for messages. */
-export const DATA_USAGE = "give mnist, moby-dick, fortunes, sotu, an IDX file, a folder (of images, or of .txt files), a .txt, .jsonl or .csv file";
+export const DATA_USAGE = "give mnist, moby-dick, fortunes, sotu, an IDX file, a folder (of images, .txt or .wav files), a .txt, .jsonl or .csv file";
 
 /**
  * Loads a data spec with `resolveDataSpec`: `mnist` (the bundled digits, fixed stratified
@@ -55,7 +60,11 @@ export async function loadData(spec: string, labels: string | null, options: Loa
   }
   let resolved: Awaited<ReturnType<typeof resolveDataSpec>>;
   try {
-    resolved = await resolveDataSpec(spec, { ...(labels === null ? {} : { labels }), ...(options.textColumn ? { textColumn: options.textColumn } : {}) });
+    resolved = await resolveDataSpec(spec, {
+      ...(labels === null ? {} : { labels }),
+      ...(options.textColumn ? { textColumn: options.textColumn } : {}),
+      ...(options.audio === undefined ? {} : { audio: options.audio }),
+    });
   } catch (e) {
     throw new CliError(`${flag} ${spec}: ${errorMessage(e)}`, ExitCode.failure);
   }
@@ -65,6 +74,7 @@ export async function loadData(spec: string, labels: string | null, options: Loa
     const { train, test, tokenizer, warnings } = await loadTextData(resolved.source, options.text);
     return { train, test, text: { source: resolved.source, tokenizer, warnings } };
   }
+  if (resolved.kind === "audio") return { train: resolved.dataset, test: null, text: null, audio: resolved.dataset };
   if (resolved.kind === "folder") {
     // NOTE: evaluation, embedding and the views grid read samples synchronously, so a folder that
     // fits in memory is decoded once up front; a larger one streams (pretraining only).

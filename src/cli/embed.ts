@@ -12,6 +12,7 @@ import { CliError, ExitCode, type ExitCodeValue } from "./errors.js";
 import type { Io } from "./progress.js";
 import { loadRunEncoder } from "./run-encoder.js";
 import { runTokenizer } from "./text-data.js";
+import { audioLoading } from "./audio-run.js";
 
 /**
  * Embeds a dataset and writes `embeddings` F32 [N, D], `labels` I64 [N] (when the data has them)
@@ -57,6 +58,7 @@ export function embedCommand(io: Io, done: (code: ExitCodeValue) => void): Comma
       const loaded = await loadData(spec, flags.labels ?? (flags.data === undefined ? pretrain.labels : null), {
         textColumn: pretrain.textColumn,
         ...(text === null ? {} : { text: { tokenizer: runTokenizer(run), length: text.context } }),
+        ...audioLoading(run),
       });
       // The bundled digits' own spec means their held-out split: embeddings for a map or retrieval.
       const dataset = limitDataset(loaded.test ?? loaded.train, flags.limit ?? null);

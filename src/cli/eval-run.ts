@@ -18,6 +18,8 @@ import { perplexityLine } from "./eval-perplexity.js";
 import type { RunFolder } from "./run-folder.js";
 import { type TextLoading, runTokenizer } from "./text-data.js";
 import { writeTextExamples } from "./text-examples.js";
+import { audioLoading, readRunAudio } from "./audio-run.js";
+import { dtwLines, mfccBaseline } from "./audio-baselines.js";
 
 /** One `metrics.jsonl` evaluation line (and one `eval --json` line). */
 export interface EvalLine {
@@ -63,7 +65,7 @@ function probesFor(c: EvalConfig, corpus: boolean): readonly ProbeName[] {
 
 /** The baselines to run: the config's, or by modality. */
 function baselinesFor(c: EvalConfig, modality: Modality): readonly BaselineName[] {
-  return c.baselines ?? (modality === "text" ? ["random", "tfidf"] : ["random", "raw_pixels"]);
+  return c.baselines ?? (modality === "text" ? ["random", "tfidf"] : modality === "audio" ? ["random", "mfcc", "dtw"] : ["random", "raw_pixels"]);
 }
 
 /**
@@ -75,7 +77,7 @@ export async function evaluateRun(o: EvaluateRunOptions): Promise<EvalLine[]> {
   const c = o.evalConfig;
   const text = o.text;
   const textLoading = text === null ? undefined : { tokenizer: runTokenizer(o.run), length: text.context };
-  const loaded = await loadData(o.dataSpec, o.labels, { textColumn: o.textColumn ?? null, ...(textLoading === undefined ? {} : { text: textLoading }) });
+  const loaded = await loadData(o.dataSpec, o.labels, { textColumn: o.textColumn ?? null, ...(textLoading === undefined ? {} : { text: textLoading }), ...audioLoading(o.run) });
   const corpus = loaded.text?.source.kind === "corpus";
   const probes = probesFor(c, corpus);
   const lines: EvalLine[] = [];
@@ -92,7 +94,7 @@ export async function evaluateRun(o: EvaluateRunOptions): Promise<EvalLine[]> {
 
 /** The linear probe, kNN and k-means on the encoder and the baselines; test embeddings saved for the report. */
 async function classificationLines(o: EvaluateRunOptions, loaded: LoadedData, c: EvalConfig & { probes: readonly ProbeName[] }, textLoading?: TextLoading): Promise<EvalLine[]> {
-  const data = await evalData(o.dataSpec, loaded, c, o.limit ?? null, textLoading);
+  const data = await evalData(o.dataSpec, loaded, c, o.limit ?? null, textLoading, o.run);
   const { spec } = data.train;
   const linear = c.probes.includes("linear");
   const smallest = smallestClass(data.trainLabels, data.numClasses, data.train.classNames);
@@ -107,13 +109,14 @@ async function classificationLines(o: EvaluateRunOptions, loaded: LoadedData, c:
   };
   // After the draws are checked (an impossible request is an error, not a note).
   if (linear && tooMany.length > 0) o.log(`skipping ${tooMany.join(", ")} labels per class: class ${smallest.name} has only ${smallest.count} labelled examples`);
-  const unit = spec.modality === "text" ? "texts" : spec.modality === "table" ? "rows" : "images";
+  const unit = spec.modality === "text" ? "texts" : spec.modality === "table" ? "rows" : spec.modality === "audio" ? "clips" : "images";
   const lines: EvalLine[] = [];
   o.log(`evaluating ${o.methodName} on ${data.train.length} labelled / ${data.test.length} test ${unit}…`);
   lines.push(...resultLines(o.methodName, await evaluateEncoder(o.encoder, data, protocol), c));
   const wanted = baselinesFor(c, spec.modality);
   if (wanted.includes("raw_pixels") && spec.modality === "text") throw new CliError("--baselines raw_pixels: token ids are not features; text's raw baseline is tfidf");
   if (wanted.includes("tfidf") && spec.modality !== "text") throw new CliError("--baselines tfidf is a text baseline; this run's data is " + spec.modality);
+  for (const b of ["mfcc", "dtw"] as const) if (wanted.includes(b) && spec.modality !== "audio") throw new CliError(`--baselines ${b} is an audio baseline; this run's data is ${spec.modality}`);
   if (wanted.length > 0) o.log(`baselines: ${wanted.join(", ")}…`);
   const rawName = spec.modality === "table" ? "raw_features" : "raw_pixels";
   const build = (rng: Rng) => makeEncoder(o.encoderName, spec, rng, o.text ?? undefined);
@@ -145,6 +148,13 @@ async function classificationLines(o: EvaluateRunOptions, loaded: LoadedData, c:
     }
   }
   if (wanted.includes("tfidf")) lines.push(...tfidfLines(data.texts, data.numClasses, protocol, c));
+  const audio = readRunAudio(o.run);
+  if (audio !== null && wanted.includes("mfcc")) lines.push(...resultLines("mfcc", await mfccBaseline(data.train, data.test, data.trainLabels, data.testLabels, data.numClasses, audio.stats, protocol), c));
+  if (audio !== null && wanted.includes("dtw") && linear) {
+    const r = await dtwLines(data.train, data.test, data.trainLabels, data.testLabels, data.numClasses, audio.stats, { ...protocol, draws: c.draws, seed: c.seed });
+    for (const p of r.perClass) lines.push({ type: "eval", encoder: "dtw", probe: "1nn", labels_per_class: p.perClass, accuracy: p.accuracy.mean, sd: p.accuracy.sd });
+    if (r.all !== null) lines.push({ type: "eval", encoder: "dtw", probe: "1nn", labels_per_class: "all", accuracy: r.all, sd: null });
+  }
   await writeEmbeddings(o.run.embeddingsPath, o.encoder, data.test, { images: true });
   if (data.texts !== null && loaded.text !== null) await writeTextExamples(o.run, o.methodName, o.encoder, data.test, data.texts.test, loaded.text.tokenizer, o.headsPath ?? o.run.headsPath);
   await releaseEmbeddings(o.encoder);
@@ -162,14 +172,15 @@ interface EvalData {
 }
 
 /** The labelled train pool and the test set of an evaluation. */
-async function evalData(spec: string, loaded: LoadedData, c: EvalConfig, limit: number | null, textLoading?: TextLoading): Promise<EvalData> {
+async function evalData(spec: string, loaded: LoadedData, c: EvalConfig, limit: number | null, textLoading: TextLoading | undefined, run: RunFolder): Promise<EvalData> {
   if (loaded.text?.source.kind === "corpus") throw new CliError(`${spec} is a running text without labels; the classification probes need labeled documents (or use --probes perplexity)`);
   const train = limitDataset(loaded.train, limit);
   let test: Dataset | null = loaded.test;
   let testTexts = loaded.text?.source.kind === "documents" ? loaded.text.source.test : null;
   if (c.testData !== null) {
-    const given = await loadData(c.testData, c.testLabels, { flag: "--test-data", ...(textLoading === undefined ? {} : { text: textLoading }) });
+    const given = await loadData(c.testData, c.testLabels, { flag: "--test-data", ...(textLoading === undefined ? {} : { text: textLoading }), ...audioLoading(run) });
     test = given.train;
+    if (given.audio !== undefined) test = alignedFieldClasses(given.train, train.classNames, c.testData);
     if (given.text !== null) {
       if (given.text.source.kind !== "documents") throw new CliError(`--test-data ${c.testData} is a running text; give labeled documents (.jsonl, a CSV text column, class folders)`);
       ({ dataset: test, texts: testTexts } = alignedClasses(given.train, given.text.source.train, train.classNames, c.testData));
@@ -205,6 +216,24 @@ function alignedClasses(test: Dataset, texts: LabeledTexts, trainNames: readonly
   const labels = Int32Array.from(texts.labels, (y) => ids[y] as number);
   const dataset = new ArrayDataset({ spec: test.spec, fields: { tokens: test.toArray("tokens") }, labels, classNames: trainNames, numClasses: trainNames.length });
   return { dataset, texts: { texts: texts.texts, labels, classNames: trainNames } };
+}
+
+/**
+ * Given test samples (of any modality held in arrays) with their class ids renumbered to the train
+ * set's class names, as `alignedClasses` does for documents: two folders of class subfolders each
+ * number the classes they have, so a test folder missing a class would shift every id after it.
+ */
+function alignedFieldClasses(test: Dataset, trainNames: readonly string[] | undefined, file: string): Dataset {
+  const names = test.classNames;
+  if (names === undefined || test.labels === undefined || trainNames === undefined || !(test instanceof ArrayDataset)) return test;
+  const ids = names.map((n) => {
+    const id = trainNames.indexOf(n);
+    if (id < 0) throw new CliError(`--test-data ${file}: class "${n}" is not among the training data's (${trainNames.join(", ")})`);
+    return id;
+  });
+  if (ids.every((id, i) => id === i) && names.length === trainNames.length) return test;
+  const fields = Object.fromEntries(Object.keys(test.spec.fields).map((f) => [f, test.toArray(f)]));
+  return new ArrayDataset({ spec: test.spec, fields, labels: Int32Array.from(test.labels, (y) => ids[y] as number), classNames: trainNames, numClasses: trainNames.length });
 }
 
 /** The class with the fewest labelled examples, by name when it has one. */

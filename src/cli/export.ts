@@ -5,6 +5,7 @@ import { positiveIntArg } from "./args.js";
 import { CliError, ExitCode, type ExitCodeValue } from "./errors.js";
 import type { Io } from "./progress.js";
 import { loadRunEncoder } from "./run-encoder.js";
+import { exportWaveformEncoder, readRunAudio } from "./audio-run.js";
 
 interface ExportFlags {
   readonly out?: string;
@@ -17,7 +18,7 @@ export function exportCommand(io: Io, done: (code: ExitCodeValue) => void): Comm
     .argument("<run-dir>", "a run folder written by `pretext pretrain`")
     .option("--out <file>", "the .onnx file (default <run-dir>/encoder.onnx)")
     .option("--batch-size <n>", "the model's static batch size", positiveIntArg, 1)
-    .addHelpText("after", "\nThe model takes `input` (images float32 [batch, C, H, W], token ids int64 [batch, T], table rows float32 [batch, F]) and returns `embedding` [batch, D].")
+    .addHelpText("after", "\nThe model takes `input` (images float32 [batch, C, H, W], token ids int64 [batch, T], table rows float32 [batch, F], audio as raw 16 kHz waves float32 [batch, 1, samples], featurized inside the model) and returns `embedding` [batch, D].")
     .action(async (dir: string, flags: ExportFlags) => {
       const { run, config, encoder, spec, text } = await loadRunEncoder(dir);
       const input = inputField(spec);
@@ -25,9 +26,12 @@ export function exportCommand(io: Io, done: (code: ExitCodeValue) => void): Comm
       const inputShape = [flags.batchSize, ...(text === null ? input.shape : [text.context])];
       const out = flags.out ?? run.encoderOnnxPath;
       if (!out.toLowerCase().endsWith(".onnx")) throw new CliError(`--out ${out}: name the file *.onnx`);
-      const bytes = exportOnnx(encoder, { inputShape, inputDType: input.dtype, description: `pretext ${config.pretrain.method} encoder (${config.pretrain.encoder})` });
+      const description = `pretext ${config.pretrain.method} encoder (${config.pretrain.encoder})`;
+      const audio = readRunAudio(run);
+      const exported = audio === null ? { bytes: exportOnnx(encoder, { inputShape, inputDType: input.dtype, description }), inputShape } : exportWaveformEncoder(encoder, audio, flags.batchSize, description);
+      const bytes = exported.bytes;
       await saveOnnx(out, bytes);
-      io.stderr.write(`${out}: input ${input.dtype}[${inputShape.join(", ")}] → embedding [${flags.batchSize}, ${encoder.outputDim}] (${(bytes.length / 1e6).toFixed(2)} MB)\n`);
+      io.stderr.write(`${out}: input ${input.dtype}[${exported.inputShape.join(", ")}]${audio === null ? "" : " (16 kHz waves)"} → embedding [${flags.batchSize}, ${encoder.outputDim}] (${(bytes.length / 1e6).toFixed(2)} MB)\n`);
       done(ExitCode.ok);
     });
 }

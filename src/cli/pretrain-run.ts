@@ -23,6 +23,7 @@ import { textValidation } from "./text-validation.js";
 import { textStart } from "../data/text/text-chunks.js";
 import type { TextSource } from "../data/text/text-source.js";
 import { writeMethodViews } from "./views.js";
+import { audioOf, exportWaveformEncoder, readRunAudio, writeAudioViews, writeRunAudio } from "./audio-run.js";
 
 export interface PretrainRunOptions {
   readonly config: RunConfig;
@@ -77,8 +78,11 @@ export async function pretrainRun(options: PretrainRunOptions): Promise<Pretrain
   const config: RunConfig = { ...options.config, pretrain: p };
   const text = modality === "text" ? textSettings(p, resume ? run.configPath : "config") : null;
   if (text !== null && !resume) rmSync(run.tokensDir, { recursive: true, force: true });
+  // A resumed audio run normalizes with the statistics it started with (the data may have grown since).
+  const savedAudio = modality === "audio" && resume ? readRunAudio(run) : null;
   const data = await loadData(p.data, p.labels, {
     textColumn: p.textColumn,
+    ...(modality === "audio" ? { audio: savedAudio === null ? {} : { features: savedAudio.features, stats: savedAudio.stats } } : {}),
     ...(text === null
       ? {}
       : {
@@ -92,7 +96,7 @@ export async function pretrainRun(options: PretrainRunOptions): Promise<Pretrain
   });
   const train = limitDataset(data.train, p.limit);
   if (!method.modalities.includes(train.spec.modality)) throw new CliError(`--method ${method.name} learns from ${method.modalities.join(" or ")} data, but ${p.data} is ${describeSpec(train.spec)}`);
-  const unit = modality === "text" ? "sequences" : modality === "table" ? "rows" : "images";
+  const unit = modality === "text" ? "sequences" : modality === "table" ? "rows" : modality === "audio" ? "clips" : "images";
   if (train.length < p.batchSize) throw new CliError(`the data has ${train.length} ${unit}, fewer than one batch of ${p.batchSize}; lower --batch-size`);
   const tokenizer = data.text?.tokenizer;
   const encoderText = text === null || tokenizer === undefined ? undefined : textEncoderSettings(text, tokenizer.vocabSize);
@@ -100,6 +104,14 @@ export async function pretrainRun(options: PretrainRunOptions): Promise<Pretrain
   if (resume) run.writeConfig(config);
   else {
     run.create(config);
+    if (data.audio !== undefined) await writeRunAudio(run, audioOf(data.audio));
+    if (modality === "audio") {
+      try {
+        await writeAudioViews(run.viewsPath, method, config.method, encoder, train, { count: 6, seed: p.seed });
+      } catch (e) {
+        if (mode !== "quiet" && mode !== "json") io.stderr.write(`warning: no views.png (${errorMessage(e)})\n`);
+      }
+    }
     if (modality === "image") {
       // The augmentation grid first: a glance at views.png catches a broken recipe before minutes of training.
       try {
@@ -110,11 +122,11 @@ export async function pretrainRun(options: PretrainRunOptions): Promise<Pretrain
     }
   }
 
-  const progress = new TrainingProgress(mode, io, { timeBudgetSeconds: p.timeBudgetSeconds, rateUnit: modality === "text" ? "seq/s" : modality === "table" ? "rows/s" : "img/s" });
+  const progress = new TrainingProgress(mode, io, { timeBudgetSeconds: p.timeBudgetSeconds, rateUnit: modality === "text" ? "seq/s" : modality === "table" ? "rows/s" : modality === "audio" ? "clips/s" : "img/s" });
   const say = (line: string) => {
     if (mode === "bar" || mode === "lines") io.stderr.write(`${line}\n`);
   };
-  for (const w of data.text?.warnings ?? []) say(`warning: ${w}`);
+  for (const w of [...(data.text?.warnings ?? []), ...(data.audio?.warnings ?? [])]) say(`warning: ${w}`);
   const epochs = epochsOf(p);
   const limit = Number.isFinite(epochs) ? `${epochs} epoch${epochs === 1 ? "" : "s"}${p.timeBudgetSeconds === null ? "" : ` or ${formatSeconds(p.timeBudgetSeconds)}`}` : formatSeconds(p.timeBudgetSeconds ?? 0);
   const vocabulary = tokenizer === undefined || text === null ? "" : `, ${text.tokenizer} tokens (${tokenizer.vocabSize})`;
@@ -184,7 +196,11 @@ export async function pretrainRun(options: PretrainRunOptions): Promise<Pretrain
   const input = inputField(train.spec);
   const context = encoderText?.context;
   const inputShape = [1, ...(context === undefined ? input.shape : [context])];
-  await saveOnnx(run.encoderOnnxPath, exportOnnx(encoder, { inputShape, inputDType: input.dtype, description: `pretext ${method.name} encoder (${p.encoder})` }));
+  const description = `pretext ${method.name} encoder (${p.encoder})`;
+  // An audio encoder is exported behind the in-graph featurizer: it takes raw waves.
+  const runAudio = modality === "audio" ? readRunAudio(run) : null;
+  const onnx = runAudio === null ? exportOnnx(encoder, { inputShape, inputDType: input.dtype, description }) : exportWaveformEncoder(encoder, runAudio, 1, description).bytes;
+  await saveOnnx(run.encoderOnnxPath, onnx);
 
   const lastLoss = fit.epochLosses[fit.epochLosses.length - 1];
   const summary = {

@@ -45,6 +45,10 @@ export class RunFolder {
   get tokenizerPath(): string {
     return join(this.dir, "tokenizer.json");
   }
+  /** An audio run's features and the training clips' normalization statistics (the test clips and the exported encoder use them). */
+  get audioPath(): string {
+    return join(this.dir, "audio.json");
+  }
   /** A text corpus's token streams (`train.u16`, `test.u16`), tokenized once. */
   get tokensDir(): string {
     return join(this.dir, "tokens");

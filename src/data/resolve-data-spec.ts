@@ -1,6 +1,7 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { extname } from "node:path";
 import { constants, gunzipSync } from "node:zlib";
+import { type AudioFolderDataset, type AudioFolderOptions, MANIFEST_EXTENSIONS, audioFolderDataset, isAudioFolder } from "./audio/audio-folder.js";
 import type { ArrayDataset } from "./dataset.js";
 import { type CsvDataset, type CsvDatasetOptions, csvDataset } from "./table/csv.js";
 import { findIdxLabels, isGzip, isIdxHeader, loadIdx } from "./image/idx.js";
@@ -28,6 +29,8 @@ export interface DataSpecOptions {
   mnist?: MnistSplitOptions;
   /** For a CSV of texts: the column holding them (a CSV without one is a table). */
   textColumn?: string;
+  /** For audio (a folder of .wav files or a manifest): features, normalization statistics, cache, progress. */
+  audio?: AudioFolderOptions;
 }
 
 /** What a `--data` spec resolved to. */
@@ -36,12 +39,13 @@ export type ResolvedData =
   | { readonly kind: "idx"; readonly dataset: ArrayDataset; readonly file: string; readonly labelsFile: string | null }
   | { readonly kind: "folder"; readonly dataset: ImageFolderDataset; readonly file: string }
   | { readonly kind: "csv"; readonly dataset: CsvDataset; readonly file: string }
-  | { readonly kind: "text"; readonly source: TextSource; readonly file: string | null };
+  | { readonly kind: "text"; readonly source: TextSource; readonly file: string | null }
+  | { readonly kind: "audio"; readonly dataset: AudioFolderDataset; readonly file: string };
 
 /** The text corpora that ship with pretext's dependencies (fortunes with Debian's package), by the name `--data` takes. */
 export const PACKAGED_TEXT: Readonly<Record<string, () => TextSource>> = { "moby-dick": mobyDick, fortunes, sotu };
 
-const USAGE = "--data takes mnist, moby-dick, fortunes, sotu, an IDX file, a folder of images or of .txt files, a .txt, .jsonl or .csv file";
+const USAGE = "--data takes mnist, moby-dick, fortunes, sotu, an IDX file, a folder of images, of .txt files or of .wav files, a .txt, .jsonl or .csv file (or a manifest of audio paths)";
 /** Enough decompressed bytes to see an IDX magic number inside a gzip stream. */
 const PEEK_BYTES = 4096;
 
@@ -50,7 +54,8 @@ const PEEK_BYTES = 4096;
  * happens to be called mnist is `./mnist`), the packaged text corpora `moby-dick`, `fortunes`
  * and `sotu` (with their fixed splits), an IDX images file (plain or gzipped, recognized by its
  * magic bytes whatever its name), a directory (text when it holds `.txt` files, directly or in
- * class subfolders; otherwise an image folder, see `imageFolderDataset`), a `.txt` file (a
+ * class subfolders; audio when it holds `.wav` files, see `audioFolderDataset`; otherwise an
+ * image folder, see `imageFolderDataset`), a CSV/JSONL manifest of `.wav` paths, a `.txt` file (a
  * corpus), a `.jsonl` file of `{"text", "label"}` lines, or a `.csv`/`.tsv` file (a table, or
  * documents with `textColumn`). Anything else is a one-line error saying what `--data` takes.
  */
@@ -74,6 +79,7 @@ export async function resolveDataSpec(spec: string, options: DataSpecOptions = {
   if (info.isDirectory()) {
     if (labels !== undefined) throw new Error(`--labels does not apply to a folder (${spec}): its labels are its class subfolders`);
     if (isTextFolder(spec)) return { kind: "text", source: textFolder(spec), file: spec };
+    if (isAudioFolder(spec)) return { kind: "audio", dataset: await audioFolderDataset(spec, options.audio), file: spec };
     const { size = [28, 28], channels = 1, ...rest } = options.image ?? {};
     return { kind: "folder", dataset: await imageFolderDataset(spec, { ...rest, size, channels }), file: spec };
   }
@@ -92,6 +98,10 @@ export async function resolveDataSpec(spec: string, options: DataSpecOptions = {
     return { kind: "idx", dataset, file: spec, labelsFile };
   }
   const ext = extname(spec.replace(/\.gz$/i, "")).toLowerCase();
+  if (!gzipped && isAudioManifest(spec, head)) {
+    if (labels !== undefined) throw new Error(`--labels does not apply to an audio manifest (${spec}): its labels are its label column`);
+    return { kind: "audio", dataset: await audioFolderDataset(spec, options.audio), file: spec };
+  }
   if (TEXT_EXTENSIONS.includes(ext) || ext === ".jsonl") {
     if (gzipped) throw new Error(`${spec}: gzipped text is not supported; gunzip it first`);
     if (ext !== ".jsonl" && labels !== undefined) throw new Error(`--labels does not apply to a text corpus (${spec}); give labeled documents as .jsonl, a .csv with a text column or class subfolders of .txt files`);
@@ -139,9 +149,31 @@ function peek(file: string): { head: Uint8Array; gzipped: boolean } {
 export function specModality(spec: string, options: { textColumn?: string } = {}): Modality {
   if (spec === "mnist") return "image";
   if (spec in PACKAGED_TEXT && !existsSync(spec)) return "text";
-  if (existsSync(spec) && statSync(spec).isDirectory()) return isTextFolder(spec) ? "text" : "image";
+  if (existsSync(spec) && statSync(spec).isDirectory()) return isTextFolder(spec) ? "text" : isAudioFolder(spec) ? "audio" : "image";
+  if (existsSync(spec) && statSync(spec).isFile() && isAudioManifest(spec, peek(spec).head)) return "audio";
   const ext = extname(spec.replace(/\.gz$/i, "")).toLowerCase();
   if (TEXT_EXTENSIONS.includes(ext) || ext === ".jsonl") return "text";
   if (ext === ".csv" || ext === ".tsv") return options.textColumn === undefined ? "table" : "text";
   return "image";
+}
+
+/**
+ * Whether a file is a manifest of audio clips: a `.csv`, `.tsv` or `.jsonl` whose first record
+ * names a `.wav` file (a `path` column or key, or a first field ending in `.wav`). A CSV table or
+ * JSONL of texts never does.
+ */
+function isAudioManifest(file: string, head: Uint8Array): boolean {
+  if (!MANIFEST_EXTENSIONS.includes(extname(file).toLowerCase())) return false;
+  const lines = new TextDecoder().decode(head).split(/\r?\n/).filter((l) => l.trim() !== "");
+  const wav = /\.wav"?\s*$/i;
+  if (extname(file).toLowerCase() === ".jsonl") {
+    try {
+      const first: unknown = JSON.parse(lines[0] ?? "");
+      return typeof first === "object" && first !== null && typeof (first as { path?: unknown }).path === "string" && wav.test((first as { path: string }).path);
+    } catch {
+      return false;
+    }
+  }
+  const delimiter = extname(file).toLowerCase() === ".tsv" ? "\t" : ",";
+  return lines.slice(0, 2).some((l) => wav.test((l.split(delimiter)[0] ?? "").trim()));
 }
