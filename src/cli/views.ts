@@ -14,6 +14,7 @@ import { encoderForRun } from "./encoder.js";
 import { CliError, ExitCode, type ExitCodeValue, errorMessage } from "./errors.js";
 import { findMethod } from "./methods.js";
 import type { Io } from "./progress.js";
+import { writeAudioViews } from "./audio-run.js";
 
 /**
  * Draws what a method's step is fed for `count` samples: each original, then every step input
@@ -81,8 +82,13 @@ export function viewsCommand(io: Io, done: (code: ExitCodeValue) => void): Comma
       if (!flags.out.toLowerCase().endsWith(".png")) throw new CliError(`--out ${flags.out}: name the file *.png`);
       const file = flags.config === undefined ? {} : await readConfigFile(flags.config);
       const options = resolveMethodOptions(method.name, method.defaults, file.method, flags.config ?? "config");
-      const { train } = await loadData(flags.data, flags.labels ?? null);
-      const { views } = await writeMethodViews(flags.out, method, options, encoder, train, { count: flags.count, seed: flags.seed });
+      const { train } = await loadData(flags.data, flags.labels ?? null, { audio: {} });
+      const draw = { count: flags.count, seed: flags.seed };
+      // Audio clips are drawn as spectrograms, by the audio encoder the methods plan for.
+      const { views } =
+        train.spec.modality === "audio"
+          ? await writeAudioViews(flags.out, method, options, encoderForRun(encoder === "small-cnn" ? "audio-cnn" : encoder, train.spec, flags.seed), train, draw)
+          : await writeMethodViews(flags.out, method, options, encoder, train, draw);
       io.stderr.write(`${flags.out}: ${Math.min(flags.count, train.length)} samples of ${flags.data}, each with ${views} view${views === 1 ? "" : "s"} of ${method.name}\n`);
       done(ExitCode.ok);
     });
