@@ -10,6 +10,7 @@ import { methodsCommand } from "./methods.js";
 import { pretrainCommand } from "./pretrain.js";
 import type { Io } from "./progress.js";
 import { reportCommand } from "./report.js";
+import { synthCommand } from "./synth.js";
 import { viewsCommand } from "./views.js";
 
 /** The package version; package.json is two folders up from both src/cli/ and dist/cli/. */
@@ -36,6 +37,7 @@ export function buildProgram(io: Io, done: (code: ExitCodeValue) => void): Comma
     generateCommand(io, done),
     reportCommand(io, done),
     viewsCommand(io, done),
+    synthCommand(io, done),
     methodsCommand(io, done),
     demoCommand(io, done),
   ];
