@@ -18,6 +18,7 @@ import { perplexityLine } from "./eval-perplexity.js";
 import type { RunFolder } from "./run-folder.js";
 import { type TextLoading, runTokenizer } from "./text-data.js";
 import { writeTextExamples } from "./text-examples.js";
+import { writeAudioExamples } from "./audio-examples.js";
 import { audioLoading, readRunAudio } from "./audio-run.js";
 import { dtwLines, mfccBaseline } from "./audio-baselines.js";
 
@@ -156,6 +157,7 @@ async function classificationLines(o: EvaluateRunOptions, loaded: LoadedData, c:
     if (r.all !== null) lines.push({ type: "eval", encoder: "dtw", probe: "1nn", labels_per_class: "all", accuracy: r.all, sd: null });
   }
   await writeEmbeddings(o.run.embeddingsPath, o.encoder, data.test, { images: true });
+  if (data.testPaths !== null) await writeAudioExamples(o.run, o.encoder, data.test, data.testPaths, data.test.classNames);
   if (data.texts !== null && loaded.text !== null) await writeTextExamples(o.run, o.methodName, o.encoder, data.test, data.texts.test, loaded.text.tokenizer, o.headsPath ?? o.run.headsPath);
   await releaseEmbeddings(o.encoder);
   return lines;
@@ -169,6 +171,8 @@ interface EvalData {
   readonly numClasses: number;
   /** For text: the documents behind train and test, for the TF-IDF baseline. */
   readonly texts: { readonly train: LabeledTexts; readonly test: LabeledTexts } | null;
+  /** For audio: the test clips' files, in index order, for the report's clips to listen to. */
+  readonly testPaths: readonly string[] | null;
 }
 
 /** The labelled train pool and the test set of an evaluation. */
@@ -177,10 +181,12 @@ async function evalData(spec: string, loaded: LoadedData, c: EvalConfig, limit: 
   const train = limitDataset(loaded.train, limit);
   let test: Dataset | null = loaded.test;
   let testTexts = loaded.text?.source.kind === "documents" ? loaded.text.source.test : null;
+  let testPaths: readonly string[] | null = null;
   if (c.testData !== null) {
     const given = await loadData(c.testData, c.testLabels, { flag: "--test-data", ...(textLoading === undefined ? {} : { text: textLoading }), ...audioLoading(run) });
     test = given.train;
     if (given.audio !== undefined) test = alignedFieldClasses(given.train, train.classNames, c.testData);
+    testPaths = given.audio?.paths ?? null;
     if (given.text !== null) {
       if (given.text.source.kind !== "documents") throw new CliError(`--test-data ${c.testData} is a running text; give labeled documents (.jsonl, a CSV text column, class folders)`);
       ({ dataset: test, texts: testTexts } = alignedClasses(given.train, given.text.source.train, train.classNames, c.testData));
@@ -197,7 +203,7 @@ async function evalData(spec: string, loaded: LoadedData, c: EvalConfig, limit: 
   const numClasses = Math.max(train.numClasses ?? 0, test.numClasses ?? 0);
   const source = loaded.text?.source;
   const texts = source?.kind === "documents" && testTexts !== null && limit === null ? { train: source.train, test: testTexts } : null;
-  return { train, test, trainLabels: train.labels ?? trainLabels, testLabels: test.labels ?? testLabels, numClasses, texts };
+  return { train, test, trainLabels: train.labels ?? trainLabels, testLabels: test.labels ?? testLabels, numClasses, texts, testPaths };
 }
 
 /**
