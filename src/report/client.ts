@@ -135,7 +135,7 @@ export const CLIENT_SCRIPT = String.raw`
   draw("chart-accuracy", function () {
     var a = data.accuracy;
     // Fixed colours for the baselines, so reports compare at a glance; methods take the palette in order.
-    var colourOf = { supervised: PALETTE[4], random: PALETTE[9], raw_pixels: PALETTE[6], tfidf: PALETTE[8] };
+    var colourOf = { supervised: PALETTE[4], random: PALETTE[9], raw_pixels: PALETTE[6], tfidf: PALETTE[8], mfcc: PALETTE[6], dtw: PALETTE[8] };
     var methods = 0;
     return {
       type: "line",
@@ -223,8 +223,8 @@ export const CLIENT_SCRIPT = String.raw`
     return lines;
   }
 
-  draw("chart-map", function () {
-    var m = data.map;
+  // A map's points grouped by class; the legend's title says what the colours are.
+  function scatterMap(m, legendTitle) {
     var withTexts = m.classes.some(function (cls) { return cls.texts; });
     return {
       type: "scatter",
@@ -239,8 +239,8 @@ export const CLIENT_SCRIPT = String.raw`
         parsing: false,
         scales: { x: { ticks: { display: false }, grid: { display: false } }, y: { ticks: { display: false }, grid: { display: false } } },
         plugins: {
-          legend: { position: "right", title: { display: true, text: "label" }, labels: { usePointStyle: true } },
-          // Text runs with texts.json: the label and the point's text; otherwise Chart.js's default (label and coordinates).
+          legend: { position: "right", title: { display: true, text: legendTitle }, labels: { usePointStyle: true } },
+          // Text runs with texts.json (audio runs: the clips' files): the label and the point's text; otherwise Chart.js's default (label and coordinates).
           tooltip: withTexts ? {
             callbacks: {
               label: function (ctx) {
@@ -252,7 +252,11 @@ export const CLIENT_SCRIPT = String.raw`
         },
       },
     };
-  });
+  }
+
+  draw("chart-map", function () { return scatterMap(data.map, "label"); });
+  // An audio run's second colouring of the same points (by voice, engine or word).
+  draw("chart-map-voice", function () { return scatterMap(data.voiceMap, data.voiceMap.by); });
 
   window.pretextReport = { charts: charts };
   document.documentElement.dataset.ready = "true";

@@ -1,3 +1,4 @@
+import { AUDIO_CSS, type AudioView, audioCards } from "./audio-view.js";
 import { CLIENT_SCRIPT } from "./client.js";
 import { type CardSpec, card, chartBox, escapeHtml, note, renderCard } from "./html-util.js";
 import { type ChartData, type SummaryItem, encoderName, isBaseline } from "./model.js";
@@ -24,6 +25,8 @@ export interface ReportPage {
   readonly config: unknown;
   /** A text run's samples, masked predictions, neighbours and perplexity; null for other runs. */
   readonly text?: TextView | null;
+  /** An audio run's neighbours to listen to and per-class strip; null for other runs. */
+  readonly audio?: AudioView | null;
   /** The source of Chart.js's UMD bundle, inlined so the page opens offline. */
   readonly chartJs: string;
 }
@@ -141,7 +144,13 @@ export function renderReport(page: ReportPage): string {
     evals: { title: "Evaluations", what: "Every evaluation line in metrics.jsonl.", body: evalTable(page.evals) },
   } satisfies Record<string, CardSpec>;
   const text = page.text ?? null;
-  const cards = text !== null ? textCards(text, c, { ...common, evals: { ...common.evals, what: "Every probe evaluation line in metrics.jsonl." } }, page.evals.length > 0) : imageCards(page, common);
+  const audio = page.audio ?? null;
+  const cards =
+    text !== null
+      ? textCards(text, c, { ...common, evals: { ...common.evals, what: "Every probe evaluation line in metrics.jsonl." } }, page.evals.length > 0)
+      : audio !== null
+        ? audioCards(audio, c, common, page.viewsDataUrl)
+        : imageCards(page, common);
   const summary = page.summary.map((s) => `<div class="stat"><div class="k">${escapeHtml(s.label)}</div><div class="v">${escapeHtml(s.value)}</div></div>`).join("");
   const warnings = page.warnings.map((w) => `<div class="warning">${escapeHtml(w)}</div>`).join("");
   return `<!doctype html>
@@ -150,7 +159,7 @@ export function renderReport(page: ReportPage): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(page.title)}</title>
-<style>${CSS}${text === null ? "" : TEXT_CSS}</style>
+<style>${CSS}${text === null ? "" : TEXT_CSS}${audio === null ? "" : AUDIO_CSS}</style>
 </head>
 <body>
 <main>

@@ -5,7 +5,8 @@ import { basename, dirname, join, resolve } from "node:path";
 import { renderReport, type ReportPage } from "./html.js";
 import { imagePng, pngDataUrl } from "./images.js";
 import { chartData, findConfig, methodOf, sortEvals, summaryItems, thin, type ChartData } from "./model.js";
-import { type EmbeddingMapOptions, embeddingMap } from "./projection.js";
+import { buildAudioView, secondaryMap } from "./audio-view.js";
+import { type EmbeddingMap, type EmbeddingMapOptions, embeddingMap } from "./projection.js";
 import { nearestNeighbours, pickQueries } from "./retrieval.js";
 import { type EmbeddingSet, type RunData, readRun } from "./run.js";
 import type { TextNeighbours } from "./text-run.js";
@@ -17,6 +18,8 @@ export { nearestNeighbours, pickQueries, type Retrieval } from "./retrieval.js";
 export { parseMetrics, readEmbeddings, readRun, type EmbeddingSet, type EvalRecord, type RunData, type StepRecord } from "./run.js";
 export { parseTextExamples, type MaskedSentence, type SampleRecord, type TextExamples, type TextNeighbours, type ValidationRecord } from "./text-run.js";
 export type { TextView } from "./text-view.js";
+export { parseAudioExamples, synthClipName, type AudioExamples, type AudioNeighbours } from "./audio-run.js";
+export type { AudioView } from "./audio-view.js";
 
 /**
  * `report.html`: one self-contained page about a run folder. Charts are drawn by Chart.js
@@ -28,7 +31,9 @@ export type { TextView } from "./text-view.js";
  *
  * A text run (see `readRun`) gets its own view (`text-view.ts`): the validation curve, generated
  * samples, masked-token predictions, nearest-neighbour texts and the perplexity table, instead of
- * the augmentation grid and image retrieval.
+ * the augmentation grid and image retrieval. An audio run (`audio.json` in the folder) gets
+ * `audio-view.ts`: spectrogram views, the probes with the MFCC and DTW baselines, the map coloured
+ * by label and by voice, and nearest neighbours one can listen to (the clips inlined as WAV).
  */
 export interface ReportOptions {
   /** Seeds the embedding map and the choice of retrieval queries. */
@@ -43,9 +48,25 @@ export interface ReportOptions {
   readonly textNeighbours: number;
   /** Text runs: checkpoints whose generated samples are shown (evenly spaced, the last kept). */
   readonly sampleCheckpoints: number;
+  /** Audio runs: query clips and neighbours per query when the report finds them itself (no `audio-examples.json`). */
+  readonly audioQueries: number;
+  readonly audioNeighbours: number;
+  /** Audio runs: at most this many clips are inlined as audio (~43 kB each for 1 s), so the page stays small. */
+  readonly audioClips: number;
 }
 
-export const defaultReportOptions: ReportOptions = { seed: 0, map: {}, queries: 8, neighbours: 8, textQueries: 6, textNeighbours: 5, sampleCheckpoints: 24 };
+export const defaultReportOptions: ReportOptions = {
+  seed: 0,
+  map: {},
+  queries: 8,
+  neighbours: 8,
+  textQueries: 6,
+  textNeighbours: 5,
+  sampleCheckpoints: 24,
+  audioQueries: 5,
+  audioNeighbours: 5,
+  audioClips: 30,
+};
 
 /** The source of Chart.js's UMD bundle (sets `window.Chart`), found next to the package's entry point. */
 async function chartJsSource(): Promise<string> {
@@ -87,11 +108,11 @@ function snippet(text: string, max: number): string {
 }
 
 /** The embedding map grouped by label, as the scatter chart wants it. */
-function mapData(run: RunData, options: ReportOptions): ChartData["map"] {
+function mapData(run: RunData, m: EmbeddingMap | null): ChartData["map"] {
   const set = run.embeddings;
-  if (set === null || set.n === 0) return null;
-  const m = embeddingMap(set, { seed: options.seed, ...options.map });
-  const texts = set.texts ?? null;
+  if (set === null || m === null) return null;
+  // An audio run's tooltips name each point's file.
+  const texts = set.texts ?? run.audio?.clips?.map((p) => basename(p)) ?? null;
   const byLabel = new Map<number, { xy: number[]; texts: string[] }>();
   m.indices.forEach((index, i) => {
     const label = set.labels[index] ?? 0;
@@ -146,17 +167,23 @@ export async function buildReportPage(runDir: string, options: Partial<ReportOpt
   const data = findConfig(run.config, ["data", "dataset"]);
   const title = [method, data].every((v) => v !== undefined && v !== null) ? `${String(method)} on ${String(data)}` : basename(resolve(runDir));
   const views = run.viewsPng;
+  const set = run.embeddings;
+  const map = set === null || set.n === 0 ? null : embeddingMap(set, { seed: opts.seed, ...opts.map });
+  const clips = run.audio?.clips ?? null;
+  const voiceMap = run.isAudio === true && set !== null && map !== null && clips !== null ? secondaryMap(map, set.labels, clips) : null;
+  const audio = run.isAudio === true ? await buildAudioView(run, { seed: opts.seed, queries: opts.audioQueries, neighbours: opts.audioNeighbours, maxClips: opts.audioClips }) : null;
   return {
     title: `pretext · ${title}`,
     runDir: resolve(runDir),
     generatedAt: new Date().toISOString().replace("T", " ").slice(0, 19) + " UTC",
     warnings: run.warnings,
     summary: summaryItems(run),
-    charts: chartData(run, mapData(run, opts)),
+    charts: { ...chartData(run, mapData(run, map)), ...(voiceMap === null ? {} : { voiceMap }) },
     evals: sortEvals(run.isText === true ? run.evals.filter((e) => e.probe !== "perplexity") : run.evals),
     viewsDataUrl: views === null ? null : pngDataUrl(views),
-    ...(run.isText === true ? { retrieval: [], retrievalNote: null } : await retrievalExamples(run, opts)),
+    ...(run.isText === true || audio !== null ? { retrieval: [], retrievalNote: null } : await retrievalExamples(run, opts)),
     text: run.isText === true ? textView(run, opts) : null,
+    audio,
     config: run.config,
     chartJs: await chartJsSource(),
   };

@@ -1,3 +1,4 @@
+import type { SecondaryColouring } from "./audio-view.js";
 import type { ConfigValue, EvalRecord, LabelsPerClass, RunData, StepRecord } from "./run.js";
 
 /**
@@ -46,10 +47,19 @@ export interface ChartData {
       readonly texts?: string[];
     }[];
   } | null;
+  /** An audio run's second colouring of the same map, by what the clips' file names say (`secondaryMap` in `audio-view.ts`). */
+  readonly voiceMap?: (NonNullable<ChartData["map"]> & { readonly by: SecondaryColouring }) | null;
 }
 
 /** Baseline encoders the evaluation compares against, with their display names. */
-const BASELINES: Readonly<Record<string, string>> = { supervised: "supervised", random: "random encoder", raw_pixels: "raw pixels", tfidf: "TF-IDF" };
+const BASELINES: Readonly<Record<string, string>> = {
+  supervised: "supervised",
+  random: "random encoder",
+  raw_pixels: "raw pixels",
+  tfidf: "TF-IDF",
+  mfcc: "MFCC statistics",
+  dtw: "MFCC + DTW",
+};
 /** Text methods whose training loss is a token cross-entropy in nats: language models. */
 const LANGUAGE_MODELS = ["clm", "mlm"];
 
@@ -214,6 +224,8 @@ export function summaryItems(run: RunData): SummaryItem[] {
   add("method", findConfig(run.config, ["method"]));
   add("data", findConfig(run.config, ["data", "dataset"]));
   if (run.isText === true) items.push(...textSettingItems(run.config));
+  const f = run.audio?.features;
+  if (f != null) add("features", `${f.mels}-band log-mel · ${f.clipSeconds} s at ${f.sampleRate / 1000} kHz`);
   // Epochs trained, not planned: a time budget usually ends training long before the planned count.
   const planned = findConfig(run.config, ["epochs"]);
   const lastEpoch = run.steps.reduce((e, s) => Math.max(e, s.epoch ?? -1), -1);
@@ -235,7 +247,7 @@ export function summaryItems(run: RunData): SummaryItem[] {
   const elapsed = last?.values.elapsed_s;
   if (elapsed !== undefined) add("training time", formatDuration(elapsed));
   const speed = median(run.steps.map((s) => s.values.samples_per_s).filter((v): v is number => v !== undefined));
-  if (speed !== null) add(run.isText === true ? "sequences / s" : "images / s", Math.round(speed));
+  if (speed !== null) add(run.isText === true ? "sequences / s" : run.isAudio === true ? "clips / s" : "images / s", Math.round(speed));
   const methodLinear = sortEvals(run.evals).filter((e) => e.probe === "linear" && !isBaseline(e.encoder) && e.accuracy !== null);
   const best = methodLinear[methodLinear.length - 1];
   if (best?.accuracy != null) {

@@ -2,6 +2,7 @@ import { access, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { readSafetensors } from "../train/safetensors.js";
 import { finite, isRecord, isStringArray } from "./json.js";
+import { type AudioRunFiles, readAudioFiles } from "./audio-run.js";
 import { type SampleRecord, type TextExamples, type ValidationRecord, parseSampleLine, parseValidationLine, readTextFiles } from "./text-run.js";
 
 /**
@@ -85,6 +86,10 @@ export interface RunData {
   readonly samples?: SampleRecord[];
   /** `text-examples.json`, or null. */
   readonly textExamples?: TextExamples | null;
+  /** An audio run: the folder holds `audio.json` (and it is not a text run). */
+  readonly isAudio?: boolean;
+  /** An audio run's side files (`audio-run.ts`), or null for other runs. */
+  readonly audio?: AudioRunFiles | null;
 }
 
 function parseLabelsPerClass(v: unknown): LabelsPerClass {
@@ -249,6 +254,8 @@ export async function readRun(dir: string): Promise<RunData> {
   const tokenizer = isRecord(pretrain) ? pretrain.tokenizer : undefined;
   const isText = (tokenizer !== undefined && tokenizer !== null) || text.hasTokenizer;
   const embeddings = read === null ? null : { ...read, texts: text.texts };
+  const audio = isText ? null : await readAudioFiles(dir, read?.n ?? null);
+  const isAudio = audio?.hasAudioJson === true;
   return {
     dir,
     config,
@@ -257,10 +264,12 @@ export async function readRun(dir: string): Promise<RunData> {
     plan,
     embeddings,
     viewsPng: views === null ? null : new Uint8Array(views),
-    warnings: [...warnings, ...text.warnings],
+    warnings: [...warnings, ...text.warnings, ...(isAudio ? (audio?.warnings ?? []) : [])],
     isText,
     validation,
     samples,
     textExamples: text.examples,
+    isAudio,
+    audio: isAudio ? audio : null,
   };
 }
