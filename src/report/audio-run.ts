@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { basename, isAbsolute, join, resolve } from "node:path";
 import { type AudioFeatures, checkFeatures } from "../data/audio/audio-features.js";
+import { ENGINE_NAMES } from "../data/audio/synth/voices.js";
 import { finite, isRecord, isStringArray } from "./json.js";
 
 /**
@@ -155,14 +156,9 @@ export async function readAudioFiles(dir: string, n: number | null): Promise<Aud
   return { features, hasAudioJson: audioBytes !== null, clips, examples, classStripPng: strip === null ? null : new Uint8Array(strip), warnings };
 }
 
-/**
- * The engines `pretext synth` names files after (`utteranceFileName` in
- * `src/data/audio/synth/plan.ts`: `<word>-<engine>-<voice>-<k>.wav`). Listed here because a voice
- * may itself hold hyphens (espeak-ng's `en-gb-scotland+Andy`): the engine is what separates word
- * from voice.
- */
-const SYNTH_ENGINES = ["espeak-ng", "flite", "gnuspeech", "sam"] as const;
-const SYNTH_NAME = new RegExp(`^(.+?)-(${SYNTH_ENGINES.map((e) => e.replace(/-/g, "\\-")).join("|")})-(.+)-(\\d+)\\.wav$`, "i");
+// NOTE: the engine is what separates word from voice, since a voice may itself hold hyphens
+// (espeak-ng's `en-gb-scotland+Andy`); the word is the shortest prefix before one.
+const SYNTH_NAME = new RegExp(`^(.+?)-(${ENGINE_NAMES.map((e) => e.replace(/-/g, "\\-")).join("|")})-(.+)-(\\d+)\\.wav$`, "i");
 
 /** What a synthesized clip's file name says, or null for a file named otherwise. */
 export interface SynthClipName {
@@ -171,7 +167,7 @@ export interface SynthClipName {
   readonly voice: string;
 }
 
-/** Parses `<word>-<engine>-<voice>-<k>.wav` (the name `pretext synth` gives every clip). */
+/** Parses `<word>-<engine>-<voice>-<k>.wav`, the name `pretext synth` gives every clip (`utteranceFileName`). */
 export function synthClipName(path: string): SynthClipName | null {
   const m = SYNTH_NAME.exec(basename(path));
   if (m === null) return null;
