@@ -72,6 +72,9 @@ export async function evaluateEncoder(encoder: UnaryModule, data: { train: Datas
 }
 
 /** The same protocol on given features (raw pixels, or embeddings computed elsewhere). */
+/** kNN's default neighbours (knn.ts), capped by the labelled set's size. */
+const KNN_K = 20;
+
 export async function evaluateEmbeddings(
   train: Embeddings,
   test: Embeddings,
@@ -104,7 +107,9 @@ export async function evaluateEmbeddings(
     linearPerClass.push({ perClass: k, accuracy: meanSd(accuracies), draws });
   }
   const t1 = performance.now();
-  const knn = await knnAccuracy({ features: train.data, labels: trainLabels }, testSet, dim, numClasses, options.knn);
+  // A labelled set smaller than k (a handful of clips per word) votes with every example.
+  const k = Math.min(options.knn?.k ?? KNN_K, trainLabels.length);
+  const knn = await knnAccuracy({ features: train.data, labels: trainLabels }, testSet, dim, numClasses, { ...options.knn, k });
   const t2 = performance.now();
   const clustering = clusteringScores(test.data, dim, testLabels, options.clusters ?? numClasses, { seed: options.seed ?? DEFAULTS.seed, ...options.kmeans });
   const t3 = performance.now();
