@@ -34,9 +34,9 @@ function isEspeakWorker(w: unknown): w is EspeakWorker {
  * said before. An utterance is made a pure function of its parameters by restoring the module's
  * whole linear memory (17 MB, ~0.7 ms) to a snapshot taken right after its voice was loaded;
  * loading a voice costs more (~1.5 ms), so one snapshot per voice is kept while that voice repeats.
- * NOTE: every synthesis starts from a snapshot that has never synthesized: a second synthesis
- * after restoring one crashed inside espeak-ng (part of its state lives outside the memory).
- * Its random seed is fixed too (`withFrozenClock`).
+ * NOTE: every synthesis starts from a restored snapshot taken before any synthesis: after such a
+ * restore one synthesis is fine, but a second one without a restore crashed inside espeak-ng (a
+ * part of its state lives outside the linear memory). Its random seed is fixed too (`withFrozenClock`).
  */
 export class EspeakSynthesizer implements Synthesizer<EspeakParams> {
   readonly #module: EspeakModule;
