@@ -1,11 +1,11 @@
 /**
- * `npm run bench [-- --json] [--only supervised,lm,mlm,generate] [--steps N] [--warmup N] [--rounds R] [--no-pytorch]`
+ * `npm run bench [-- --json] [--only supervised,lm,mlm,byol-a,generate] [--steps N] [--warmup N] [--rounds R] [--no-pytorch]`
  *
  * Training-step throughput of the workloads of bench/workloads.ts, each in its own child
  * process (so its peak RSS is its own), and, when /usr/bin/python3 can import torch, the same
  * workloads in PyTorch (bench/pytorch/reference.py) in the same invocation. Ours: the median
- * time per image (token) of the timed calls after warm-up, steps grouped per call as `fit` groups
- * them (one per call for the CNNs, the LM and the MLM step; 8 for the MLP autoencoder). Then
+ * time per image (token, clip) of the timed calls after warm-up, steps grouped per call as `fit` groups
+ * them (one per call for the CNNs, the LM, the MLM and BYOL-A steps; 8 for the MLP autoencoder). Then
  * `generate`: greedy generation with a key/value cache, bench/generation.ts --json in a child
  * process (it runs PyTorch's side itself; R rounds are its R turns). Prints a table, or with
  * --json one object per line:
@@ -127,7 +127,7 @@ function medianBy<T extends { value: number; rss_mb: number }>(xs: readonly T[])
   return { ...(sorted[sorted.length >> 1] as T), rss_mb: Math.max(...xs.map((x) => x.rss_mb)) };
 }
 
-const units: Record<WorkloadName, string> = { supervised: "images/s", simclr: "images/s", ae: "images/s", lm: "tokens/s", infer: "images/s", mlm: "tokens/s" };
+const units: Record<WorkloadName, string> = { supervised: "images/s", simclr: "images/s", ae: "images/s", lm: "tokens/s", infer: "images/s", mlm: "tokens/s", "byol-a": "clips/s" };
 
 interface Row {
   bench: string;

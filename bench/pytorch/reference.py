@@ -6,10 +6,11 @@ best CPU settings on this kind of machine (see ../shared/anchors/pytorch/README.
 OMP_WAIT_POLICY=PASSIVE, glibc malloc tuned not to unmap/trim (ONNX Runtime has its own arena, so
 this is like for like), and for the CNNs both NCHW and channels-last, keeping the faster.
 
-Usage: /usr/bin/python3 bench/pytorch/reference.py [--only simclr,ae,mlm] [--steps N] [--warmup N]
+Usage: /usr/bin/python3 bench/pytorch/reference.py [--only simclr,ae,mlm,byol-a] [--steps N] [--warmup N]
 Prints one JSON object per workload: {"bench", "unit", "value", "rss_mb", "setting"}.
 """
 import argparse
+import copy
 import json
 import math
 import os
@@ -28,6 +29,8 @@ WORKLOADS = {
     'infer': ('images/s', ['nchw', 'channels_last']),
     # The MLM step: two ways to write the attention, keeping the faster.
     'mlm': ('tokens/s', ['manual_attention', 'nn_multihead_attention']),
+    # The BYOL-A step (bench/byol-a-workload.ts): clips/s, each clip two views.
+    'byol-a': ('clips/s', ['nchw', 'channels_last']),
 }
 
 
@@ -81,6 +84,8 @@ def child(name, fmt_name, warmup, steps):
     g = torch.Generator().manual_seed(0)
     if name == 'mlm':
         step, per_step = mlm_step(torch, nn, F, g, fmt_name == 'nn_multihead_attention')
+    elif name == 'byol-a':
+        step, per_step = byol_a_step(torch, nn, F, g, fmt)
     elif name == 'supervised':
         enc, clf = small_cnn(), nn.Linear(128, 10)
         opt = torch.optim.Adam([*enc.parameters(), *clf.parameters()], lr=1e-3)
@@ -244,6 +249,70 @@ def mlm_step(torch, nn, F, g, use_mha):
     return step, b * t
 
 
+BYOL_A = dict(batch=256, mels=64, frames=96, channels=64, dim=512, dropout=0.3, hidden=4096, out=256, lr=3e-4, momentum=0.99)
+
+
+def byol_a_step(torch, nn, F, g, fmt):
+    """bench/byol-a-workload.ts's step: pretext's `byol-a` method on its defaults, written as in PyTorch.
+
+    BYOL-A's AudioNTT2020 (Niizumi et al. 2021; its `AudioNTT2020Task6` + max + mean over time),
+    with the convs' bias dropped since batch norm follows (as pretext's); BYOL's projector and
+    predictor Linear(4096)-BN-ReLU-Linear(256); both views as one batch of 2N through the online
+    network and, under no_grad, through the EMA target (encoder + projector, in train mode as
+    lucidrains' byol-pytorch that BYOL-A uses); the symmetrized 2 - 2·cos; Adam; then the target's
+    EMA of the online parameters (momentum 0.99). The step also takes the collapse diagnostic
+    pretext's step returns (per-dimension std of the normalized embeddings).
+    """
+    c = BYOL_A
+    b, m, t, ch, d = c['batch'], c['mels'], c['frames'], c['channels'], c['dim']
+
+    def block(cin):
+        return [nn.Conv2d(cin, ch, 3, padding=1, bias=False), nn.BatchNorm2d(ch), nn.ReLU(), nn.MaxPool2d(2, stride=2)]
+
+    class AudioNtt2020(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.features = nn.Sequential(*block(1), *block(ch), *block(ch))
+            self.fc = nn.Sequential(nn.Linear(ch * (m // 8), d), nn.ReLU(), nn.Dropout(c['dropout']), nn.Linear(d, d), nn.ReLU())
+
+        def forward(self, x):
+            x = self.features(x)  # [B, C, F, T]
+            x = x.permute(0, 3, 2, 1)  # [B, T, F, C]
+            x = self.fc(x.reshape(x.shape[0], x.shape[1], -1))  # [B, T, d]
+            return x.max(dim=1)[0] + x.mean(dim=1)  # [B, d]
+
+    def mlp(inputs):
+        return nn.Sequential(nn.Linear(inputs, c['hidden']), nn.BatchNorm1d(c['hidden']), nn.ReLU(inplace=True), nn.Linear(c['hidden'], c['out']))
+
+    online = nn.ModuleDict({'encoder': AudioNtt2020(), 'projector': mlp(d)}).to(memory_format=fmt)
+    predictor = mlp(c['out'])
+    target = copy.deepcopy(online)
+    for q in target.parameters():
+        q.requires_grad_(False)
+    online_params, target_params = list(online.parameters()), list(target.parameters())
+    opt = torch.optim.Adam([*online_params, *predictor.parameters()], lr=c['lr'])
+    views = torch.randn(2 * b, 1, m, t, generator=g).contiguous(memory_format=fmt)  # [2N, 1, M, T]: both views
+
+    def normalized_mse(p, z):
+        return (2 - 2 * F.cosine_similarity(p, z, dim=-1)).mean()
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        h = online['encoder'](views)  # [2N, d]
+        p0, p1 = predictor(online['projector'](h)).split(b)
+        with torch.no_grad():
+            z0, z1 = target['projector'](target['encoder'](views)).split(b)
+        loss = normalized_mse(p0, z1) + normalized_mse(p1, z0)
+        loss.backward()
+        opt.step()
+        with torch.no_grad():
+            F.normalize(h, dim=1).std(0).mean()
+            torch._foreach_mul_(target_params, c['momentum'])
+            torch._foreach_add_(target_params, online_params, alpha=1 - c['momentum'])
+
+    return step, b
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--child', nargs=2, default=None)
@@ -269,8 +338,8 @@ def main():
             r = json.loads(p.stdout.strip().splitlines()[-1])
             if best is None or r['value'] > best['value']:
                 best = dict(r, setting=f'{fmt}, OMP_WAIT_POLICY=PASSIVE, tuned malloc')
-            if name == 'mlm':
-                sys.stderr.write(f'pytorch mlm {fmt}: {r["value"]:.0f} tokens/s\n')
+            if name in ('mlm', 'byol-a'):
+                sys.stderr.write(f'pytorch {name} {fmt}: {r["value"]:.1f} {unit}\n')
         if best is not None:
             print(json.dumps({'bench': name, 'unit': unit, 'value': best['value'], 'rss_mb': best['rss_mb'],
                               'setting': best['setting']}), flush=True)
