@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AudioFolderDataset, audioFolderDataset } from "../../src/data/audio/audio-folder.js";
+import { generateSynthData } from "../../src/data/audio/synth/generate.js";
+import { voicesPlan } from "../../src/data/audio/synth/plan.js";
+import { evaluateEncoder } from "../../src/eval/protocol.js";
+import type { Method } from "../../src/methods/method.js";
+import { pretrain } from "../../src/methods/pretrain.js";
+import { methods } from "../../src/methods/registry.js";
+import { AudioCnn } from "../../src/nn/index.js";
+import { Rng } from "../../src/random/rng.js";
+
+/**
+ * The audio methods' learns-tests on real (synthesized) speech: 30 voices of three synthesizers
+ * saying 12 words each for training and 6 other words for testing (`pretext synth voices` at a
+ * small size). Pretraining sees the training clips without their labels; the probes then tell
+ * the voices apart on the unseen words. Measured while writing (60 steps of batch 32 on the
+ * default 20 + 10 words): BYOL-A's kNN 75.7% against the untrained encoder's 57.0% (linear on all
+ * labels 94.3% against 87.0%), COLA's 72.0% (88.7%).
+ */
+describe("audio methods learn voice identity from unlabeled speech", () => {
+  const root = mkdtempSync(join(tmpdir(), "pretext-audio-methods-"));
+  let train: AudioFolderDataset;
+  let test: AudioFolderDataset;
+  let untrainedKnn: number;
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  beforeAll(async () => {
+    await generateSynthData(join(root, "voices"), voicesPlan({ trainWords: 12, testWords: 6 }));
+    const cacheDir = join(root, "cache");
+    train = await audioFolderDataset(join(root, "voices", "train"), { cacheDir });
+    test = await audioFolderDataset(join(root, "voices", "test"), { cacheDir, stats: train.stats });
+    untrainedKnn = (await evaluateEncoder(new AudioCnn(new Rng(1)), { train, test }, { perClass: [], linearAll: false })).knn;
+  }, 180_000);
+
+  async function learn(method: Method, steps: number): Promise<{ first: number; last: number; knn: number }> {
+    const encoder = new AudioCnn(new Rng(1));
+    const losses: number[] = [];
+    const r = await pretrain({
+      method,
+      encoder,
+      dataset: train,
+      batchSize: 32,
+      epochs: Number.POSITIVE_INFINITY,
+      maxSteps: steps,
+      seed: 0,
+      callbacks: [{ onStep: (e) => void losses.push(e.loss) }],
+    });
+    await r.step.release();
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const knn = (await evaluateEncoder(encoder, { train, test }, { perClass: [], linearAll: false })).knn;
+    return { first: mean(losses.slice(0, 5)), last: mean(losses.slice(-5)), knn };
+  }
+
+  it("byol-a: the loss falls and the kNN probe beats the same encoder untrained", async () => {
+    const r = await learn(methods["byol-a"] as Method, 40);
+    expect(r.last).toBeLessThan(r.first);
+    expect(r.knn, `untrained ${untrainedKnn}`).toBeGreaterThan(untrainedKnn + 0.05);
+  }, 300_000);
+
+  it("cola: the loss falls below chance (log of the batch) and the kNN probe beats the same encoder untrained", async () => {
+    const r = await learn(methods.cola as Method, 60);
+    expect(r.last).toBeLessThan(Math.log(32));
+    expect(r.knn, `untrained ${untrainedKnn}`).toBeGreaterThan(untrainedKnn + 0.05);
+  }, 300_000);
+});
