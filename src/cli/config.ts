@@ -33,7 +33,7 @@ export interface PretrainConfig {
   readonly epochs: number | null;
   /** Ends pretraining cleanly after this much wall time; null for no limit. */
   readonly timeBudgetSeconds: number | null;
-  /** Samples per step; null takes the method's recipe (256 for images and tables; see `TEXT_RECIPES`). */
+  /** Samples per step; null takes the method's recipe (256 for images and tables, 64 for audio; see `TEXT_RECIPES`). */
   readonly batchSize: number | null;
   readonly seed: number;
   /** Train on the first N images only (quick checks, tests); null for all. */

@@ -43,7 +43,7 @@ export function pretrainCommand(io: Io, done: (code: ExitCodeValue) => void): Co
     .option("--labels <file>", "labels for the data (kept for evaluation; pretraining ignores labels): an IDX labels file, a CSV or JSONL column")
     .option("--epochs <n>", "epochs to train (default: until the time budget when one is given, else 10)", positiveIntArg)
     .option("--time-budget <duration>", "train for this long, e.g. 90s, 5m, 1h (the schedules are planned to end with it)", durationArg)
-    .option("--batch-size <n>", "samples per step (default: the method's recipe; 256 for images)", positiveIntArg)
+    .option("--batch-size <n>", "samples per step (default: the method's recipe; 256 for images, 64 for audio clips)", positiveIntArg)
     .option("--seed <n>", "seeds initialization, shuffling and augmentation (default 0)", nonNegativeIntArg)
     .option("--config <file>", "a .json or .yaml file with sections pretrain, method, eval; flags override it")
     .option("--out <run-dir>", "the run folder (default runs/<date>-<method>-<data>)")
