@@ -152,12 +152,7 @@ async function removeStale(dir: string, old: SynthManifest, plan: SynthPlan): Pr
 
 /** Makes `specs` one after the other on this thread. */
 async function makeHere(specs: readonly UtteranceSpec[], dir: string, loader: PackageLoader, onMade: (m: MadeUtterance) => void): Promise<void> {
-  const synthesizers = new Synthesizers(loader);
-  try {
-    await makeUtterances(specs, synthesizers, dir, onMade);
-  } finally {
-    synthesizers.close();
-  }
+  await makeUtterances(specs, new Synthesizers(loader), dir, onMade);
 }
 
 /** Rewrites the manifest at most every `CHECKPOINT_MS`, one write at a time, listing the files done so far. */

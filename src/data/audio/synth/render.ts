@@ -26,6 +26,8 @@ export class Synthesizers {
   #espeak: EspeakSynthesizer | null = null;
   #flite: FliteSynthesizer | null = null;
   #gnuspeech: GnuspeechSynthesizer | null = null;
+  /** Loads under way or done: two batches that start together load an engine once. */
+  readonly #loading = new Map<EngineName, Promise<void>>();
 
   constructor(loader: PackageLoader = defaultPackageLoader) {
     this.#loader = loader;
@@ -34,10 +36,21 @@ export class Synthesizers {
   /** Loads the engines `names` now (their load time is then not an utterance's). */
   async load(names: readonly EngineName[]): Promise<void> {
     for (const name of names) {
-      if (name === "espeak-ng") this.#espeak ??= await EspeakSynthesizer.load(this.#loader);
-      else if (name === "flite") this.#flite ??= await FliteSynthesizer.load(this.#loader);
-      else this.#gnuspeech ??= await GnuspeechSynthesizer.load(this.#loader);
+      let loading = this.#loading.get(name);
+      if (loading === undefined) {
+        loading = this.#load(name);
+        this.#loading.set(name, loading);
+        // A failed load is tried again by the next caller rather than remembered.
+        loading.catch(() => this.#loading.delete(name));
+      }
+      await loading;
     }
+  }
+
+  async #load(name: EngineName): Promise<void> {
+    if (name === "espeak-ng") this.#espeak = await EspeakSynthesizer.load(this.#loader);
+    else if (name === "flite") this.#flite = await FliteSynthesizer.load(this.#loader);
+    else this.#gnuspeech = await GnuspeechSynthesizer.load(this.#loader);
   }
 
   /** Runs one engine call (its engine must have been loaded). */
@@ -50,10 +63,6 @@ export class Synthesizers {
       case "gnuspeech":
         return loaded(this.#gnuspeech, request.engine).synthesize(word, request.params);
     }
-  }
-
-  close(): void {
-    this.#flite?.close();
   }
 }
 

@@ -14,7 +14,6 @@ const synthesizers = new Synthesizers();
 
 port.on("message", async (request: SynthWorkerRequest) => {
   if (request.kind === "close") {
-    synthesizers.close();
     port.close();
     return;
   }

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { type EngineRequest, type PackageLoader, checkEngine, defaultPackageLoader } from "../../../../src/data/audio/synth/engine.js";
 import { EspeakSynthesizer } from "../../../../src/data/audio/synth/espeak.js";
 import { Synthesizers, sha256 } from "../../../../src/data/audio/synth/render.js";
@@ -19,7 +19,6 @@ function without(missing: string): PackageLoader {
 describe("the synthesizers", () => {
   const synthesizers = new Synthesizers();
   beforeAll(() => synthesizers.load(["espeak-ng", "flite", "gnuspeech"]));
-  afterAll(() => synthesizers.close());
 
   it.each<[string, EngineRequest, number]>([
     ["espeak-ng", { engine: "espeak-ng", params: { voice: "en-gb-scotland+m3", rate: 160, pitch: 40, range: 50 } }, 22050],
