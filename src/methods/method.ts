@@ -1,3 +1,4 @@
+import type { Dataset } from "../data/dataset.js";
 import type { Batch } from "../data/loader.js";
 import type { Modality, SampleSpec } from "../data/sample.js";
 import type { Tokenizer } from "../data/text/tokenizer/tokenizer.js";
@@ -71,5 +72,11 @@ export interface Method<O extends object = object> {
   /** For text: the tokens a sample holds for a model of `context` tokens (by default `context`; a causal LM's window is context + 1: its inputs and, shifted, its targets). */
   readonly tokensPerSample?: (context: number) => number;
   readonly defaults: O;
+  /**
+   * What the method trains on, derived once from the data set before training (BYOL-A's mined
+   * positive partners); by default the data set itself. Deterministic, so a resumed run derives the
+   * same; the result's spec may add fields the method's `views` read.
+   */
+  prepare?(dataset: Dataset, options: O): Dataset;
   plan(setup: MethodSetup, options: O): MethodPlan;
 }

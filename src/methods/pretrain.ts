@@ -84,16 +84,17 @@ export interface PretrainResult {
  * and each target's momentum as `target.<name>.momentum` among their scalars.
  */
 export async function pretrain<O extends object>(options: PretrainOptions<O>): Promise<PretrainResult> {
-  const { method, encoder, dataset, batchSize, epochs, seed = 0 } = options;
-  const { spec } = dataset;
-  if (!method.modalities.includes(spec.modality)) {
-    throw new Error(`method ${method.name} learns from ${method.modalities.join(" or ")} data; the dataset is ${describeSpec(spec)}`);
+  const { method, encoder, batchSize, epochs, seed = 0 } = options;
+  if (!method.modalities.includes(options.dataset.spec.modality)) {
+    throw new Error(`method ${method.name} learns from ${method.modalities.join(" or ")} data; the dataset is ${describeSpec(options.dataset.spec)}`);
   }
   // Checked before compiling (fit checks it too, but only after the step is compiled).
   if (epochs === Number.POSITIVE_INFINITY && options.timeBudgetSeconds === undefined && options.maxSteps === undefined) {
     throw new Error("pretrain: epochs: Infinity needs timeBudgetSeconds or maxSteps to end");
   }
   const methodOptions = { ...method.defaults, ...options.methodOptions };
+  const dataset = method.prepare === undefined ? options.dataset : method.prepare(options.dataset, methodOptions);
+  const { spec } = dataset;
   const planFor = (totalSteps: number): MethodPlan =>
     method.plan({ encoder, spec, batchSize, totalSteps, rng: new Rng(seed).split(), ...(options.tokenizer ? { tokenizer: options.tokenizer } : {}) } satisfies MethodSetup, methodOptions);
   const batchesPerEpoch = Math.floor(dataset.length / batchSize);

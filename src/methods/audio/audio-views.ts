@@ -8,6 +8,8 @@ import {
   specAugmentPreset,
   windowFrames,
 } from "../../data/audio/augment/index.js";
+import type { Dataset } from "../../data/dataset.js";
+import { minePositives, withPositives } from "../../data/audio/mined-positives.js";
 import { type Batch, batchField } from "../../data/loader.js";
 import { spectrogramShape } from "../../data/sample.js";
 import type { Rng } from "../../random/rng.js";
@@ -48,9 +50,15 @@ function batchBank(values: Float32Array, n: number, mels: number, frames: number
   return bank;
 }
 
-/** The views of `name` for a batch's `logmel` field: one `[N, 1, M, outFrames]` array per view. */
-function makeViews(batch: Batch, name: AudioViewsName, outFrames: number, rng: Rng, who: string): Float32Array[] {
-  const field = batchField(batch, "logmel", "float32", who);
+/**
+ * Where a two-view method's second view comes from: another augmentation of the same clip, or an
+ * augmentation of the clip's mined partner (`minePositives`: the same word, likely another voice).
+ */
+export type AudioPositives = "augmented" | "mined";
+
+/** The views of `name` for a batch's `field` (`logmel`, or the mined `positive`): one `[N, 1, M, outFrames]` array per view. */
+function makeViews(batch: Batch, name: AudioViewsName, outFrames: number, rng: Rng, who: string, fieldName = "logmel"): Float32Array[] {
+  const field = batchField(batch, fieldName, "float32", who);
   const [n, , mels, frames] = field.shape as [number, number, number, number];
   const p = preset(name);
   const bank = p.needsBank ? batchBank(field.data, n, mels, frames, outFrames) : null;
@@ -67,16 +75,31 @@ export function audioTwoViewInputs(
   setup: MethodSetup,
   name: AudioViewsName,
   outFrames: number,
+  positives: AudioPositives = "augmented",
 ): { batch: Record<TwoViews, BatchSpec>; views: (batch: Batch, rng: Rng) => Record<TwoViews, HostTensor> } {
   const shape = viewShape(setup, outFrames, "a two-view audio method");
   if (preset(name).views.length !== 2) throw new Error(`audio views "${name}" make ${preset(name).views.length} view(s); a two-view method needs 2`);
+  const who = "two-view audio augmentation";
   return {
     batch: { view0: { shape }, view1: { shape } },
     views: (batch, rng) => {
-      const [a, b] = makeViews(batch, name, outFrames, rng, "two-view audio augmentation") as [Float32Array, Float32Array];
+      if (positives === "mined") {
+        // the clip's first view and its partner's second, each from its own generator
+        const [first, second] = [rng.split(), rng.split()];
+        const a = makeViews(batch, name, outFrames, first, who)[0] as Float32Array;
+        const b = makeViews(batch, name, outFrames, second, `${who} of mined positives (a data set prepared by minePositives)`, "positive")[1] as Float32Array;
+        return { view0: hostTensor("float32", shape, a), view1: hostTensor("float32", shape, b) };
+      }
+      const [a, b] = makeViews(batch, name, outFrames, rng, who) as [Float32Array, Float32Array];
       return { view0: hostTensor("float32", shape, a), view1: hostTensor("float32", shape, b) };
     },
   };
+}
+
+/** A data set with each clip's mined partner as its `positive` field (once it has one, as is). */
+export function preparePositives(dataset: Dataset, positives: AudioPositives): Dataset {
+  if (positives !== "mined" || "positive" in dataset.spec.fields) return dataset;
+  return withPositives(dataset, minePositives(dataset));
 }
 
 /** The step input of a one-view audio method (CPC: a random crop of each clip). */

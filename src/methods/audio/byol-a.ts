@@ -4,7 +4,7 @@ import type { PlannedRateOptions } from "../../optim/schedule.js";
 import { planByolOnViews } from "../byol.js";
 import type { TwoViews } from "../heads.js";
 import type { Method, MethodPlan, MethodSetup } from "../method.js";
-import { type AudioViewsName, audioTwoViewInputs } from "./audio-views.js";
+import { type AudioPositives, type AudioViewsName, audioTwoViewInputs, preparePositives } from "./audio-views.js";
 
 export interface ByolAOptions {
   /** τ_base of the target's EMA (BYOL-A: 0.99), raised to 1 by BYOL's cosine schedule. */
@@ -21,6 +21,8 @@ export interface ByolAOptions {
   readonly augmentation: AudioViewsName;
   /** Frames of each view (BYOL-A: 96 frames, ~1 s at hop 160). */
   readonly viewFrames: number;
+  /** The second view: another augmentation of the clip (BYOL-A), or of its mined partner (`minePositives`). */
+  readonly positives: AudioPositives;
 }
 
 export const byolADefaults: ByolAOptions = {
@@ -32,11 +34,12 @@ export const byolADefaults: ByolAOptions = {
   warmupFraction: 0,
   augmentation: "byol-a",
   viewFrames: 96,
+  positives: "augmented",
 };
 
 /** Plans BYOL-A: BYOL (an online network predicts an EMA target's projection of the other view) on two augmented log-mel views of each clip. */
 export function planByolA(setup: MethodSetup, options: ByolAOptions): MethodPlan<TwoViews> {
-  return planByolOnViews(setup, options, audioTwoViewInputs(setup, options.augmentation, options.viewFrames));
+  return planByolOnViews(setup, options, audioTwoViewInputs(setup, options.augmentation, options.viewFrames, options.positives));
 }
 
 export const byolA: Method<ByolAOptions> = {
@@ -46,5 +49,6 @@ export const byolA: Method<ByolAOptions> = {
   description: "BYOL for audio: two views of one clip's log-mel (mixup with other clips, random resize crop) and an EMA target, no negatives",
   paper: "Niizumi et al. 2021, BYOL for Audio: Self-Supervised Learning for General-Purpose Audio Representation (arXiv:2103.06695)",
   defaults: byolADefaults,
+  prepare: (dataset, options) => preparePositives(dataset, options.positives),
   plan: planByolA,
 };

@@ -9,7 +9,7 @@ import type { Rng } from "../../random/rng.js";
 import { collapseMetrics } from "../collapse.js";
 import { type TwoViews, scheduledRate } from "../heads.js";
 import type { Method, MethodPlan, MethodSetup } from "../method.js";
-import { type AudioViewsName, audioTwoViewInputs } from "./audio-views.js";
+import { type AudioPositives, type AudioViewsName, audioTwoViewInputs, preparePositives } from "./audio-views.js";
 
 export interface ColaOptions {
   /** The projection g(·) before the similarity: Linear → LayerNorm → tanh, 512 wide in COLA (§2.2). */
@@ -26,6 +26,8 @@ export interface ColaOptions {
   readonly segmentFrames: number;
   /** How the two segments are made: COLA's plain random crops ("cola"), or with BYOL-A's augmentations on top. */
   readonly augmentation: AudioViewsName;
+  /** The positive: another segment of the clip (COLA), or a segment of its mined partner (`minePositives`). */
+  readonly positives: AudioPositives;
 }
 
 export const colaDefaults: ColaOptions = {
@@ -35,6 +37,7 @@ export const colaDefaults: ColaOptions = {
   warmupFraction: 0,
   segmentFrames: 64,
   augmentation: "cola",
+  positives: "augmented",
 };
 
 /** COLA's head: g(h) = tanh(LayerNorm(W_g h)), and the bilinear similarity's W. */
@@ -62,7 +65,7 @@ export function planCola(setup: MethodSetup, options: ColaOptions): MethodPlan<T
   const lr = scheduledRate(options, setup.totalSteps);
   return {
     modules: { encoder: setup.encoder, projector },
-    ...audioTwoViewInputs(setup, options.augmentation, options.segmentFrames),
+    ...audioTwoViewInputs(setup, options.augmentation, options.segmentFrames, options.positives),
     loss: (ctx, { view0, view1 }) => {
       const n = view0.shape[0] as number;
       const h = setup.encoder.call(ctx, concat([view0, view1], 0)); // [2N, D]: batch norm sees both segments
@@ -81,5 +84,6 @@ export const cola: Method<ColaOptions> = {
   description: "contrastive on audio: two segments of one clip are positives, the batch's other clips negatives, scored by a bilinear similarity",
   paper: "Saeed, Grangier and Zeghidour 2021, Contrastive Learning of General-Purpose Audio Representations (arXiv:2010.10915)",
   defaults: colaDefaults,
+  prepare: (dataset, options) => preparePositives(dataset, options.positives),
   plan: planCola,
 };
