@@ -2,10 +2,11 @@
  * pretext: self-supervised learning for TypeScript. The public API, by namespace:
  *
  * ```ts
- * import { graph, ops, autodiff, runtime, nn, optim, train, data, augment, text, generate, losses, methods, evaluation } from "pretext";
+ * import { graph, ops, autodiff, runtime, nn, optim, train, data, augment, text, audio, audioAugment, synth, generate, losses, methods, evaluation } from "pretext";
  * ```
  *
- * Node-only pieces that read files (the bundled MNIST, IDX, image folders, CSV, text corpora and files, reports) are
+ * Node-only pieces that read files (the bundled MNIST, IDX, image folders, CSV, text corpora and files, audio folders,
+ * the speech synthesizers, reports) are
  * exported from `pretext` too; a browser bundle that avoids them imports the namespaces it needs.
  */
 export * as graph from "./graph/index.js";
@@ -18,6 +19,9 @@ export * as train from "./train/index.js";
 export * as data from "./data/index.js";
 export * as augment from "./data/image/augment/index.js";
 export * as text from "./data/text/index.js";
+export * as audio from "./data/audio/index.js";
+export * as audioAugment from "./data/audio/augment/index.js";
+export * as synth from "./data/audio/synth/index.js";
 export * as generate from "./generate/index.js";
 export * as losses from "./losses/index.js";
 export * as methods from "./methods/index.js";

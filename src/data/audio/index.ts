@@ -35,3 +35,7 @@ export {
   isAudioFolder,
 } from "./audio-folder.js";
 export { type AudioIndex, indexAudio } from "./audio-index.js";
+export { frontendOptions } from "./frontend-options.js";
+export { type MinePositivesOptions, minePositives, withPositives } from "./mined-positives.js";
+export { type MfccOptions, computeDeltas, dctMatrix, mfccFromLogMel, mfccWithDeltas } from "./mfcc.js";
+export { spectrogramGridPng, spectrogramGridPixels, writeSpectrogramGrid } from "./spectrogram-grid.js";
