@@ -25,7 +25,7 @@ function packageVersion(): string {
  */
 export function buildProgram(io: Io, done: (code: ExitCodeValue) => void): Command {
   const program = new Command("pretext")
-    .description("self-supervised learning for TypeScript: pretrain encoders on unlabeled images and text, evaluate them with few labels, generate text, export to ONNX")
+    .description("self-supervised learning for TypeScript: pretrain encoders on unlabeled images, text and speech, evaluate them with few labels, generate text, export to ONNX")
     .version(packageVersion(), "-v, --version")
     .showSuggestionAfterError(true)
     .addHelpText("after", "\nStart with: pretext demo   (or npm start): SimCLR on bundled MNIST, evaluation and a report in a few minutes.");
