@@ -1,5 +1,6 @@
+import { byCodeUnit, classFolderFiles, listFolder, walkFolder } from "../folder-listing.js";
 import { readdirSync, statSync } from "node:fs";
-import { readFile, readdir, stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { dirname, extname, isAbsolute, join, resolve } from "node:path";
 import { CsvError, parse } from "csv-parse/sync";
 
@@ -66,49 +67,10 @@ export async function indexAudio(path: string): Promise<AudioIndex> {
     if (isAudio(path)) throw new Error(`${path} is a single clip; pass the folder that holds it, or a manifest (.csv, .jsonl) of clips`);
     throw new Error(`${path}: not a folder of ${AUDIO_EXTENSIONS.join(", ")} clips nor a manifest (${MANIFEST_EXTENSIONS.join(", ")})`);
   }
-  const { clips, folders } = await listDir(path);
-  if (clips.length > 0) return { files: await walkClips(path), labels: null, classNames: null };
+  const { files: clips, folders } = await listFolder(path, AUDIO_EXTENSIONS);
+  if (clips.length > 0) return { files: await walkFolder(path, AUDIO_EXTENSIONS), labels: null, classNames: null };
   if (folders.length === 0) throw new Error(`${path}: empty folder: no ${AUDIO_EXTENSIONS.join(", ")} files and no class folders`);
-  const files: string[] = [];
-  const labels: number[] = [];
-  for (let c = 0; c < folders.length; c++) {
-    const classDir = join(path, folders[c] as string);
-    const found = await walkClips(classDir);
-    if (found.length === 0) throw new Error(`${classDir}: class folder has no ${AUDIO_EXTENSIONS.join(", ")} files`);
-    for (const file of found) {
-      files.push(file);
-      labels.push(c);
-    }
-  }
-  return { files, labels: Int32Array.from(labels), classNames: folders };
-}
-
-/** Clip names and subfolder names of `dir`, each sorted; hidden entries are ignored. */
-async function listDir(dir: string): Promise<{ clips: string[]; folders: string[] }> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  const clips: string[] = [];
-  const folders: string[] = [];
-  for (const entry of entries) {
-    if (entry.name.startsWith(".")) continue;
-    let isDir = entry.isDirectory();
-    let isFile = entry.isFile();
-    if (entry.isSymbolicLink()) {
-      const target = await stat(join(dir, entry.name)).catch(() => null);
-      isDir = target?.isDirectory() ?? false;
-      isFile = target?.isFile() ?? false;
-    }
-    if (isDir) folders.push(entry.name);
-    else if (isFile && isAudio(entry.name)) clips.push(entry.name);
-  }
-  return { clips: clips.sort(byCodeUnit), folders: folders.sort(byCodeUnit) };
-}
-
-/** Clips under `dir`, depth first, sorted at each level. */
-async function walkClips(dir: string): Promise<string[]> {
-  const { clips, folders } = await listDir(dir);
-  const out = clips.map((name) => join(dir, name));
-  for (const folder of folders) out.push(...(await walkClips(join(dir, folder))));
-  return out;
+  return classFolderFiles(path, folders, AUDIO_EXTENSIONS, `${AUDIO_EXTENSIONS.join(", ")} files`);
 }
 
 /** The rows of a manifest as (path, label or null, line). */
@@ -189,6 +151,3 @@ function csvRows(manifest: string, text: string, delimiter: string): ManifestRow
   return rows;
 }
 
-function byCodeUnit(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}

@@ -1,5 +1,6 @@
-import { readdir, stat } from "node:fs/promises";
-import { extname, join } from "node:path";
+import { classFolderFiles, listFolder } from "../folder-listing.js";
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
 import sharp from "sharp";
 import type { ArrayDataset, Dataset } from "../dataset.js";
 import { type ImageShape, type Sample, type SampleSpec, imageSpec } from "../sample.js";
@@ -302,7 +303,7 @@ async function indexFolder(dir: string): Promise<{ files: string[]; labels: Int3
     throw new Error(`no such file or directory: ${dir}`);
   }
   if (!info.isDirectory()) throw new Error(`${dir}: not a directory`);
-  const { images, folders } = await listDir(dir);
+  const { files: images, folders } = await listFolder(dir, IMAGE_EXTENSIONS);
   if (images.length > 0 && folders.length > 0) {
     throw new Error(
       `${dir}: holds both images (e.g. ${images[0]}) and class folders (e.g. ${folders[0]}); put every image in a class folder, or use a folder of images only`,
@@ -312,51 +313,9 @@ async function indexFolder(dir: string): Promise<{ files: string[]; labels: Int3
     if (images.length === 0) throw new Error(`${dir}: empty folder: no images (${IMAGE_EXTENSIONS.join(", ")}) and no class folders`);
     return { files: images.map((name) => join(dir, name)), labels: null, classNames: null };
   }
-  const files: string[] = [];
-  const labels: number[] = [];
-  for (let c = 0; c < folders.length; c++) {
-    const classDir = join(dir, folders[c] as string);
-    const found = await walkImages(classDir);
-    if (found.length === 0) throw new Error(`${classDir}: class folder has no images (${IMAGE_EXTENSIONS.join(", ")})`);
-    for (const file of found) {
-      files.push(file);
-      labels.push(c);
-    }
-  }
-  return { files, labels: Int32Array.from(labels), classNames: folders };
+  return classFolderFiles(dir, folders, IMAGE_EXTENSIONS, `images (${IMAGE_EXTENSIONS.join(", ")})`);
 }
 
-/** Image file names and subfolder names of `dir`, each sorted; hidden entries are ignored. */
-async function listDir(dir: string): Promise<{ images: string[]; folders: string[] }> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  const images: string[] = [];
-  const folders: string[] = [];
-  for (const entry of entries) {
-    if (entry.name.startsWith(".")) continue;
-    let isDir = entry.isDirectory();
-    let isFile = entry.isFile();
-    if (entry.isSymbolicLink()) {
-      const target = await stat(join(dir, entry.name)).catch(() => null);
-      isDir = target?.isDirectory() ?? false;
-      isFile = target?.isFile() ?? false;
-    }
-    if (isDir) folders.push(entry.name);
-    else if (isFile && IMAGE_EXTENSIONS.includes(extname(entry.name).toLowerCase())) images.push(entry.name);
-  }
-  return { images: images.sort(byCodeUnit), folders: folders.sort(byCodeUnit) };
-}
-
-/** Image files under `dir`, depth first, sorted at each level. */
-async function walkImages(dir: string): Promise<string[]> {
-  const { images, folders } = await listDir(dir);
-  const out = images.map((name) => join(dir, name));
-  for (const folder of folders) out.push(...(await walkImages(join(dir, folder))));
-  return out;
-}
-
-function byCodeUnit(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 async function readHeader(file: string): Promise<void> {
   const meta = await sharp(file).metadata();
