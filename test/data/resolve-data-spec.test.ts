@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import sharp from "sharp";
 import { afterAll, describe, expect, it } from "vitest";
+import { encodeWav } from "../../src/data/audio/wav.js";
 import { resolveDataSpec, specModality } from "../../src/data/resolve-data-spec.js";
 
 const dir = mkdtempSync(join(tmpdir(), "pretext-spec-"));
@@ -28,7 +29,7 @@ function idx(dims: number[], payload: Uint8Array): Uint8Array {
 
 const images = idx([2, 3, 3], Uint8Array.from({ length: 18 }, (_, i) => i * 10));
 const labels = idx([2], Uint8Array.from([1, 0]));
-const usage = "--data takes mnist, moby-dick, fortunes, sotu, an IDX file, a folder of images or of .txt files, a .txt, .jsonl or .csv file";
+const usage = "--data takes mnist, moby-dick, fortunes, sotu, an IDX file, a folder of images, of .txt files or of .wav files, a .txt, .jsonl or .csv file (or a manifest of audio paths)";
 
 describe("resolveDataSpec", () => {
   it("mnist is the bundled split", async () => {
@@ -74,6 +75,22 @@ describe("resolveDataSpec", () => {
     expect(table.dataset.encoding.classNames).toEqual(["a", "b"]);
     const tsv = await resolveDataSpec(write("t.tsv", "x\ty\n1\t2\n"));
     expect(tsv.kind === "csv" && tsv.dataset.spec.fields.row?.shape).toEqual([2]);
+  });
+
+  it("a folder of .wav files (class subfolders or flat) and a manifest of .wav paths are audio", async () => {
+    const tone = (f: number) => encodeWav([Float32Array.from({ length: 8000 }, (_, i) => 0.3 * Math.sin((2 * Math.PI * f * i) / 8000))], 8000);
+    for (const word of ["no", "yes"]) for (const k of [0, 1]) write(`speech/${word}/${word}-${k}.wav`, tone(300 + 200 * k));
+    const folder = join(dir, "speech");
+    expect(specModality(folder)).toBe("audio");
+    const labeled = await resolveDataSpec(folder, { audio: { cacheDir: null } });
+    if (labeled.kind !== "audio") throw new Error(`resolved to ${labeled.kind}`);
+    expect(labeled.dataset.spec.fields.logmel?.shape).toEqual([1, 64, 101]);
+    expect(labeled.dataset.classNames).toEqual(["no", "yes"]);
+    const manifest = write("speech.csv", "path,label\nspeech/no/no-0.wav,no\nspeech/yes/yes-1.wav,yes\n");
+    expect(specModality(manifest)).toBe("audio");
+    const listed = await resolveDataSpec(manifest, { audio: { cacheDir: null } });
+    expect(listed.kind === "audio" && listed.dataset.length).toBe(2);
+    await expect(resolveDataSpec(manifest, { labels: "label" })).rejects.toThrow(/--labels does not apply to an audio manifest/);
   });
 
   it("anything else is a one-line error that says what --data takes", async () => {
