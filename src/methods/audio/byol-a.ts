@@ -1,22 +1,10 @@
-import type { MlpBlockSpec } from "../../nn/index.js";
-import type { LearningRate } from "../../optim/index.js";
-import type { PlannedRateOptions } from "../../optim/schedule.js";
-import { planByolOnViews } from "../byol.js";
+import { type ByolOptions, planByolOnViews } from "../byol.js";
 import type { TwoViews } from "../heads.js";
 import type { Method, MethodPlan, MethodSetup } from "../method.js";
 import { type AudioPositives, type AudioViewsName, audioTwoViewInputs, preparePositives } from "./audio-views.js";
 
-export interface ByolAOptions {
-  /** τ_base of the target's EMA (BYOL-A: 0.99), raised to 1 by BYOL's cosine schedule. */
-  readonly baseMomentum: number;
-  /** BYOL-A's projector: Linear(4096)-BN-ReLU-Linear(256), as BYOL. */
-  readonly projector: readonly MlpBlockSpec[];
-  /** The predictor, the projector's shape. */
-  readonly predictor: readonly MlpBlockSpec[];
-  /** Adam's learning rate (BYOL-A: 3e-4 at batch 256). */
-  readonly learningRate: LearningRate;
-  readonly learningRateSchedule: PlannedRateOptions["schedule"];
-  readonly warmupFraction: number;
+/** BYOL's options (target EMA, heads, learning rate), with BYOL-A's log-mel views in place of image augmentations. */
+export interface ByolAOptions extends Omit<ByolOptions, "augmentation"> {
   /** BYOL-A's augmentations: mixup with background, random resize crop (and linear fader in v2). */
   readonly augmentation: AudioViewsName;
   /** Frames of each view (BYOL-A: 96 frames, ~1 s at hop 160). */
@@ -25,6 +13,7 @@ export interface ByolAOptions {
   readonly positives: AudioPositives;
 }
 
+/** BYOL-A's values where they differ from BYOL's: projector and predictor 4096-BN-ReLU-256 and Adam at 3e-4 (batch 256), EMA 0.99. */
 export const byolADefaults: ByolAOptions = {
   baseMomentum: 0.99,
   projector: [{ out: 4096, norm: "batch", act: "relu" }, { out: 256 }],
