@@ -2,17 +2,10 @@ import { existsSync, readFileSync } from "node:fs";
 import type { AudioFolderDataset } from "../data/audio/audio-folder.js";
 import { type AudioFeatures, type LogMelStats, checkFeatures, checkStats, clipSamples } from "../data/audio/audio-features.js";
 import { frontendOptions } from "../data/audio/frontend-options.js";
-import { writeSpectrogramGrid } from "../data/audio/spectrogram-grid.js";
-import type { Dataset } from "../data/dataset.js";
-import { DataLoader, batchField } from "../data/loader.js";
-import { spectrogramShape } from "../data/sample.js";
-import { subsetDataset } from "../eval/label-subsets.js";
 import { writeFileAtomic } from "../io/write-atomic.js";
-import type { Encoder, Method } from "../methods/method.js";
+import type { Encoder } from "../methods/method.js";
 import { LogMelFrontend, WaveformEncoder } from "../nn/index.js";
-import { Rng } from "../random/rng.js";
 import { exportOnnx } from "../train/export.js";
-import type { ConfigObject } from "./config.js";
 import { CliError, ExitCode, errorMessage } from "./errors.js";
 import type { RunFolder } from "./run-folder.js";
 
@@ -65,30 +58,4 @@ export function exportWaveformEncoder(encoder: Encoder, audio: RunAudio, batchSi
   const inputShape = [batchSize, 1, clipSamples(audio.features)];
   const model = new WaveformEncoder(new LogMelFrontend(frontendOptions(audio.features, audio.stats)), encoder);
   return { bytes: exportOnnx(model, { inputShape, inputDType: "float32", description }), inputShape };
-}
-
-/**
- * Draws a method's views of `count` clips as spectrograms (each clip, then its views), from the
- * method's own `views` with a seeded generator: exactly what training sees.
- */
-export async function writeAudioViews(path: string, method: Method, methodOptions: ConfigObject, encoder: Encoder, dataset: Dataset, options: { count: number; seed: number }): Promise<{ views: number }> {
-  const count = Math.min(options.count, dataset.length);
-  const { spec } = dataset;
-  const [mels, frames] = spectrogramShape(spec, "the spectrogram views grid");
-  const indices = Int32Array.from({ length: count }, (_, i) => Math.floor((i * dataset.length) / count));
-  const batch = new DataLoader(subsetDataset(dataset, indices), { batchSize: count, shuffle: false, dropLast: false }).batch(0, 0);
-  const clips = batchField(batch, "logmel", "float32", "the spectrogram views grid").data.slice();
-  let inputs: ReturnType<ReturnType<Method["plan"]>["views"]>;
-  try {
-    const plan = method.plan({ encoder, spec, batchSize: count, totalSteps: 1, rng: new Rng(options.seed).split() }, { ...method.defaults, ...methodOptions });
-    inputs = plan.views(batch, new Rng(options.seed));
-  } catch (e) {
-    throw new CliError(`${method.name} could not make views of ${count} clips: ${errorMessage(e)}`, ExitCode.failure);
-  }
-  // Views are [count, 1, mels, F] of any F (crops and segments are shorter than the clip).
-  const views = Object.values(inputs)
-    .filter((t) => t.dtype === "float32" && t.data instanceof Float32Array && t.shape.length === 4 && t.shape[0] === count && t.shape[2] === mels)
-    .map((t) => t.data as Float32Array);
-  await writeSpectrogramGrid(path, clips, [count, 1, mels, frames], { views });
-  return { views: views.length };
 }

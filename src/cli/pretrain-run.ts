@@ -22,8 +22,8 @@ import { runTokenizer, trainRunTokenizer } from "./text-data.js";
 import { textValidation } from "./text-validation.js";
 import { textStart } from "../data/text/text-chunks.js";
 import type { TextSource } from "../data/text/text-source.js";
-import { writeMethodViews } from "./views.js";
-import { audioOf, exportWaveformEncoder, readRunAudio, writeAudioViews, writeRunAudio } from "./audio-run.js";
+import { writeAudioViews, writeMethodViews } from "./views.js";
+import { audioOf, exportWaveformEncoder, readRunAudio, writeRunAudio } from "./audio-run.js";
 
 export interface PretrainRunOptions {
   readonly config: RunConfig;
