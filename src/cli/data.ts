@@ -2,6 +2,8 @@ import { existsSync } from "node:fs";
 import type { AudioFolderDataset, AudioFolderOptions } from "../data/audio/audio-folder.js";
 import type { ArrayDataset, Dataset } from "../data/dataset.js";
 import { PACKAGED_TEXT, resolveDataSpec } from "../data/resolve-data-spec.js";
+import { TABLE_BENCHMARKS } from "../data/table/benchmarks.js";
+import type { TableDataset, TableOptions } from "../data/table/table-encoding.js";
 import type { TextSource } from "../data/text/text-source.js";
 import type { Tokenizer } from "../data/text/tokenizer/tokenizer.js";
 import { type TextLoading, loadTextData } from "./text-data.js";
@@ -23,6 +25,8 @@ export interface LoadedData {
   readonly text: LoadedText | null;
   /** For audio: the clips' files, features and normalization statistics. */
   readonly audio?: AudioFolderDataset;
+  /** For a table: the training rows with their encoding (statistics, levels, classes) and warnings. */
+  readonly table?: TableDataset;
 }
 
 export interface LoadedText {
@@ -40,10 +44,12 @@ export interface LoadOptions {
   readonly text?: TextLoading;
   /** For audio: the run's features and normalization statistics (a training set computes its own when absent), the cache, progress. */
   readonly audio?: AudioFolderOptions;
+  /** For a table: column types, columns left out, and a finished run's encoding (its training statistics). */
+  readonly table?: Omit<TableOptions, "labelColumn">;
 }
 
 /** The names of the data `--data` takes, for messages. */
-export const DATA_USAGE = "give mnist, moby-dick, fortunes, sotu, an IDX file, a folder (of images, .txt or .wav files), a .txt, .jsonl or .csv file";
+export const DATA_USAGE = "give mnist, moby-dick, fortunes, sotu, an IDX file, a folder (of images, .txt or .wav files), a .txt, .jsonl, .csv or .arff file, or a table benchmark (letter, credit-g)";
 
 /**
  * Loads a data spec with `resolveDataSpec`: `mnist` (the bundled digits, fixed stratified
@@ -52,10 +58,10 @@ export const DATA_USAGE = "give mnist, moby-dick, fortunes, sotu, an IDX file, a
  */
 export async function loadData(spec: string, labels: string | null, options: LoadOptions = {}): Promise<LoadedData> {
   const flag = options.flag ?? "--data";
-  const named = spec === BUNDLED_MNIST || spec in PACKAGED_TEXT;
+  const named = spec === BUNDLED_MNIST || spec in PACKAGED_TEXT || spec in TABLE_BENCHMARKS;
   if (!named && !existsSync(spec)) throw new CliError(`${flag} ${spec}: no such file or folder; ${DATA_USAGE}`);
   const lower = spec.toLowerCase();
-  if (labels !== null && !named && !lower.endsWith(".csv") && !lower.endsWith(".jsonl") && !existsSync(labels)) {
+  if (labels !== null && !named && !lower.endsWith(".csv") && !lower.endsWith(".tsv") && !lower.endsWith(".arff") && !lower.endsWith(".jsonl") && !existsSync(labels)) {
     throw new CliError(`labels ${labels}: no such file; give the labels file of ${spec}`);
   }
   let resolved: Awaited<ReturnType<typeof resolveDataSpec>>;
@@ -64,6 +70,7 @@ export async function loadData(spec: string, labels: string | null, options: Loa
       ...(labels === null ? {} : { labels }),
       ...(options.textColumn ? { textColumn: options.textColumn } : {}),
       ...(options.audio === undefined ? {} : { audio: options.audio }),
+      ...(options.table === undefined ? {} : { csv: options.table }),
     });
   } catch (e) {
     throw new CliError(`${flag} ${spec}: ${errorMessage(e)}`, ExitCode.failure);
@@ -74,6 +81,8 @@ export async function loadData(spec: string, labels: string | null, options: Loa
     const { train, test, tokenizer, warnings } = await loadTextData(resolved.source, options.text);
     return { train, test, text: { source: resolved.source, tokenizer, warnings } };
   }
+  if (resolved.kind === "table") return { train: resolved.train, test: resolved.test, text: null, table: resolved.train };
+  if (resolved.kind === "csv") return { train: resolved.dataset, test: null, text: null, table: resolved.dataset };
   if (resolved.kind === "audio") return { train: resolved.dataset, test: null, text: null, audio: resolved.dataset };
   if (resolved.kind === "folder") {
     // NOTE: evaluation, embedding and the views grid read samples synchronously, so a folder that

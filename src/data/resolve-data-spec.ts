@@ -4,6 +4,9 @@ import { constants, gunzipSync } from "node:zlib";
 import { type AudioFolderDataset, type AudioFolderOptions, MANIFEST_EXTENSIONS, audioFolderDataset, isAudioFolder } from "./audio/audio-folder.js";
 import type { ArrayDataset } from "./dataset.js";
 import { type CsvDataset, type CsvDatasetOptions, csvDataset } from "./table/csv.js";
+import { arffDataset } from "./table/arff.js";
+import { TABLE_BENCHMARKS, benchmarkSplit } from "./table/benchmarks.js";
+import type { TableDataset } from "./table/table-encoding.js";
 import { findIdxLabels, isGzip, isIdxHeader, loadIdx } from "./image/idx.js";
 import { IMAGE_EXTENSIONS, type ImageFolderDataset, type ImageFolderOptions, imageFolderDataset } from "./image/image-folder.js";
 import { type MnistSplitOptions, mnistSplit } from "./image/mnist.js";
@@ -39,13 +42,14 @@ export type ResolvedData =
   | { readonly kind: "idx"; readonly dataset: ArrayDataset; readonly file: string; readonly labelsFile: string | null }
   | { readonly kind: "folder"; readonly dataset: ImageFolderDataset; readonly file: string }
   | { readonly kind: "csv"; readonly dataset: CsvDataset; readonly file: string }
+  | { readonly kind: "table"; readonly train: TableDataset; readonly test: TableDataset | null; readonly file: string }
   | { readonly kind: "text"; readonly source: TextSource; readonly file: string | null }
   | { readonly kind: "audio"; readonly dataset: AudioFolderDataset; readonly file: string };
 
 /** The text corpora that ship with pretext's dependencies (fortunes with Debian's package), by the name `--data` takes. */
 export const PACKAGED_TEXT: Readonly<Record<string, () => TextSource>> = { "moby-dick": mobyDick, fortunes, sotu };
 
-const USAGE = "--data takes mnist, moby-dick, fortunes, sotu, an IDX file, a folder of images, of .txt files or of .wav files, a .txt, .jsonl or .csv file (or a manifest of audio paths)";
+const USAGE = "--data takes mnist, moby-dick, fortunes, sotu, an IDX file, a folder of images, of .txt files or of .wav files, a .txt, .jsonl, .csv or .arff file (or a manifest of audio paths), or a table benchmark (letter, credit-g)";
 /** Enough decompressed bytes to see an IDX magic number inside a gzip stream. */
 const PEEK_BYTES = 4096;
 
@@ -64,6 +68,11 @@ export async function resolveDataSpec(spec: string, options: DataSpecOptions = {
   if (spec === "mnist") {
     if (labels !== undefined) throw new Error(`--labels does not apply to mnist, which has its own labels`);
     return { kind: "mnist", ...mnistSplit(options.mnist) };
+  }
+  if (spec in TABLE_BENCHMARKS && !existsSync(spec)) {
+    if (labels !== undefined && labels !== TABLE_BENCHMARKS[spec]?.labelColumn) throw new Error(`--label-column does not apply to ${spec}, whose label column is ${TABLE_BENCHMARKS[spec]?.labelColumn}`);
+    const { encoding: _fitted, ...csv } = options.csv ?? {};
+    return { kind: "table", ...benchmarkSplit(spec, csv), file: spec };
   }
   const packaged = PACKAGED_TEXT[spec];
   if (packaged !== undefined && !existsSync(spec)) {
@@ -116,6 +125,11 @@ export async function resolveDataSpec(spec: string, options: DataSpecOptions = {
     const csv = { ...(ext === ".tsv" ? { delimiter: "\t" } : {}), ...options.csv, ...(labels === undefined ? {} : { labelColumn: labels }) };
     return { kind: "csv", dataset: csvDataset(spec, csv), file: spec };
   }
+  if (ext === ".arff") {
+    if (gzipped) throw new Error(`${spec}: gzipped ARFF is not supported; gunzip it first`);
+    const { delimiter: _csvOnly, ...table } = options.csv ?? {};
+    return { kind: "table", train: arffDataset(spec, { ...table, ...(labels === undefined ? {} : { labelColumn: labels }) }), test: null, file: spec };
+  }
   if (IMAGE_EXTENSIONS.includes(ext)) throw new Error(`${spec} is a single image; ${USAGE}: pass the folder that holds it`);
   throw new Error(`${spec}: not an IDX file (no IDX magic number${gzipped ? " inside the gzip" : ""}) nor a .txt, .jsonl or .csv; ${USAGE}`);
 }
@@ -150,11 +164,21 @@ export function specModality(spec: string, options: { textColumn?: string } = {}
   if (spec === "mnist") return "image";
   if (spec in PACKAGED_TEXT && !existsSync(spec)) return "text";
   if (existsSync(spec) && statSync(spec).isDirectory()) return isTextFolder(spec) ? "text" : isAudioFolder(spec) ? "audio" : "image";
-  if (existsSync(spec) && statSync(spec).isFile() && isAudioManifest(spec, peek(spec).head)) return "audio";
+  if (existsSync(spec) && statSync(spec).isFile() && MANIFEST_EXTENSIONS.includes(extname(spec).toLowerCase()) && isAudioManifest(spec, peekHead(spec))) return "audio";
   const ext = extname(spec.replace(/\.gz$/i, "")).toLowerCase();
   if (TEXT_EXTENSIONS.includes(ext) || ext === ".jsonl") return "text";
   if (ext === ".csv" || ext === ".tsv") return options.textColumn === undefined ? "table" : "text";
+  if (ext === ".arff" || (spec in TABLE_BENCHMARKS && !existsSync(spec))) return "table";
   return "image";
+}
+
+/** The first bytes of a file for `specModality`, or none when they cannot be read (`resolveDataSpec` then says why). */
+function peekHead(file: string): Uint8Array {
+  try {
+    return peek(file).head;
+  } catch {
+    return new Uint8Array(0);
+  }
 }
 
 /**
