@@ -1,0 +1,123 @@
+import { createHash } from "node:crypto";
+import type { Dataset } from "../data/dataset.js";
+import type { Sample } from "../data/sample.js";
+import { embedDataset } from "../eval/embed.js";
+import type { UnaryModule } from "../nn/index.js";
+import { ANN_MIN_ROWS, type EmbeddingStore } from "./embedding-store.js";
+import { plannedRows } from "./store-manifest.js";
+
+/** One split to index: its samples, and what is known of each item beyond its input. */
+export interface IndexSource {
+  readonly split: string;
+  readonly dataset: Dataset;
+  /** The file behind each item, when the data came from files. */
+  readonly paths?: readonly string[] | null;
+  /** Each item's text, for text data. */
+  readonly texts?: readonly string[] | null;
+}
+
+export interface IndexProgress {
+  readonly done: number;
+  readonly total: number;
+  /** Rows found already stored when the run started (a resumed index). */
+  readonly resumedAt: number;
+}
+
+export interface IndexOptions {
+  /** Items read, embedded and appended at a time: memory is O(chunk) whatever the data set's size. */
+  readonly chunk?: number;
+  /** Samples per encoder run. */
+  readonly batchSize?: number;
+  /** "auto" (default): an IVF-PQ index once the table holds `ANN_MIN_ROWS` rows. */
+  readonly ann?: "auto" | "always" | "never";
+  readonly onProgress?: (p: IndexProgress) => void;
+}
+
+export interface IndexResult {
+  readonly rows: number;
+  readonly written: number;
+  readonly resumedAt: number;
+  readonly annIndex: boolean;
+}
+
+/**
+ * Embeds `sources` (in order, ids consecutive across them as the store's manifest plans) and
+ * appends them to `store` a chunk at a time. A store that already holds rows resumes after its
+ * longest run of ids 0..m−1 with no gap or duplicate; rows past that (which an interrupted run of
+ * another layout could leave) are deleted first, so a killed index ends with every id exactly
+ * once. LanceDB commits each append atomically, so a kill mid-append loses only that chunk.
+ */
+export async function indexDatasets(store: EmbeddingStore, encoder: UnaryModule, sources: readonly IndexSource[], options: IndexOptions = {}): Promise<IndexResult> {
+  const { chunk = 1024, batchSize = 256, ann = "auto" } = options;
+  const total = plannedRows(store.manifest);
+  const lengths = sources.map((s) => s.dataset.length);
+  if (lengths.length !== store.manifest.splits.length || store.manifest.splits.some((s, i) => s.length !== lengths[i])) {
+    throw new Error(`${store.dir}: indexed ${describe(store.manifest.splits)}, but the data now has ${describe(sources.map((s, i) => ({ name: s.split, length: lengths[i] as number })))}; index into a new --db`);
+  }
+  const resumedAt = await validPrefix(store);
+  let done = resumedAt;
+  options.onProgress?.({ done, total, resumedAt });
+  for (const [s, source] of sources.entries()) {
+    const { firstId, length, name } = store.manifest.splits[s] as (typeof store.manifest.splits)[number];
+    for (let start = Math.max(0, done - firstId); start < length; start += chunk) {
+      const rows = Math.min(chunk, length - start);
+      const indices = Int32Array.from({ length: rows }, (_, i) => start + i);
+      const samples = await loadSamples(source.dataset, indices);
+      const field = source.dataset.spec.input;
+      const view: Dataset = { length: rows, spec: source.dataset.spec, get: (i) => samples[i] as Sample };
+      const embedded = await embedDataset(encoder, view, { batchSize: Math.min(batchSize, rows) });
+      const labels = source.dataset.labels;
+      await store.append({
+        firstId: firstId + start,
+        split: name,
+        indices,
+        labels: labels === undefined ? null : labels.slice(start, start + rows),
+        paths: source.paths?.slice(start, start + rows) ?? null,
+        texts: source.texts?.slice(start, start + rows) ?? null,
+        hashes: samples.map((x) => contentHash(x, field)),
+        vectors: embedded.data,
+      });
+      done = firstId + start + rows;
+      options.onProgress?.({ done, total, resumedAt });
+    }
+  }
+  const stored = await store.count();
+  if (stored !== total) throw new Error(`${store.dir}: holds ${stored} rows after indexing, not the ${total} planned`);
+  await store.compact();
+  const wantAnn = ann === "always" || (ann === "auto" && total >= ANN_MIN_ROWS);
+  if (wantAnn && (store.manifest.annIndex === null || store.manifest.annIndex.rows !== total)) await store.buildAnnIndex();
+  await store.updateManifest({ complete: true });
+  return { rows: total, written: total - resumedAt, resumedAt, annIndex: store.manifest.annIndex !== null };
+}
+
+/**
+ * The number m of rows whose ids are exactly 0..m−1; anything stored beyond (a duplicate, an id
+ * after a gap) is deleted so appending from m leaves no duplicates and no gaps.
+ */
+async function validPrefix(store: EmbeddingStore): Promise<number> {
+  const ids = await store.storedIds();
+  let m = 0;
+  while (m < ids.length && ids[m] === m) m++;
+  if (m < ids.length) await store.deleteFrom(m);
+  return m;
+}
+
+async function loadSamples(dataset: Dataset, indices: Int32Array): Promise<Sample[]> {
+  if (dataset.loadBatch !== undefined) return dataset.loadBatch(indices);
+  return Array.from(indices, (i) => dataset.get(i));
+}
+
+/**
+ * SHA-256 (128 bits shown) of the input as the encoder sees it: decoded and resized pixels, token
+ * ids, log-mel frames, table rows. Two files with the same picture in different formats share a
+ * hash; it is the exact-duplicate key of `duplicates`.
+ */
+export function contentHash(sample: Sample, field: string): string {
+  const values = sample.fields[field];
+  if (values === undefined) throw new Error(`a sample has no "${field}" field`);
+  return createHash("sha256").update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength)).digest("hex").slice(0, 32);
+}
+
+function describe(splits: readonly { name: string; length: number }[]): string {
+  return splits.map((s) => `${s.name} ${s.length}`).join(", ");
+}
