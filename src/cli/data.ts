@@ -25,6 +25,8 @@ export interface LoadedData {
   readonly text: LoadedText | null;
   /** For audio: the clips' files, features and normalization statistics. */
   readonly audio?: AudioFolderDataset;
+  /** The file behind each training sample, when the data is a folder of files. */
+  readonly paths?: readonly string[];
   /** For a table: the training rows with their encoding (statistics, levels, classes) and warnings. */
   readonly table?: TableDataset;
 }
@@ -83,12 +85,15 @@ export async function loadData(spec: string, labels: string | null, options: Loa
   }
   if (resolved.kind === "table") return { train: resolved.train, test: resolved.test, text: null, table: resolved.train };
   if (resolved.kind === "csv") return { train: resolved.dataset, test: null, text: null, table: resolved.dataset };
-  if (resolved.kind === "audio") return { train: resolved.dataset, test: null, text: null, audio: resolved.dataset };
+  if (resolved.kind === "audio") return { train: resolved.dataset, test: null, text: null, audio: resolved.dataset, paths: resolved.dataset.paths };
   if (resolved.kind === "folder") {
     // NOTE: evaluation, embedding and the views grid read samples synchronously, so a folder that
     // fits in memory is decoded once up front; a larger one streams (pretraining only).
-    const [c, h, w] = resolved.dataset.sampleShape;
-    if (resolved.dataset.length * c * h * w * 4 <= MATERIALIZE_BYTES) return { train: await resolved.dataset.materialize(), test: null, text: null };
+    const folder = resolved.dataset;
+    const [c, h, w] = folder.sampleShape;
+    const paths = Array.from({ length: folder.length }, (_, i) => folder.file(i));
+    if (folder.length * c * h * w * 4 <= MATERIALIZE_BYTES) return { train: await folder.materialize(), test: null, text: null, paths };
+    return { train: folder, test: null, text: null, paths };
   }
   return { train: resolved.dataset, test: null, text: null };
 }
