@@ -110,7 +110,8 @@ function topK(row: Float32Array, k: number, sim: Float32Array, idx: Int32Array):
 
 const programs = new Map<string, Promise<Program>>();
 
-function similarityProgram(block: number, n: number, dim: number, compile: CompileOptions): Promise<Program> {
+/** A cached session computing `[block, dim]·[n, dim]ᵀ` (cosine similarities of unit rows); shared with `src/mining`. */
+export function similarityProgram(block: number, n: number, dim: number, compile: CompileOptions): Promise<Program> {
   const key = `${block}x${n}x${dim}`;
   let program = programs.get(key);
   if (program === undefined) {
