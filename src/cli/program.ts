@@ -6,10 +6,12 @@ import { evalCommand } from "./eval.js";
 import { embedCommand } from "./embed.js";
 import { exportCommand } from "./export.js";
 import { generateCommand } from "./generate.js";
+import { indexCommand } from "./index-command.js";
 import { methodsCommand } from "./methods.js";
 import { pretrainCommand } from "./pretrain.js";
 import type { Io } from "./progress.js";
 import { reportCommand } from "./report.js";
+import { searchCommand } from "./search-command.js";
 import { synthCommand } from "./synth.js";
 import { viewsCommand } from "./views.js";
 
@@ -33,6 +35,8 @@ export function buildProgram(io: Io, done: (code: ExitCodeValue) => void): Comma
     pretrainCommand(io, done),
     evalCommand(io, done),
     embedCommand(io, done),
+    indexCommand(io, done),
+    searchCommand(io, done),
     exportCommand(io, done),
     generateCommand(io, done),
     reportCommand(io, done),

@@ -323,6 +323,17 @@ async function readHeader(file: string): Promise<void> {
 }
 
 /** `[C, H, W]` float pixels in [0, 1] of one file, resized and converted to the wanted channels. */
+/**
+ * One image file as the folder reader decodes it: `[channels, height, width]` floats in [0, 1]
+ * (EXIF orientation applied, "cover" resize and centre crop, alpha onto black). For a query image
+ * given on the command line, decoded exactly as the indexed items were.
+ */
+export function decodeImageFile(file: string, shape: ImageShape): Promise<Float32Array> {
+  const [channels, height, width] = shape;
+  if (channels !== 1 && channels !== 3) throw new Error(`decodeImageFile: channels must be 1 or 3, got ${channels}`);
+  return decode(file, { height, width, channels });
+}
+
 async function decode(file: string, { height, width, channels }: Decoder): Promise<Float32Array> {
   // NOTE: failOn "warning" makes libvips reject truncated or damaged data instead of returning
   // a partly grey image, so a bad file is reported rather than silently trained on.

@@ -1,0 +1,97 @@
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import sharp from "sharp";
+import { beforeAll, describe, expect, it } from "vitest";
+import { mnistSplit } from "../../src/data/image/mnist.js";
+import { expectOneLineError, runInProcess } from "./run-cli.js";
+
+const TINY = ["--method", "rotation", "--data", "mnist", "--limit", "128", "--batch-size", "32", "--epochs", "1", "--quiet"];
+
+/** One JSON object per stdout line. */
+function jsonLines(stdout: string): Record<string, unknown>[] {
+  return stdout
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** A data error: one line naming the command, exit code 1. */
+function expectDataError(r: { code: number | null; stderr: string }, command: string, pattern: RegExp): void {
+  expect(r.code).toBe(1);
+  const lines = r.stderr.split("\n").filter((l) => l.trim() !== "");
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(new RegExp(`^pretext ${command}: error: `));
+  expect(lines[0]).toMatch(pattern);
+}
+
+describe("pretext index and search", () => {
+  const root = mkdtempSync(join(tmpdir(), "pretext-mining-"));
+  const run = join(root, "run");
+  const other = join(root, "other-run");
+  const folder = join(root, "digits");
+  const db = join(root, "db");
+
+  beforeAll(async () => {
+    expect((await runInProcess(["pretrain", ...TINY, "--out", run])).code).toBe(0);
+    expect((await runInProcess(["pretrain", ...TINY, "--seed", "9", "--out", other])).code).toBe(0);
+    // 30 test digits of classes 0-2 as PNG files in class folders, plus an exact copy of one.
+    const { test } = mnistSplit();
+    const labels = test.labels as Int32Array;
+    const count = [0, 0, 0];
+    for (let i = 0; i < test.length && count.some((c) => c < 10); i++) {
+      const y = labels[i] as number;
+      if (y > 2 || (count[y] as number) >= 10) continue;
+      const pixels = Buffer.from(Array.from(test.get(i).fields.image as Float32Array, (v) => Math.round(v * 255)));
+      mkdirSync(join(folder, String(y)), { recursive: true });
+      await sharp(pixels, { raw: { width: 28, height: 28, channels: 1 } }).png().toFile(join(folder, String(y), `${count[y]}.png`));
+      count[y] = (count[y] as number) + 1;
+    }
+    copyFileSync(join(folder, "1", "3.png"), join(folder, "1", "3-copy.png"));
+  }, 120_000);
+
+  it("indexes a folder with paths and labels, and finds an item's file first by that file", async () => {
+    const r = await runInProcess(["index", run, "--data", folder, "--db", db, "--json"]);
+    expect(r.code).toBe(0);
+    const [summary] = jsonLines(r.stdout);
+    expect(summary).toMatchObject({ db, rows: 31, written: 31, resumed_at: 0, ann_index: false });
+
+    const byFile = await runInProcess(["search", db, "--like", join(folder, "2", "4.png"), "-k", "3", "--json"]);
+    expect(byFile.code).toBe(0);
+    const hits = jsonLines(byFile.stdout);
+    expect(hits).toHaveLength(3);
+    expect(hits[0]).toMatchObject({ rank: 1, label: "2", path: join(folder, "2", "4.png") });
+    expect(hits[0]?.similarity).toBeCloseTo(1, 4);
+
+    // An item id: the item itself is left out; its exact copy comes first.
+    const all = jsonLines((await runInProcess(["search", db, "--like", String(0), "-k", "40", "--json"])).stdout);
+    expect(all).toHaveLength(30);
+    const three = [...all].find((h) => h.path === join(folder, "1", "3.png"));
+    expect(three).toBeDefined();
+    const neighbours = jsonLines((await runInProcess(["search", db, "--like", String(three?.id), "-k", "1", "--json"])).stdout);
+    expect(neighbours[0]).toMatchObject({ path: join(folder, "1", "3-copy.png") });
+    expect(neighbours[0]?.similarity).toBeCloseTo(1, 5);
+
+    const ones = jsonLines((await runInProcess(["search", db, "--like", "0", "-k", "5", "--label", "1", "--json"])).stdout);
+    expect(ones.map((h) => h.label)).toEqual(["1", "1", "1", "1", "1"]);
+    const human = await runInProcess(["search", db, "--like", "0", "-k", "2"]);
+    expect(human.stdout).toMatch(/^2 most similar to item 0 in .*:\n {3}1 {2}id \d+ +similarity [01]\.\d{4} {2}label \d {2}\/.*\.png\n/);
+  });
+
+  it("a second index into the same db resumes as complete; another encoder's vectors are refused", async () => {
+    const again = jsonLines((await runInProcess(["index", run, "--data", folder, "--db", db, "--json"])).stdout);
+    expect(again[0]).toMatchObject({ rows: 31, written: 0, resumed_at: 31 });
+    expectOneLineError(await runInProcess(["index", other, "--data", folder, "--db", db]), "index", /holds vectors of another encoder .*never mixed: give another --db/);
+  });
+
+  it("clear errors: not an index, an unknown item, a class that does not exist, a file of another kind", async () => {
+    expectDataError(await runInProcess(["search", folder, "--like", "0"]), "search", /not a pretext index \(no pretext-index\.json\)/);
+    expectOneLineError(await runInProcess(["search", db, "--like", "999"]), "search", /no item 999 in .* \(ids 0\.\.30\)/);
+    expectOneLineError(await runInProcess(["search", db, "--like", "0", "--label", "7"]), "search", /--label 7: not a class of the index \(0, 1, 2\)/);
+    expectOneLineError(await runInProcess(["search", db, "--like", "a cat"]), "search", /not an item id of .* nor a file; give an id or an image file/);
+    const notImage = join(root, "notes.txt");
+    writeFileSync(notImage, "hello");
+    expectDataError(await runInProcess(["search", db, "--like", notImage]), "search", /notes\.txt: not an image file/);
+    expectOneLineError(await runInProcess(["index", run, "--data", folder, "--db", folder]), "index", /not empty and not a pretext index/);
+  });
+});
