@@ -12,6 +12,8 @@ import type { Modality } from "../data/sample.js";
 import type { Method } from "./method.js";
 import { moco } from "./moco.js";
 import { rotation } from "./rotation.js";
+import { scarf } from "./table/scarf.js";
+import { vime } from "./table/vime.js";
 import { simclr } from "./simclr.js";
 import { simcse } from "./simcse.js";
 import { simsiam } from "./simsiam.js";
@@ -20,11 +22,11 @@ import { vicreg } from "./vicreg.js";
 
 /**
  * Every method by its name, as the CLI and the playground look them up; listing order is this
- * order (images: contrastive, non-contrastive, auto-associative, pretext tasks; then text; then audio). Adding a method: its
+ * order (images: contrastive, non-contrastive, auto-associative, pretext tasks; then text; then audio; then tables). Adding a method: its
  * file, then one entry here.
  */
 export const methods: Readonly<Record<string, Method>> = Object.fromEntries(
-  [simclr, moco, triplet, byol, simsiam, barlowTwins, vicreg, autoencoder, denoisingAutoencoder, maskedAutoencoder, rotation, jigsaw, mlm, clm, simcse, byolA, cola, cpc].map(
+  [simclr, moco, triplet, byol, simsiam, barlowTwins, vicreg, autoencoder, denoisingAutoencoder, maskedAutoencoder, rotation, jigsaw, mlm, clm, simcse, byolA, cola, cpc, scarf, vime].map(
     (m): [string, Method] => [m.name, m],
   ),
 );

@@ -1,0 +1,1 @@
+export { type CorruptionMask, corruptedCount, corruptionMask, marginalCorruption } from "./feature-corruption.js";
