@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
-import { parse as parseYaml } from "yaml";
+import { LineCounter, isNode, parseDocument, visit } from "yaml";
 import { CliError, suggest, errorMessage } from "./errors.js";
 
 /** A value a config file can hold (what JSON and the YAML we accept can both say). */
@@ -159,7 +159,7 @@ export async function readConfigFile(path: string): Promise<ConfigFile> {
   const ext = extname(path).toLowerCase();
   let parsed: unknown;
   try {
-    parsed = ext === ".yaml" || ext === ".yml" ? parseYaml(text) : JSON.parse(text);
+    parsed = ext === ".yaml" || ext === ".yml" ? parseConfigYaml(text) : JSON.parse(text);
   } catch (e) {
     throw new CliError(`${path}: not valid ${ext === ".yaml" || ext === ".yml" ? "YAML" : "JSON"}: ${errorMessage(e).split("\n")[0]}`);
   }
@@ -174,6 +174,28 @@ export async function readConfigFile(path: string): Promise<ConfigFile> {
     out[key as (typeof SECTIONS)[number]] = value;
   }
   return out;
+}
+
+/** The tags of YAML's core schema: plain data. Any other (`!!js/function`, `!!binary`, `!custom`) is refused. */
+const DATA_TAGS = new Set(["str", "int", "float", "bool", "null", "map", "seq"].map((t) => `tag:yaml.org,2002:${t}`));
+
+/**
+ * YAML as plain data: a parse error, or a tag outside the core schema (which other loaders map to
+ * code or objects, and `yaml` would quietly turn into a string), throws with its line. Aliases
+ * expand to at most `yaml`'s default budget, so an alias bomb throws rather than filling memory.
+ */
+function parseConfigYaml(text: string): unknown {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, logLevel: "silent" });
+  const first = doc.errors[0];
+  if (first !== undefined) throw new Error(`${first.message} at line ${lineCounter.linePos(first.pos[0]).line}`);
+  visit(doc, (_, node) => {
+    if (isNode(node) && node.tag !== undefined && !DATA_TAGS.has(node.tag)) {
+      const at = node.range === undefined || node.range === null ? "" : ` at line ${lineCounter.linePos(node.range[0]).line}`;
+      throw new Error(`tag "${node.tag}"${at} is not plain data (only YAML's core types are read)`);
+    }
+  });
+  return doc.toJS({ maxAliasCount: 100 });
 }
 
 /** Parses "5m", "90s", "1h30m", "2.5m" or a bare number of seconds. */

@@ -88,7 +88,7 @@ export async function saveModuleWeights(path: string, module: AbstractModule, me
 
 /** Loads weights written by `saveModuleWeights` into `module` (every parameter and state buffer must be there, at its size). */
 export async function loadModuleWeights(path: string, module: AbstractModule): Promise<Readonly<Record<string, string>>> {
-  const { tensors, metadata } = await readSafetensors(path);
+  const { tensors, metadata } = await readWeights(path);
   for (const [k, p] of [...namedParameters(module), ...namedState(module)]) {
     const t = tensors.get(k);
     if (t === undefined || !(t.data instanceof Float32Array) || t.data.length !== p.value.length) {
@@ -99,12 +99,21 @@ export async function loadModuleWeights(path: string, module: AbstractModule): P
   return metadata;
 }
 
+/** A weights file, or a one-line data error naming it (a damaged or hostile file is not a bug). */
+async function readWeights(path: string): Promise<Awaited<ReturnType<typeof readSafetensors>>> {
+  try {
+    return await readSafetensors(path);
+  } catch (e) {
+    throw new CliError(errorMessage(e), ExitCode.failure);
+  }
+}
+
 /** Rebuilds a saved encoder (architecture and sample spec from the file) and loads its weights. */
 export async function loadEncoder(path: string, name: EncoderName, seed: number): Promise<{ encoder: Encoder; spec: SampleSpec; text: TextEncoderSettings | null }> {
   if (!existsSync(path)) {
     throw new CliError(`${path}: no trained encoder; the run did not finish. Continue it with \`pretext pretrain --resume <run-dir>\``, ExitCode.failure);
   }
-  const { tensors, metadata } = await readSafetensors(path);
+  const { tensors, metadata } = await readWeights(path);
   const spec = savedSpec(metadata, path);
   const text = metadata.textEncoder === undefined ? null : savedTextSettings(metadata.textEncoder, path);
   const encoder = encoderForRun(name, spec, seed, text ?? undefined);

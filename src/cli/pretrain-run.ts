@@ -11,6 +11,7 @@ import { workerBackend } from "../runtime/worker-backend.js";
 import { exportOnnx, saveOnnx } from "../train/export.js";
 import type { FitResult, PlanEvent, StepEvent, TrainCallback } from "../train/fit.js";
 import { NonFiniteLossError } from "../train/train-step.js";
+import { CheckpointError } from "../train/checkpoint.js";
 import { type RunConfig, toConfigObject } from "./config.js";
 import { type LoadedData, limitDataset, loadData } from "./data.js";
 import { type TextEncoderSettings, encoderForRun, saveEncoderWeights, saveModuleWeights } from "./encoder.js";
@@ -67,6 +68,7 @@ function textEncoderSettings(text: TextSettings, vocabSize: number): TextEncoder
  */
 export async function pretrainRun(options: PretrainRunOptions): Promise<PretrainOutcome> {
   const { run, method, resume, mode, io } = options;
+  if (!resume) run.refuseExisting();
   const modality = specModality(options.config.pretrain.data, options.config.pretrain.textColumn === null ? {} : { textColumn: options.config.pretrain.textColumn });
   if (!method.modalities.includes(modality)) {
     const fitting = methodsFor(modality).map((m) => m.name);
@@ -175,7 +177,7 @@ export async function pretrainRun(options: PretrainRunOptions): Promise<Pretrain
     });
   } catch (e) {
     progress.close();
-    if (e instanceof NonFiniteLossError) throw new CliError(e.message, ExitCode.failure);
+    if (e instanceof NonFiniteLossError || e instanceof CheckpointError) throw new CliError(e.message, ExitCode.failure);
     throw e;
   } finally {
     process.off("SIGINT", onSigint);

@@ -73,8 +73,14 @@ export class RunFolder {
     return run;
   }
 
-  /** Creates the folder (and checkpoints/) and writes config.json. */
+  /** Refuses a folder that already holds a run: a new run there would overwrite its config, tokens and checkpoints. */
+  refuseExisting(): void {
+    if (existsSync(this.configPath)) throw new CliError(`${this.dir}: already holds a run (config.json); continue it with \`pretext pretrain --resume ${this.dir}\`, or give another --out`);
+  }
+
+  /** Creates the folder (and checkpoints/) and writes config.json; the folder must not hold a run yet. */
   create(config: RunConfig): void {
+    this.refuseExisting();
     mkdirSync(this.checkpointDir, { recursive: true });
     this.writeConfig(config);
   }

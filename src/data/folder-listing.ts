@@ -1,4 +1,4 @@
-import { readdir, stat } from "node:fs/promises";
+import { readdir, realpath, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
 
 /**
@@ -32,11 +32,17 @@ export async function listFolder(dir: string, extensions: readonly string[]): Pr
   return { files: files.sort(byCodeUnit), folders: folders.sort(byCodeUnit) };
 }
 
-/** The paths of the files with one of `extensions` under `dir`, depth first, sorted at each level. */
-export async function walkFolder(dir: string, extensions: readonly string[]): Promise<string[]> {
+/**
+ * The paths of the files with one of `extensions` under `dir`, depth first, sorted at each level.
+ * A link back to a folder being walked is an error: followed, it would list the same files again
+ * under another class until the path grew too long.
+ */
+export async function walkFolder(dir: string, extensions: readonly string[], walking: readonly string[] = []): Promise<string[]> {
+  const real = await realpath(dir);
+  if (walking.includes(real)) throw new Error(`${dir}: a symbolic link loop (it links back to ${real}); remove the link`);
   const { files, folders } = await listFolder(dir, extensions);
   const out = files.map((name) => join(dir, name));
-  for (const folder of folders) out.push(...(await walkFolder(join(dir, folder), extensions)));
+  for (const folder of folders) out.push(...(await walkFolder(join(dir, folder), extensions, [...walking, real])));
   return out;
 }
 

@@ -51,6 +51,14 @@ interface CheckpointManifest {
   readonly metadata: JsonValue;
 }
 
+/** A checkpoint that cannot be loaded or does not fit the model resumed; the message names the file. */
+export class CheckpointError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CheckpointError";
+  }
+}
+
 const FORMAT = "pretext-checkpoint-1";
 const LATEST = "latest.json";
 const NAME = /^checkpoint-(\d+)\.(json|safetensors)$/;
@@ -139,7 +147,7 @@ export async function loadLatestCheckpoint(dir: string, options: LoadCheckpointO
       warn(`skipping corrupt checkpoint: ${message}`);
     }
   }
-  throw new Error(`no loadable checkpoint in ${dir}:\n  ${problems.join("\n  ")}`);
+  throw new CheckpointError(`no loadable checkpoint in ${dir}: ${problems.join("; ")}`);
 }
 
 /** Loads one checkpoint from its JSON file, verifying the tensors file; errors name the file at fault. */
@@ -148,29 +156,29 @@ export async function readCheckpoint(jsonPath: string): Promise<Omit<LoadedCheck
   try {
     text = await readFile(jsonPath, "utf8");
   } catch (e) {
-    throw new Error(`${jsonPath}: cannot read checkpoint (${(e as Error).message})`);
+    throw new CheckpointError(`${jsonPath}: cannot read checkpoint (${(e as Error).message})`);
   }
   let manifest: CheckpointManifest;
   try {
     manifest = JSON.parse(text) as CheckpointManifest;
   } catch (e) {
-    throw new Error(`${jsonPath}: checkpoint JSON is corrupt (${(e as Error).message})`);
+    throw new CheckpointError(`${jsonPath}: checkpoint JSON is corrupt (${(e as Error).message})`);
   }
   const t = manifest?.tensors;
   if (manifest?.format !== FORMAT || !Number.isSafeInteger(manifest.step) || typeof t?.file !== "string" || typeof t.sha256 !== "string" || !Number.isSafeInteger(t.bytes)) {
-    throw new Error(`${jsonPath}: not a ${FORMAT} manifest (needs format, step and tensors {file, bytes, sha256})`);
+    throw new CheckpointError(`${jsonPath}: not a ${FORMAT} manifest (needs format, step and tensors {file, bytes, sha256})`);
   }
-  if (t.file.includes("/") || t.file.includes("\\")) throw new Error(`${jsonPath}: tensors file "${t.file}" must be in the same directory`);
+  if (t.file.includes("/") || t.file.includes("\\")) throw new CheckpointError(`${jsonPath}: tensors file "${t.file}" must be in the same directory`);
   const tensorsPath = join(jsonPath, "..", t.file);
   let bytes: Uint8Array;
   try {
     bytes = await readFile(tensorsPath);
   } catch (e) {
-    throw new Error(`${tensorsPath}: tensors file of ${jsonPath} is missing or unreadable (${(e as Error).message})`);
+    throw new CheckpointError(`${tensorsPath}: tensors file of ${jsonPath} is missing or unreadable (${(e as Error).message})`);
   }
-  if (bytes.byteLength !== t.bytes) throw new Error(`${tensorsPath}: has ${bytes.byteLength} bytes, ${jsonPath} says ${t.bytes} (truncated or overwritten?)`);
+  if (bytes.byteLength !== t.bytes) throw new CheckpointError(`${tensorsPath}: has ${bytes.byteLength} bytes, ${jsonPath} says ${t.bytes} (truncated or overwritten?)`);
   const hash = sha256(bytes);
-  if (hash !== t.sha256) throw new Error(`${tensorsPath}: SHA-256 ${hash} does not match ${t.sha256} recorded in ${jsonPath} (corrupt?)`);
+  if (hash !== t.sha256) throw new CheckpointError(`${tensorsPath}: SHA-256 ${hash} does not match ${t.sha256} recorded in ${jsonPath} (corrupt?)`);
   const { tensors } = decodeSafetensors(bytes, tensorsPath);
   return { step: manifest.step, tensors, metadata: manifest.metadata, path: jsonPath };
 }

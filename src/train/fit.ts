@@ -1,6 +1,6 @@
 import type { DataLoader } from "../data/loader.js";
 import type { HostTensor } from "../runtime/index.js";
-import { type JsonValue, loadLatestCheckpoint, saveCheckpoint } from "./checkpoint.js";
+import { CheckpointError, type JsonValue, loadLatestCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { BudgetReplanner, type StepPlan, measureSecondsPerStep, planFromJson, planToJson, stepsPerCall } from "./step-plan.js";
 import type { StepResult, TrainStep } from "./train-step.js";
 
@@ -152,13 +152,18 @@ export async function fit<B extends string, T>(options: FitOptions<B, T>): Promi
     const loaded = await loadLatestCheckpoint(checkpoint.dir);
     if (loaded) {
       const progress = (loaded.metadata as { progress?: ProgressMetadata } | null)?.progress;
-      if (!progress) throw new Error(`${loaded.path} has no training progress; it was not written by fit()`);
+      if (!progress) throw new CheckpointError(`${loaded.path}: has no training progress; it was not written by fit()`);
       const tensors = new Map<string, Float32Array>();
       for (const [k, t] of loaded.tensors) {
-        if (!(t.data instanceof Float32Array)) throw new Error(`${loaded.path}: tensor "${k}" is ${t.dtype}, expected F32`);
+        if (!(t.data instanceof Float32Array)) throw new CheckpointError(`${loaded.path}: tensor "${k}" is ${t.dtype}, expected F32`);
         tensors.set(k, t.data);
       }
-      step.restore({ tensors, step: loaded.step, rngState: progress.rngState });
+      try {
+        step.restore({ tensors, step: loaded.step, rngState: progress.rngState });
+      } catch (e) {
+        // NOTE: a checkpoint of another method or encoder holds other tensors; say which file.
+        throw new CheckpointError(`${loaded.path}: does not fit this model (${(e as Error).message}); it was written by another method or encoder`);
+      }
       loader.seek({ epoch: progress.epoch, batchIndex: progress.batchIndex });
       elapsedBefore = progress.elapsedSeconds;
       epochLosses = [...progress.epochLosses];

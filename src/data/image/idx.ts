@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { gunzipSync } from "node:zlib";
+import { kMaxLength } from "node:buffer";
+import { constants, gunzipSync } from "node:zlib";
 import type { ArrayDataset } from "../dataset.js";
 import { imageDataset } from "./image-dataset.js";
 
@@ -84,15 +85,45 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
   return { dtype: type.dtype, dims, values };
 }
 
-/** The bytes of `file`, gunzipped when they start with the gzip magic. */
+/** Compressed bytes inflated first to read a gzipped file's IDX header (deflate expands 1 KiB to at most ~1 MB). */
+const GZIP_PEEK = 1024;
+
+/**
+ * The bytes of `file`, gunzipped when they start with the gzip magic. A gzipped IDX file is
+ * inflated to no more than its header declares (and one byte, to tell that it holds more), so a
+ * small file that inflates to gigabytes (a gzip bomb) is refused without allocating them.
+ */
 export function readMaybeGzip(file: string): Uint8Array {
   const raw = readFileSync(file);
   if (!isGzip(raw)) return raw;
+  const corrupt = (error: unknown) => new Error(`${file}: corrupt gzip data (${error instanceof Error ? error.message : String(error)})`);
+  let head: Uint8Array;
   try {
-    return gunzipSync(raw);
+    head = gunzipSync(raw.subarray(0, GZIP_PEEK), { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: 2 ** 20 });
   } catch (error) {
-    throw new Error(`${file}: corrupt gzip data (${error instanceof Error ? error.message : String(error)})`);
+    throw corrupt(error);
   }
+  // Not IDX inside: the head is enough for parseIdx to say so.
+  if (!isIdxHeader(head)) return head;
+  const declared = declaredIdxBytes(head);
+  const limit = Math.min(declared + 1, kMaxLength);
+  try {
+    return gunzipSync(raw, { maxOutputLength: limit });
+  } catch (error) {
+    if (error instanceof RangeError && limit === declared + 1) throw new Error(`${file}: the gzip holds more than the ${declared} bytes its IDX header declares`);
+    throw corrupt(error);
+  }
+}
+
+/** The file size an IDX header declares (header and values); a header cut short declares just itself. */
+function declaredIdxBytes(head: Uint8Array): number {
+  const ndim = head[3] as number;
+  const headerSize = 4 + 4 * ndim;
+  if (head.length < headerSize) return head.length;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let count = 1;
+  for (let d = 0; d < ndim; d++) count *= view.getUint32(4 + 4 * d, false);
+  return headerSize + count * (DTYPES.get(head[2] as number)?.bytes ?? 1);
 }
 
 /** Reads and parses an IDX file, plain or gzipped. */
