@@ -7,6 +7,7 @@ import { embedCommand } from "./embed.js";
 import { exportCommand } from "./export.js";
 import { generateCommand } from "./generate.js";
 import { indexCommand } from "./index-command.js";
+import { miningCommands } from "./mining-commands.js";
 import { methodsCommand } from "./methods.js";
 import { pretrainCommand } from "./pretrain.js";
 import type { Io } from "./progress.js";
@@ -37,6 +38,7 @@ export function buildProgram(io: Io, done: (code: ExitCodeValue) => void): Comma
     embedCommand(io, done),
     indexCommand(io, done),
     searchCommand(io, done),
+    ...miningCommands(io, done),
     exportCommand(io, done),
     generateCommand(io, done),
     reportCommand(io, done),

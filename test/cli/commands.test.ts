@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { resolveRunConfig } from "../../src/cli/pretrain.js";
 import { expectOneLineError, runInProcess } from "./run-cli.js";
 
-const COMMANDS = ["pretrain", "eval", "embed", "index", "search", "export", "report", "views", "methods", "demo"];
+const COMMANDS = ["pretrain", "eval", "embed", "index", "search", "duplicates", "outliers", "clusters", "select", "export", "report", "views", "methods", "demo"];
 
 describe("pretext --help", () => {
   it("lists every command", async () => {

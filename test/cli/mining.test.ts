@@ -84,6 +84,57 @@ describe("pretext index and search", () => {
     expectOneLineError(await runInProcess(["index", other, "--data", folder, "--db", db]), "index", /holds vectors of another encoder .*never mixed: give another --db/);
   });
 
+  it("duplicates, outliers, clusters and select over the index, as JSON lines naming each item", async () => {
+    const duplicates = await runInProcess(["duplicates", db, "--json"]);
+    expect(duplicates.code).toBe(0);
+    const members = jsonLines(duplicates.stdout);
+    // The copied file is the one exact group; no near group repeats it.
+    const exact = members.filter((m) => m.kind === "exact");
+    expect(exact.map((m) => m.path).sort()).toEqual([join(folder, "1", "3-copy.png"), join(folder, "1", "3.png")]);
+    expect(exact.every((m) => m.group === 0 && m.size === 2 && m.similarity === 1 && m.label === "1")).toBe(true);
+    // A threshold every pair of items passes joins them all into one near group beside the exact one.
+    const everything = jsonLines((await runInProcess(["duplicates", db, "--threshold", "0", "--json"])).stdout);
+    expect(everything.filter((m) => m.kind === "near")).toHaveLength(31);
+
+    const outliers = jsonLines((await runInProcess(["outliers", db, "--top", "5", "-k", "3", "--json"])).stdout);
+    expect(outliers.map((o) => o.rank)).toEqual([1, 2, 3, 4, 5]);
+    const scores = outliers.map((o) => o.score as number);
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+    expect(scores[0]).toBeGreaterThan(0);
+    const lof = jsonLines((await runInProcess(["outliers", db, "--by", "lof", "--top", "31", "--json"])).stdout);
+    expect(new Set(lof.map((o) => o.id)).size).toBe(31);
+    expectOneLineError(await runInProcess(["outliers", db, "-k", "31"]), "outliers", /-k 31: the items number 31; give k < 31/);
+
+    const clusters = jsonLines((await runInProcess(["clusters", db, "-k", "3", "--central", "2", "--json"])).stdout);
+    expect(clusters).toHaveLength(3);
+    expect(clusters.reduce((s, c) => s + (c.size as number), 0)).toBe(31);
+    for (const c of clusters) {
+      expect(c.purity as number).toBeGreaterThan(0.3);
+      expect((c.central as { path: string }[]).every((m) => m.path.startsWith(folder))).toBe(true);
+    }
+    const assignments = jsonLines((await runInProcess(["clusters", db, "-k", "3", "--assignments", "--json"])).stdout);
+    expect(assignments).toHaveLength(31);
+    expect(assignments.every((a) => [0, 1, 2].includes(a.cluster as number))).toBe(true);
+    const ofTwos = jsonLines((await runInProcess(["clusters", db, "-k", "2", "--label", "2", "--json"])).stdout);
+    expect(ofTwos.reduce((s, c) => s + (c.size as number), 0)).toBe(10);
+
+    const picks = jsonLines((await runInProcess(["select", db, "--n", "6", "--json"])).stdout);
+    expect(new Set(picks.map((p) => p.id)).size).toBe(6);
+    expect(picks[0]?.distance).toBeNull(); // the first pick is at infinite distance from an empty selection
+    const distances = picks.slice(1).map((p) => p.distance as number);
+    expect([...distances].sort((a, b) => b - a)).toEqual(distances);
+    const after = jsonLines((await runInProcess(["select", db, "--n", "3", "--labelled", "0,1", "--json"])).stdout);
+    expect(after.map((p) => p.id)).not.toContain(0);
+    expect(after[0]?.distance as number).toBeGreaterThan(0);
+    const balanced = jsonLines((await runInProcess(["select", db, "--n", "4", "--balanced", "--json"])).stdout);
+    expect(balanced).toHaveLength(4);
+    expect(balanced.every((p) => typeof p.cluster === "number")).toBe(true);
+    expectOneLineError(await runInProcess(["select", db, "--n", "3", "--labelled", "999"]), "select", /--labelled: id 999 is not among the 31 items/);
+
+    const human = await runInProcess(["outliers", db, "--top", "2"]);
+    expect(human.stdout).toMatch(/^2 most outlying of 31 items by cosine distance to the 10th nearest item:\n {3}1 {2}id \d+ +score \d\.\d{4} {2}label \d {2}\/.*\.png\n/);
+  });
+
   it("clear errors: not an index, an unknown item, a class that does not exist, a file of another kind", async () => {
     expectDataError(await runInProcess(["search", folder, "--like", "0"]), "search", /not a pretext index \(no pretext-index\.json\)/);
     expectOneLineError(await runInProcess(["search", db, "--like", "999"]), "search", /no item 999 in .* \(ids 0\.\.30\)/);
