@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --json] [--only supervised,lm,mlm,byol-a,generate] [--steps N] [--warmup N] [--rounds R] [--no-pytorch]`
+ * `npm run bench [-- --json] [--only supervised,lm,mlm,byol-a,generate,mining] [--steps N] [--warmup N] [--rounds R] [--no-pytorch]
+ *   [--mining-items 10000,1000000] [--mining-vectors 100000,1000000]`
  *
  * Training-step throughput of the workloads of bench/workloads.ts, each in its own child
  * process (so its peak RSS is its own), and, when /usr/bin/python3 can import torch, the same
@@ -8,17 +9,19 @@
  * them (one per call for the CNNs, the LM, the MLM and BYOL-A steps; 8 for the MLP autoencoder). Then
  * `generate`: greedy generation with a key/value cache, bench/generation.ts --json in a child
  * process (it runs PyTorch's side itself; R rounds are its R turns). Prints a table, or with
+ * `mining`: indexing and search at scale, bench/mining-rows.ts. Prints a table, or with
  * --json one object per line:
  * {"bench", "unit", "ours", "pytorch", "ratio", "rss_mb", "pytorch_rss_mb"}.
  */
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { miningRows } from "./mining-rows.js";
 import { type WorkloadName, buildWorkload, workloadNames } from "./workloads.js";
 
 /** Rows besides the training workloads, each from its own script. */
-type ExtraName = "generate";
-const extraNames: readonly ExtraName[] = ["generate"];
+type ExtraName = "generate" | "mining";
+const extraNames: readonly ExtraName[] = ["generate", "mining"];
 type BenchName = WorkloadName | ExtraName;
 const isWorkload = (n: BenchName): n is WorkloadName => (workloadNames as readonly string[]).includes(n);
 
@@ -30,10 +33,12 @@ interface Args {
   pytorch: boolean;
   rounds: number;
   child: WorkloadName | null;
+  miningItems: number[];
+  miningVectors: number[];
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { json: false, only: [...workloadNames, ...extraNames], steps: 20, warmup: 5, pytorch: true, rounds: 1, child: null };
+  const args: Args = { json: false, only: [...workloadNames, ...extraNames], steps: 20, warmup: 5, pytorch: true, rounds: 1, child: null, miningItems: [10_000, 1_000_000], miningVectors: [100_000, 1_000_000] };
   const known: readonly BenchName[] = [...workloadNames, ...extraNames];
   const names = (s: string): BenchName[] => {
     const list = s.split(",").filter((n) => n !== "");
@@ -56,6 +61,8 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === "--warmup") args.warmup = Math.max(0, Number(value()));
     else if (a === "--rounds") args.rounds = Math.max(1, Number(value()));
     else if (a === "--no-pytorch") args.pytorch = false;
+    else if (a === "--mining-items") args.miningItems = value().split(",").map(Number);
+    else if (a === "--mining-vectors") args.miningVectors = value().split(",").map(Number);
     else if (a === "--child") args.child = names(value()).find(isWorkload) ?? null;
     else throw new Error(`unknown argument ${a}`);
   }
@@ -182,6 +189,8 @@ async function main(): Promise<void> {
   });
   const generation = args.only.includes("generate") ? runGeneration(args) : null;
   if (generation) rows.push(generation.row);
+  const mining = args.only.includes("mining") ? miningRows({ items: args.miningItems, vectors: args.miningVectors, pytorch: args.pytorch && hasTorch() }) : null;
+  if (mining) rows.push(...mining.rows);
   // Issue 4's data budget: two SimCLR views of the batch must take < 25% of the SimCLR step.
   const augment = args.only.includes("simclr") ? runAugment() : null;
   // The SimCLR workload's step is a batch of 256 images (two views each).
@@ -208,6 +217,7 @@ async function main(): Promise<void> {
     `ours: median over ${args.steps} calls after ${args.warmup} warm-up, steps grouped per call as fit groups them; PyTorch: median step of ${args.steps} after ${args.warmup}; median of ${args.rounds} round(s), back to back`,
   );
   if (generation) console.log(`generate: ${generation.note}`);
+  for (const note of mining?.notes ?? []) console.log(`mining: ${note}`);
   if (augmentRow) {
     console.log(`two SimCLR views of 256 MNIST digits: ${augmentRow.ours} ms = ${((augmentRow.share_of_simclr_step ?? Number.NaN) * 100).toFixed(1)}% of the SimCLR step (budget 25%)`);
   }

@@ -53,9 +53,14 @@ export interface SearchOptions {
   readonly where?: string;
   /** Compare with every row even when an ANN index exists. */
   readonly exact?: boolean;
-  /** IVF partitions probed (default 20, LanceDB's). */
+  /** IVF partitions probed (default 40: 4% of the √N partitions at 10^6 rows, 13% at 10^5). */
   readonly nprobes?: number;
-  /** Re-rank refineFactor × k PQ candidates by their full vectors (default 4). */
+  /**
+   * Re-rank refineFactor × k PQ candidates by their full vectors (default 20). PQ codes of 8
+   * sub-vectors rank neighbours coarsely: on 10^5 clustered 128-d vectors (bench/mining.ts) recall@10
+   * was 0.63 at LanceDB's usual 4 and 0.998 at 10 for +0.6 ms; on overlapping clusters 0.73 / 0.93
+   * at 4 / 20 with nprobes 40.
+   */
   readonly refineFactor?: number;
 }
 
@@ -200,7 +205,7 @@ export class EmbeddingStore {
     let q = this.#table.vectorSearch(query).distanceType("cosine").select(["id", "split", "index", "label", "path", "text"]).limit(options.k);
     if (options.where !== undefined) q = q.where(options.where);
     if (options.exact === true || this.#manifest.annIndex === null) q = q.bypassVectorIndex();
-    else q = q.nprobes(options.nprobes ?? 20).refineFactor(options.refineFactor ?? 4);
+    else q = q.nprobes(options.nprobes ?? 40).refineFactor(options.refineFactor ?? 20);
     const t = await q.toArrow();
     const ids = column(t, "id");
     const split = column(t, "split");
