@@ -11,10 +11,10 @@ export const ENCODERS = ["small-cnn", "resnet18", "mlp", "transformer", "gpt", "
 export const TOKENIZERS = ["char", "bpe"] as const;
 export type EncoderName = (typeof ENCODERS)[number];
 
-export const PROBES = ["linear", "knn", "kmeans", "perplexity"] as const;
+export const PROBES = ["linear", "knn", "kmeans", "perplexity", "finetune"] as const;
 export type ProbeName = (typeof PROBES)[number];
 
-export const BASELINES = ["random", "raw_pixels", "tfidf", "mfcc", "dtw", "supervised"] as const;
+export const BASELINES = ["random", "raw_pixels", "tfidf", "mfcc", "dtw", "supervised", "logreg", "knn_raw", "scratch", "gbdt"] as const;
 /** Whose few-label draws: ours, seeded; or the PyTorch anchor's five 10-per-class draws (bundled MNIST). */
 export const LABEL_DRAWS = ["seeded", "anchor"] as const;
 export type BaselineName = (typeof BASELINES)[number];
@@ -55,6 +55,10 @@ export interface PretrainConfig {
   readonly layers: number | null;
   readonly heads: number | null;
   readonly dropout: number | null;
+  /** Tables: columns read as categorical or numeric whatever their values look like, and columns left out; null for none. */
+  readonly categoricalColumns: readonly string[] | null;
+  readonly numericColumns: readonly string[] | null;
+  readonly ignoreColumns: readonly string[] | null;
 }
 
 /** The `eval` section: the downstream protocol. */
@@ -79,6 +83,8 @@ export interface EvalConfig {
   /** null: by modality (random and raw_pixels for images and tables, random and tfidf for text). */
   readonly baselines: readonly BaselineName[] | null;
   readonly seed: number;
+  /** Tables: label budgets as shares of the training rows (stratified, in (0, 1]), instead of labels per class; null for none. */
+  readonly labelFractions: readonly number[] | null;
 }
 
 /** Everything a run did, saved as `config.json`; the sections map one-to-one onto options objects. */
@@ -118,6 +124,9 @@ export const PRETRAIN_DEFAULTS: Omit<PretrainConfig, "method" | "data"> = {
   layers: null,
   heads: null,
   dropout: null,
+  categoricalColumns: null,
+  numericColumns: null,
+  ignoreColumns: null,
 };
 
 export const EVAL_DEFAULTS: EvalConfig = {
@@ -132,6 +141,7 @@ export const EVAL_DEFAULTS: EvalConfig = {
   labelDraws: "seeded",
   baselines: null,
   seed: 0,
+  labelFractions: null,
 };
 
 /** The sections a config file may have. */
@@ -284,6 +294,9 @@ const PRETRAIN_FIELDS: { [K in keyof PretrainConfig]: Field<PretrainConfig[K]> }
   layers: optional(positiveInt),
   heads: optional(positiveInt),
   dropout: optional(fraction),
+  categoricalColumns: optional(listOf(text)),
+  numericColumns: optional(listOf(text)),
+  ignoreColumns: optional(listOf(text)),
 };
 
 const EVAL_FIELDS: { [K in keyof EvalConfig]: Field<EvalConfig[K]> } = {
@@ -297,6 +310,10 @@ const EVAL_FIELDS: { [K in keyof EvalConfig]: Field<EvalConfig[K]> } = {
   labelDraws: oneOf(LABEL_DRAWS),
   baselines: (v, where) => (v === null ? null : Array.isArray(v) && v.length === 0 ? [] : listOf(oneOf(BASELINES))(v, where)),
   seed: nonNegativeInt,
+  labelFractions: optional(listOf((v, where) => {
+    if (typeof v !== "number" || !(v > 0 && v <= 1)) throw new CliError(`${where} must be a share of the training rows in (0, 1], got ${JSON.stringify(v)}`);
+    return v;
+  })),
 };
 
 /** Checks one section against its fields: unknown keys are named with the closest known one. */
@@ -323,8 +340,10 @@ export function resolvePretrain(file: ConfigObject | undefined, flags: ConfigObj
   const fromFile = file ? checkSection<PretrainConfig>("pretrain", PRETRAIN_FIELDS, file, source) : {};
   const fromFlags = checkSection<PretrainConfig>("pretrain", PRETRAIN_FIELDS, flags, "flags");
   const merged = { ...PRETRAIN_DEFAULTS, ...fromFile, ...fromFlags };
-  if (merged.method === undefined) throw new CliError("no method given: pass --method <name> (see `pretext methods`) or set pretrain.method in --config");
-  if (merged.data === undefined) throw new CliError("no data given: pass --data <spec> (e.g. --data mnist, an IDX file or an image folder) or set pretrain.data in --config");
+  // The file is named when there is one, so a config without the field says which file lacks it.
+  const inFile = source === "config" ? "--config" : source;
+  if (merged.method === undefined) throw new CliError(`no method given: pass --method <name> (see \`pretext methods\`) or set pretrain.method in ${inFile}`);
+  if (merged.data === undefined) throw new CliError(`no data given: pass --data <spec> (e.g. --data mnist, an IDX file or an image folder) or set pretrain.data in ${inFile}`);
   return { ...merged, method: merged.method, data: merged.data };
 }
 

@@ -100,7 +100,7 @@ export function decodeWav(bytes: Uint8Array, name: string): WavAudio {
     const message = error instanceof Error ? error.message : String(error);
     const cut = truncatedChunk(bytes, magic === "RIFX");
     if (cut !== null) {
-      throw bad(cut.id === null ? `truncated: the file ends inside a chunk header at byte ${cut.at}` : `truncated: the file ends inside its "${cut.id}" chunk (${cut.held} of ${cut.size} bytes)`);
+      throw bad(cut.id === null ? `truncated: the file ends inside a chunk header at byte ${cut.at}` : `truncated: the file ends inside its ${cut.id} chunk (${cut.held} of ${cut.size} bytes)`);
     }
     if (message.includes('"fmt "')) throw bad("truncated or damaged: no fmt chunk (the header that says how samples are stored)");
     if (message.includes('"data"')) throw bad("truncated or damaged: no data chunk");
@@ -234,7 +234,7 @@ function truncatedChunk(bytes: Uint8Array, bigEndian: boolean): { id: string | n
   while (at < bytes.length) {
     if (at + 8 > bytes.length) return { id: null, at, size: 8, held: bytes.length - at };
     const size = view.getUint32(at + 4, !bigEndian);
-    if (at + 8 + size > bytes.length) return { id: ascii(bytes, at, at + 4), at, size, held: bytes.length - at - 8 };
+    if (at + 8 + size > bytes.length) return { id: quote(bytes.subarray(at, at + 4)), at, size, held: bytes.length - at - 8 };
     at += 8 + size + (size & 1);
   }
   return null;

@@ -111,7 +111,8 @@ export function csvDocuments(path: string, textColumn: string, labelColumn?: str
   try {
     rows = parse(text, { delimiter, relax_column_count: false, skip_empty_lines: true, bom: true }) as string[][];
   } catch (error) {
-    if (error instanceof CsvError) throw new Error(`${path}:${String(error.lines ?? "?")}: ${error.message}`);
+    // NOTE: csv-parse quotes the offending character as it is, a raw line break included: escaped, the message stays one line.
+    if (error instanceof CsvError) throw new Error(`${path}:${String(error.lines ?? "?")}: ${error.message.replaceAll("\r", "\\r").replaceAll("\n", "\\n")}`);
     throw error;
   }
   const header = rows[0];
