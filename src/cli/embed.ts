@@ -13,6 +13,7 @@ import type { Io } from "./progress.js";
 import { loadRunEncoder } from "./run-encoder.js";
 import { runTokenizer } from "./text-data.js";
 import { audioLoading } from "./audio-run.js";
+import { tableLoading } from "./table-run.js";
 
 /**
  * Embeds a dataset and writes `embeddings` F32 [N, D], `labels` I64 [N] (when the data has them)
@@ -59,6 +60,7 @@ export function embedCommand(io: Io, done: (code: ExitCodeValue) => void): Comma
         textColumn: pretrain.textColumn,
         ...(text === null ? {} : { text: { tokenizer: runTokenizer(run), length: text.context } }),
         ...audioLoading(run),
+        ...tableLoading(run),
       });
       // The bundled digits' own spec means their held-out split: embeddings for a map or retrieval.
       const dataset = limitDataset(loaded.test ?? loaded.train, flags.limit ?? null);

@@ -21,6 +21,8 @@ import { writeTextExamples } from "./text-examples.js";
 import { writeAudioExamples } from "./audio-examples.js";
 import { audioLoading, readRunAudio } from "./audio-run.js";
 import { dtwLines, mfccBaseline } from "./audio-baselines.js";
+import { TABLE_BASELINES, TABLE_PROBES, fractionLines } from "./table-eval.js";
+import { tableLoading } from "./table-run.js";
 
 /** One `metrics.jsonl` evaluation line (and one `eval --json` line). */
 export interface EvalLine {
@@ -38,6 +40,9 @@ export interface EvalLine {
   readonly nats_per_token?: number;
   readonly perplexity?: number;
   readonly bits_per_byte?: number;
+  /** Tables' label-fraction protocol: the share of the training rows labelled, and how many rows that was. */
+  readonly label_fraction?: number;
+  readonly labels?: number;
 }
 
 export interface EvaluateRunOptions {
@@ -61,7 +66,7 @@ export interface EvaluateRunOptions {
 
 /** The probes to run: the config's, or by the data: perplexity for a text corpus (unlabeled), else the classification probes. */
 function probesFor(c: EvalConfig, corpus: boolean): readonly ProbeName[] {
-  return c.probes ?? (corpus ? ["perplexity"] : ["linear", "knn", "kmeans"]);
+  return c.probes ?? (corpus ? ["perplexity"] : c.labelFractions !== null ? TABLE_PROBES : ["linear", "knn", "kmeans"]);
 }
 
 /** The baselines to run: the config's, or by modality. */
@@ -78,7 +83,7 @@ export async function evaluateRun(o: EvaluateRunOptions): Promise<EvalLine[]> {
   const c = o.evalConfig;
   const text = o.text;
   const textLoading = text === null ? undefined : { tokenizer: runTokenizer(o.run), length: text.context };
-  const loaded = await loadData(o.dataSpec, o.labels, { textColumn: o.textColumn ?? null, ...(textLoading === undefined ? {} : { text: textLoading }), ...audioLoading(o.run) });
+  const loaded = await loadData(o.dataSpec, o.labels, { textColumn: o.textColumn ?? null, ...(textLoading === undefined ? {} : { text: textLoading }), ...audioLoading(o.run), ...tableLoading(o.run) });
   const corpus = loaded.text?.source.kind === "corpus";
   const probes = probesFor(c, corpus);
   const lines: EvalLine[] = [];
@@ -97,6 +102,15 @@ export async function evaluateRun(o: EvaluateRunOptions): Promise<EvalLine[]> {
 async function classificationLines(o: EvaluateRunOptions, loaded: LoadedData, c: EvalConfig & { probes: readonly ProbeName[] }, textLoading?: TextLoading): Promise<EvalLine[]> {
   const data = await evalData(o.dataSpec, loaded, c, o.limit ?? null, textLoading, o.run);
   const { spec } = data.train;
+  if (c.labelFractions !== null) {
+    if (spec.modality !== "table") throw new CliError(`--label-fractions is the tables' protocol; this run's data is ${spec.modality} (use --labels-per-class)`);
+    const build = (rng: Rng) => makeEncoder(o.encoderName, spec, rng);
+    const protocol = { fractions: c.labelFractions, draws: c.draws, seed: c.seed, probes: c.probes, baselines: c.baselines ?? TABLE_BASELINES };
+    const lines = await fractionLines(o.methodName, o.encoder, build, o.seed + 1, data, protocol, o.log);
+    await writeEmbeddings(o.run.embeddingsPath, o.encoder, data.test, { images: false });
+    await releaseEmbeddings(o.encoder);
+    return lines;
+  }
   const linear = c.probes.includes("linear");
   const smallest = smallestClass(data.trainLabels, data.numClasses, data.train.classNames);
   const tooMany = c.labelsPerClass.filter((k) => k > smallest.count);
@@ -183,7 +197,7 @@ async function evalData(spec: string, loaded: LoadedData, c: EvalConfig, limit: 
   let testTexts = loaded.text?.source.kind === "documents" ? loaded.text.source.test : null;
   let testPaths: readonly string[] | null = null;
   if (c.testData !== null) {
-    const given = await loadData(c.testData, c.testLabels, { flag: "--test-data", ...(textLoading === undefined ? {} : { text: textLoading }), ...audioLoading(run) });
+    const given = await loadData(c.testData, c.testLabels, { flag: "--test-data", ...(textLoading === undefined ? {} : { text: textLoading }), ...audioLoading(run), ...tableLoading(run) });
     test = given.train;
     if (given.audio !== undefined) test = alignedFieldClasses(given.train, train.classNames, c.testData);
     testPaths = given.audio?.paths ?? null;

@@ -5,6 +5,7 @@ import { ExitCode, type ExitCodeValue } from "./errors.js";
 import { type EvalLine, evaluateRun } from "./eval-run.js";
 import type { Io } from "./progress.js";
 import { type RunWeights, loadRunEncoder, savedSection } from "./run-encoder.js";
+import { fractionListArg, labelColumnFlag } from "./table-run.js";
 
 export type { EvalLine } from "./eval-run.js";
 
@@ -14,6 +15,8 @@ interface EvalFlags {
   readonly testData?: string;
   readonly testLabels?: string;
   readonly labelsPerClass?: number[];
+  readonly labelColumn?: string;
+  readonly labelFractions?: number[];
   readonly probes?: string[];
   readonly draws?: number;
   readonly labelDraws?: string;
@@ -35,6 +38,8 @@ export function evalCommand(io: Io, done: (code: ExitCodeValue) => void): Comman
     .option("--test-data <spec>", "held-out test data (required unless the data is the bundled mnist)")
     .option("--test-labels <file>", "labels of --test-data")
     .option("--labels-per-class <list>", "label budgets of the linear probe, e.g. 1,10,100 (all = every label)", countListArg)
+    .option("--label-column <name>", "tables: the label column of --data and --test-data (default: the run's)")
+    .option("--label-fractions <list>", "tables: label budgets as shares of the training rows, e.g. 0.01,0.1,1 (probes linear, knn, finetune; baselines random, logreg, knn_raw, scratch)", fractionListArg)
     .option("--probes <list>", `probes to run: ${PROBES.join(",")}`, nameListArg(PROBES))
     .option("--draws <n>", "random label subsets per budget (default 3)", positiveIntArg)
     .addOption(
@@ -49,7 +54,7 @@ export function evalCommand(io: Io, done: (code: ExitCodeValue) => void): Comman
     .addOption(new Option("--limit <n>", "use N evenly spaced labelled train images (quick checks)").argParser(positiveIntArg).hideHelp())
     .addHelpText(
       "after",
-      "\nExamples:\n  pretext eval runs/simclr\n  pretext eval runs/simclr --labels-per-class 1,10 --probes linear,knn --json\n  pretext eval runs/clm-moby --probes perplexity --json\n  pretext eval runs/mlm-fortunes --labels-per-class 1,10,all --baselines random,tfidf",
+      "\nExamples:\n  pretext eval runs/simclr\n  pretext eval runs/simclr --labels-per-class 1,10 --probes linear,knn --json\n  pretext eval runs/clm-moby --probes perplexity --json\n  pretext eval runs/mlm-fortunes --labels-per-class 1,10,all --baselines random,tfidf\n  pretext eval runs/scarf --data train.csv --test-data test.csv --label-column y --label-fractions 0.01,0.1,1 --json",
     )
     .action(async (dir: string, flags: EvalFlags) => {
       const { run, pretrain, encoder, text, headsPath } = await loadRunEncoder(dir, flags.weights);
@@ -57,10 +62,13 @@ export function evalCommand(io: Io, done: (code: ExitCodeValue) => void): Comman
       const set = (k: string, v: ConfigValue | undefined) => {
         if (v !== undefined) layer[k] = v;
       };
+      const labelColumn = labelColumnFlag(flags);
       set("data", flags.data);
-      set("labels", flags.labels);
+      set("labels", labelColumn);
       set("testData", flags.testData);
-      set("testLabels", flags.testLabels);
+      // A table's label column is the same in its test file.
+      set("testLabels", flags.testLabels ?? flags.labelColumn);
+      set("labelFractions", flags.labelFractions);
       set("labelsPerClass", flags.labelsPerClass);
       set("probes", flags.probes);
       set("draws", flags.draws);
@@ -96,14 +104,14 @@ export function formatEvalTable(lines: readonly EvalLine[]): string {
   const rows = lines.map((l) => [
     l.encoder,
     l.probe,
-    l.labels_per_class === null ? "-" : String(l.labels_per_class),
+    l.label_fraction !== undefined ? `${Number((100 * l.label_fraction).toPrecision(3))}% (${l.labels ?? "?"} rows)` : l.labels_per_class === null ? "-" : String(l.labels_per_class),
     l.probe === "kmeans"
       ? `NMI ${(l.nmi ?? 0).toFixed(3)}  ARI ${(l.ari ?? 0).toFixed(3)}`
       : l.probe === "perplexity"
         ? `${(l.nats_per_token ?? 0).toFixed(4)} nats/token  perplexity ${(l.perplexity ?? 0).toFixed(2)}  ${(l.bits_per_byte ?? 0).toFixed(4)} bits/byte`
         : l.accuracy === null ? "-" : l.sd === null ? pct(l.accuracy) : `${pct(l.accuracy)} ± ${(100 * l.sd).toFixed(1)}`,
   ]);
-  const header = ["encoder", "probe", "labels/class", "result"];
+  const header = ["encoder", "probe", lines.some((l) => l.label_fraction !== undefined) ? "labels" : "labels/class", "result"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
   const fmt = (r: readonly string[]) => `${r.map((v, i) => v.padEnd(widths[i] as number)).join("  ").trimEnd()}\n`;
   return fmt(header) + fmt(widths.map((w) => "-".repeat(w))) + rows.map(fmt).join("");

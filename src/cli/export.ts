@@ -6,6 +6,7 @@ import { CliError, ExitCode, type ExitCodeValue } from "./errors.js";
 import type { Io } from "./progress.js";
 import { loadRunEncoder } from "./run-encoder.js";
 import { exportWaveformEncoder, readRunAudio } from "./audio-run.js";
+import { exportedTablePath, readRunTable, writeTableFile } from "./table-run.js";
 
 interface ExportFlags {
   readonly out?: string;
@@ -18,7 +19,7 @@ export function exportCommand(io: Io, done: (code: ExitCodeValue) => void): Comm
     .argument("<run-dir>", "a run folder written by `pretext pretrain`")
     .option("--out <file>", "the .onnx file (default <run-dir>/encoder.onnx)")
     .option("--batch-size <n>", "the model's static batch size", positiveIntArg, 1)
-    .addHelpText("after", "\nThe model takes `input` (images float32 [batch, C, H, W], token ids int64 [batch, T], table rows float32 [batch, F], audio as raw 16 kHz waves float32 [batch, 1, samples], featurized inside the model) and returns `embedding` [batch, D].")
+    .addHelpText("after", "\nThe model takes `input` (images float32 [batch, C, H, W], token ids int64 [batch, T], table rows float32 [batch, F] encoded as the run's table.json says (written beside the model as <name>.table.json), audio as raw 16 kHz waves float32 [batch, 1, samples], featurized inside the model) and returns `embedding` [batch, D].")
     .action(async (dir: string, flags: ExportFlags) => {
       const { run, config, encoder, spec, text } = await loadRunEncoder(dir);
       const input = inputField(spec);
@@ -31,7 +32,12 @@ export function exportCommand(io: Io, done: (code: ExitCodeValue) => void): Comm
       const exported = audio === null ? { bytes: exportOnnx(encoder, { inputShape, inputDType: input.dtype, description }), inputShape } : exportWaveformEncoder(encoder, audio, flags.batchSize, description);
       const bytes = exported.bytes;
       await saveOnnx(out, bytes);
-      io.stderr.write(`${out}: input ${input.dtype}[${exported.inputShape.join(", ")}]${audio === null ? "" : " (16 kHz waves)"} → embedding [${flags.batchSize}, ${encoder.outputDim}] (${(bytes.length / 1e6).toFixed(2)} MB)\n`);
+      // A table model's input is encoded rows: the encoding travels with it, or its inputs mean nothing.
+      const table = readRunTable(run);
+      const tablePath = table === null ? null : exportedTablePath(out);
+      if (table !== null && tablePath !== null) await writeTableFile(tablePath, table);
+      const encoded = tablePath === null ? "" : ` (rows encoded as ${tablePath} says)`;
+      io.stderr.write(`${out}: input ${input.dtype}[${exported.inputShape.join(", ")}]${audio === null ? "" : " (16 kHz waves)"}${encoded} → embedding [${flags.batchSize}, ${encoder.outputDim}] (${(bytes.length / 1e6).toFixed(2)} MB)\n`);
       done(ExitCode.ok);
     });
 }

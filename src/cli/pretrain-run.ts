@@ -25,6 +25,7 @@ import { textStart } from "../data/text/text-chunks.js";
 import type { TextSource } from "../data/text/text-source.js";
 import { writeAudioViews, writeMethodViews } from "./views.js";
 import { audioOf, exportWaveformEncoder, readRunAudio, writeRunAudio } from "./audio-run.js";
+import { readRunTable, tableColumnOptions, writeRunTable } from "./table-run.js";
 
 export interface PretrainRunOptions {
   readonly config: RunConfig;
@@ -82,9 +83,12 @@ export async function pretrainRun(options: PretrainRunOptions): Promise<Pretrain
   if (text !== null && !resume) rmSync(run.tokensDir, { recursive: true, force: true });
   // A resumed audio run normalizes with the statistics it started with (the data may have grown since).
   const savedAudio = modality === "audio" && resume ? readRunAudio(run) : null;
+  // So does a table run: its features keep the meaning they had at step 0.
+  const savedTable = modality === "table" && resume ? readRunTable(run) : null;
   const data = await loadData(p.data, p.labels, {
     textColumn: p.textColumn,
     ...(modality === "audio" ? { audio: savedAudio === null ? {} : { features: savedAudio.features, stats: savedAudio.stats } } : {}),
+    ...(modality === "table" ? (savedTable === null ? tableColumnOptions(p) : { table: { encoding: savedTable } }) : {}),
     ...(text === null
       ? {}
       : {
@@ -107,6 +111,7 @@ export async function pretrainRun(options: PretrainRunOptions): Promise<Pretrain
   else {
     run.create(config);
     if (data.audio !== undefined) await writeRunAudio(run, audioOf(data.audio));
+    if (data.table !== undefined) await writeRunTable(run, data.table.encoding);
     if (modality === "audio") {
       try {
         await writeAudioViews(run.viewsPath, method, config.method, encoder, train, { count: 6, seed: p.seed });
@@ -128,7 +133,7 @@ export async function pretrainRun(options: PretrainRunOptions): Promise<Pretrain
   const say = (line: string) => {
     if (mode === "bar" || mode === "lines") io.stderr.write(`${line}\n`);
   };
-  for (const w of [...(data.text?.warnings ?? []), ...(data.audio?.warnings ?? [])]) say(`warning: ${w}`);
+  for (const w of [...(data.text?.warnings ?? []), ...(data.audio?.warnings ?? []), ...(data.table?.warnings ?? [])]) say(`warning: ${w}`);
   const epochs = epochsOf(p);
   const limit = Number.isFinite(epochs) ? `${epochs} epoch${epochs === 1 ? "" : "s"}${p.timeBudgetSeconds === null ? "" : ` or ${formatSeconds(p.timeBudgetSeconds)}`}` : formatSeconds(p.timeBudgetSeconds ?? 0);
   const vocabulary = tokenizer === undefined || text === null ? "" : `, ${text.tokenizer} tokens (${tokenizer.vocabSize})`;

@@ -8,6 +8,7 @@ import { pretrainRun } from "./pretrain-run.js";
 import { type Io, progressMode } from "./progress.js";
 import { RunFolder, defaultRunDir } from "./run-folder.js";
 import { savedSection } from "./run-encoder.js";
+import { columnListArg, labelColumnFlag } from "./table-run.js";
 
 export interface PretrainFlags {
   readonly method?: string;
@@ -33,6 +34,10 @@ export interface PretrainFlags {
   readonly layers?: number;
   readonly heads?: number;
   readonly dropout?: number;
+  readonly labelColumn?: string;
+  readonly categorical?: string[];
+  readonly numeric?: string[];
+  readonly ignoreColumns?: string[];
 }
 
 export function pretrainCommand(io: Io, done: (code: ExitCodeValue) => void): Command {
@@ -41,6 +46,10 @@ export function pretrainCommand(io: Io, done: (code: ExitCodeValue) => void): Co
     .option("--method <name>", "the method (see `pretext methods`)")
     .option("--data <spec>", "training data: mnist (bundled), moby-dick, fortunes, sotu, an IDX images file, a folder (of images, .txt or .wav files, class subfolders for labels), a .txt, .jsonl or .csv file, a manifest of .wav paths")
     .option("--labels <file>", "labels for the data (kept for evaluation; pretraining ignores labels): an IDX labels file, a CSV or JSONL column")
+    .option("--label-column <name>", "tables: the label column (kept out of the features; eval reads it)")
+    .addOption(new Option("--categorical <columns>", "tables: columns read as categories whatever their values look like").argParser(columnListArg))
+    .addOption(new Option("--numeric <columns>", "tables: columns read as numbers").argParser(columnListArg))
+    .addOption(new Option("--ignore-columns <columns>", "tables: columns left out (ids, free text)").argParser(columnListArg))
     .option("--epochs <n>", "epochs to train (default: until the time budget when one is given, else 10)", positiveIntArg)
     .option("--time-budget <duration>", "train for this long, e.g. 90s, 5m, 1h (the schedules are planned to end with it)", durationArg)
     .option("--batch-size <n>", "samples per step (default: the method's recipe; 256 for images, 64 for audio clips)", positiveIntArg)
@@ -63,7 +72,7 @@ export function pretrainCommand(io: Io, done: (code: ExitCodeValue) => void): Co
     .addOption(new Option("--limit <n>", "train on N evenly spaced images only (quick checks)").argParser(positiveIntArg).hideHelp())
     .addHelpText(
       "after",
-      "\nExamples:\n  pretext pretrain --method simclr --data mnist --time-budget 5m\n  pretext pretrain --method clm --data moby-dick --tokenizer char --time-budget 5m\n  pretext pretrain --method mlm --data fortunes --time-budget 10m\n  pretext pretrain --config simclr.yaml --out runs/simclr\n  pretext pretrain --resume runs/simclr",
+      "\nExamples:\n  pretext pretrain --method simclr --data mnist --time-budget 5m\n  pretext pretrain --method clm --data moby-dick --tokenizer char --time-budget 5m\n  pretext pretrain --method mlm --data fortunes --time-budget 10m\n  pretext pretrain --method scarf --data table.csv --label-column y --time-budget 2m\n  pretext pretrain --config simclr.yaml --out runs/simclr\n  pretext pretrain --resume runs/simclr",
     )
     .action(async (flags: PretrainFlags) => done(await runPretrainCommand(flags, io)));
 }
@@ -76,7 +85,7 @@ function flagLayer(flags: PretrainFlags): ConfigObject {
   };
   set("method", flags.method);
   set("data", flags.data);
-  set("labels", flags.labels);
+  set("labels", labelColumnFlag(flags));
   set("epochs", flags.epochs);
   set("timeBudgetSeconds", flags.timeBudget);
   set("batchSize", flags.batchSize);
@@ -92,6 +101,9 @@ function flagLayer(flags: PretrainFlags): ConfigObject {
   set("layers", flags.layers);
   set("heads", flags.heads);
   set("dropout", flags.dropout);
+  set("categoricalColumns", flags.categorical);
+  set("numericColumns", flags.numeric);
+  set("ignoreColumns", flags.ignoreColumns);
   return layer;
 }
 

@@ -70,7 +70,8 @@ export function tableDataset(table: RawTable, options: TableOptions = {}): Table
   const { file } = table;
   if (table.rows.length === 0) throw new Error(`${file}: no data rows after the header`);
   const { encoding } = options;
-  const labelColumn = options.labelColumn ?? encoding?.labelColumn;
+  // A training set's label column is optional in later tables: rows to embed need not have labels.
+  const labelColumn = options.labelColumn ?? (encoding?.labelColumn !== undefined && table.columns.includes(encoding.labelColumn) ? encoding.labelColumn : undefined);
   const { features: columns, labelIndex, warnings: typeWarnings } = encoding === undefined ? inferColumnTypes(table, options) : columnsOf(table, encoding, labelColumn);
   const warnings = [...typeWarnings];
   const fitted = encoding ?? fitEncoding(table, columns, options.maxLevels ?? 1000, warnings, labelColumn);
