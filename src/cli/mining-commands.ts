@@ -5,6 +5,7 @@ import {
   duplicateGroups,
   exactDuplicateGroups,
   exactNeighbours,
+  SILHOUETTE_TOLERANCE,
   findClusters,
   kthNeighbourDistance,
   localOutlierFactor,
@@ -182,7 +183,7 @@ function clustersCommand(io: Io, done: (code: ExitCodeValue) => void): Command {
   const command = new Command("clusters")
     .description("k-means clusters of the items with each one's size, most central items and (given labels) purity")
     .argument("<db>", "an index folder written by `pretext index`")
-    .option("-k, --k <n>", "clusters (default: the best mean silhouette over 2 to 30)", positiveIntArg)
+    .option("-k, --k <n>", "clusters (default: of 2 to 30, the largest k within 0.01 of the best mean silhouette)", positiveIntArg)
     .option("--central <n>", "most central items listed per cluster", positiveIntArg, 5)
     .option("--seed <n>", "seeds k-means", nonNegativeIntArg, 0)
     .option("--assignments", "with --json: one line per item (its cluster) instead of one per cluster")
@@ -214,7 +215,7 @@ function clustersCommand(io: Io, done: (code: ExitCodeValue) => void): Command {
       );
       if (flags.json) for (const line of lines) io.stdout.write(`${JSON.stringify(line)}\n`);
       else {
-        const rule = result.kRule === "given" ? "k given" : `k by the best mean silhouette (${result.silhouettes.map((s) => `${s.k}: ${s.silhouette.toFixed(3)}`).join(", ")})`;
+        const rule = result.kRule === "given" ? "k given" : `k by the silhouette rule, the largest k within ${SILHOUETTE_TOLERANCE} of the best mean silhouette (${result.silhouettes.map((s) => `${s.k}: ${s.silhouette.toFixed(3)}`).join(", ")})`;
         io.stdout.write(`${result.k} clusters of ${n} items, ${rule}:\n`);
         for (const line of lines) {
           const central = (line.central as Line[]).map((m) => `${m.id}`).join(", ");

@@ -4,7 +4,7 @@ import { Rng } from "../random/rng.js";
 import { checkEmbeddings } from "./exact-neighbours.js";
 
 export interface ClusterOptions {
-  /** Clusters; when absent, chosen by the best silhouette over `kGrid` (see `chooseClusterCount`). */
+  /** Clusters; when absent, the largest k of `kGrid` whose mean silhouette is within `SILHOUETTE_TOLERANCE` of the best. */
   readonly k?: number;
   /** `[n]` class of each item, for each cluster's majority label and purity. */
   readonly labels?: ArrayLike<number>;
@@ -41,6 +41,15 @@ export interface ClusterResult {
   readonly clusters: readonly Cluster[];
 }
 
+/**
+ * The silhouette rule picks the largest k whose mean silhouette is within this of the best. The
+ * mean silhouette prefers k = 2 whenever the data has one coarse split, and on a 2,000-item sample
+ * it moves by about this much from sample to sample: on SimCLR embeddings of MNIST the best was
+ * k = 2 at 0.264 against 0.260 at k = 12 (cluster purity 0.21 against ~0.7), on raw pixels 0.093
+ * at 15 against 0.091 at 20. Within the noise, the finer grouping serves a person browsing better.
+ */
+export const SILHOUETTE_TOLERANCE = 0.01;
+
 /** 2 to 30: a data set's coarse classes, the scale at which a person browses clusters. */
 export const DEFAULT_K_GRID: readonly number[] = [2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30];
 
@@ -59,7 +68,8 @@ export function findClusters(embeddings: Float32Array, dim: number, options: Clu
   let silhouettes: { k: number; silhouette: number }[] = [];
   if (k === undefined) {
     silhouettes = silhouetteGrid(unit, dim, options.kGrid ?? DEFAULT_K_GRID, options.sampleSize ?? 2000, seed);
-    k = silhouettes.reduce((best, s) => (s.silhouette > best.silhouette ? s : best)).k;
+    const best = Math.max(...silhouettes.map((s) => s.silhouette));
+    k = Math.max(...silhouettes.filter((s) => s.silhouette >= best - SILHOUETTE_TOLERANCE).map((s) => s.k));
   }
   const { assignments, centroids } = kMeans(unit, dim, k, { seed });
   const members: number[][] = Array.from({ length: k }, () => []);

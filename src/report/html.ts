@@ -1,5 +1,6 @@
 import { AUDIO_CSS, type AudioView, audioCards } from "./audio-view.js";
 import { CLIENT_SCRIPT } from "./client.js";
+import { MINING_CSS, type MiningView, miningCards } from "./mining-view.js";
 import { type CardSpec, card, chartBox, escapeHtml, note, renderCard } from "./html-util.js";
 import { type ChartData, type SummaryItem, encoderName, isBaseline } from "./model.js";
 import type { EvalRecord } from "./run.js";
@@ -27,6 +28,8 @@ export interface ReportPage {
   readonly text?: TextView | null;
   /** An audio run's neighbours to listen to and per-class strip; null for other runs. */
   readonly audio?: AudioView | null;
+  /** Duplicates, outliers, clusters and picks of the run's index (`pretext index`); null without one. */
+  readonly mining?: MiningView | null;
   /** The source of Chart.js's UMD bundle, inlined so the page opens offline. */
   readonly chartJs: string;
 }
@@ -151,6 +154,8 @@ export function renderReport(page: ReportPage): string {
       : audio !== null
         ? audioCards(audio, c, common, page.viewsDataUrl)
         : imageCards(page, common);
+  const mining = page.mining ?? null;
+  if (mining !== null) cards.push(...miningCards(mining));
   const summary = page.summary.map((s) => `<div class="stat"><div class="k">${escapeHtml(s.label)}</div><div class="v">${escapeHtml(s.value)}</div></div>`).join("");
   const warnings = page.warnings.map((w) => `<div class="warning">${escapeHtml(w)}</div>`).join("");
   return `<!doctype html>
@@ -159,7 +164,7 @@ export function renderReport(page: ReportPage): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(page.title)}</title>
-<style>${CSS}${text === null ? "" : TEXT_CSS}${audio === null ? "" : AUDIO_CSS}</style>
+<style>${CSS}${text === null ? "" : TEXT_CSS}${audio === null ? "" : AUDIO_CSS}${mining === null ? "" : MINING_CSS}</style>
 </head>
 <body>
 <main>

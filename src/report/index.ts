@@ -6,6 +6,7 @@ import { renderReport, type ReportPage } from "./html.js";
 import { imagePng, pngDataUrl } from "./images.js";
 import { chartData, findConfig, methodOf, sortEvals, summaryItems, thin, type ChartData } from "./model.js";
 import { buildAudioView, secondaryMap } from "./audio-view.js";
+import type { MiningView } from "./mining-view.js";
 import { type EmbeddingMap, type EmbeddingMapOptions, embeddingMap } from "./projection.js";
 import { nearestNeighbours, pickQueries } from "./retrieval.js";
 import { type EmbeddingSet, type RunData, readRun } from "./run.js";
@@ -20,6 +21,7 @@ export { parseTextExamples, type MaskedSentence, type SampleRecord, type TextExa
 export type { TextView } from "./text-view.js";
 export { parseAudioExamples, synthClipName, type AudioExamples, type AudioNeighbours } from "./audio-run.js";
 export type { AudioView } from "./audio-view.js";
+export { buildMiningView, type ItemPreview, type MiningItem, type MiningView } from "./mining-view.js";
 
 /**
  * `report.html`: one self-contained page about a run folder. Charts are drawn by Chart.js
@@ -53,6 +55,8 @@ export interface ReportOptions {
   readonly audioNeighbours: number;
   /** Audio runs: at most this many clips are inlined as audio (~43 kB each for 1 s), so the page stays small. */
   readonly audioClips: number;
+  /** The mining section, built from the run's index by the caller (`src/cli/report-mining.ts`); null for none. */
+  readonly mining: MiningView | null;
 }
 
 export const defaultReportOptions: ReportOptions = {
@@ -66,6 +70,7 @@ export const defaultReportOptions: ReportOptions = {
   audioQueries: 5,
   audioNeighbours: 5,
   audioClips: 30,
+  mining: null,
 };
 
 /** The source of Chart.js's UMD bundle (sets `window.Chart`), found next to the package's entry point. */
@@ -184,6 +189,7 @@ export async function buildReportPage(runDir: string, options: Partial<ReportOpt
     ...(run.isText === true || audio !== null ? { retrieval: [], retrievalNote: null } : await retrievalExamples(run, opts)),
     text: run.isText === true ? textView(run, opts) : null,
     audio,
+    mining: opts.mining,
     config: run.config,
     chartJs: await chartJsSource(),
   };

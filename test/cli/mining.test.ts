@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
@@ -133,6 +133,18 @@ describe("pretext index and search", () => {
 
     const human = await runInProcess(["outliers", db, "--top", "2"]);
     expect(human.stdout).toMatch(/^2 most outlying of 31 items by cosine distance to the 10th nearest item:\n {3}1 {2}id \d+ +score \d\.\d{4} {2}label \d {2}\/.*\.png\n/);
+  });
+
+  it("the run's report gains a mining section once the run is indexed into <run>/index", async () => {
+    expect((await runInProcess(["index", run, "--data", folder, "--quiet"])).code).toBe(0);
+    const r = await runInProcess(["report", run]);
+    expect(r.code).toBe(0);
+    const html = readFileSync(join(run, "report.html"), "utf8");
+    const mining = html.slice(html.indexOf("<h2>Duplicates</h2>"));
+    expect(mining).toMatch(/1 group of exact copies/);
+    expect(mining).toContain("3-copy.png");
+    expect(mining).toContain("<h2>What to label first</h2>");
+    expect(mining.match(/<img src="data:image\/png;base64,/g)?.length).toBeGreaterThan(20);
   });
 
   it("clear errors: not an index, an unknown item, a class that does not exist, a file of another kind", async () => {
