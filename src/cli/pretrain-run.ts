@@ -68,8 +68,33 @@ function textEncoderSettings(text: TextSettings, vocabSize: number): TextEncoder
  * finished run also writes `encoder.safetensors`, `heads.safetensors` and `encoder.onnx`.
  */
 export async function pretrainRun(options: PretrainRunOptions): Promise<PretrainOutcome> {
+  try {
+    return await pretrainLocked(options);
+  } catch (e) {
+    throw diskFull(e, options.run) ?? e;
+  } finally {
+    options.run.unlock();
+  }
+}
+
+/** Errors of a disk that cannot take more: the run stops with its last complete checkpoint, which a resume continues from. */
+const DISK_FULL = new Set(["ENOSPC", "EDQUOT", "EFBIG"]);
+
+function diskFull(e: unknown, run: RunFolder): CliError | null {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  if (typeof code !== "string" || !DISK_FULL.has(code)) return null;
+  const path = (e as NodeJS.ErrnoException).path;
+  const where = typeof path === "string" ? path : run.dir;
+  return new CliError(`${where}: no space left on the device (${code}); the last complete checkpoint in ${run.checkpointDir} is intact: free space, then pretext pretrain --resume ${run.dir}`, ExitCode.failure);
+}
+
+async function pretrainLocked(options: PretrainRunOptions): Promise<PretrainOutcome> {
   const { run, method, resume, mode, io } = options;
-  if (!resume) run.refuseExisting();
+  const warn = (message: string | null) => {
+    if (message !== null && mode !== "quiet" && mode !== "json") io.stderr.write(`warning: ${message}\n`);
+  };
+  if (resume) warn(run.lock("pretrain"));
+  else run.refuseExisting();
   const modality = specModality(options.config.pretrain.data, options.config.pretrain.textColumn === null ? {} : { textColumn: options.config.pretrain.textColumn });
   if (!method.modalities.includes(modality)) {
     const fitting = methodsFor(modality).map((m) => m.name);
@@ -109,7 +134,7 @@ export async function pretrainRun(options: PretrainRunOptions): Promise<Pretrain
   const encoder = encoderForRun(p.encoder, train.spec, p.seed, encoderText);
   if (resume) run.writeConfig(config);
   else {
-    run.create(config);
+    warn(run.create(config, "pretrain"));
     if (data.audio !== undefined) await writeRunAudio(run, audioOf(data.audio));
     if (data.table !== undefined) await writeRunTable(run, data.table.encoding);
     if (modality === "audio") {

@@ -1,7 +1,18 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { appendFileSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { basename, extname, join, resolve } from "node:path";
+import { writeFileAtomicSync } from "../io/write-atomic.js";
 import type { ConfigValue, RunConfig } from "./config.js";
-import { CliError, errorMessage } from "./errors.js";
+import { CliError, ExitCode, errorMessage } from "./errors.js";
+
+/** Who holds a run folder's `run.lock`. */
+interface LockOwner {
+  readonly pid: number;
+  readonly host: string;
+  readonly command: string;
+  readonly started: string;
+}
 
 /**
  * A run folder, `runs/<date>-<method>-<data>/`:
@@ -15,6 +26,7 @@ import { CliError, errorMessage } from "./errors.js";
  */
 export class RunFolder {
   readonly dir: string;
+  #lock: string | null = null;
 
   constructor(dir: string) {
     this.dir = resolve(dir);
@@ -64,6 +76,10 @@ export class RunFolder {
   get reportPath(): string {
     return join(this.dir, "report.html");
   }
+  /** Held by the process that writes the run (pretrain): `{pid, host, command, started}`. */
+  get lockPath(): string {
+    return join(this.dir, "run.lock");
+  }
 
   /** Opens an existing run folder (for eval, embed, export, report, resume). */
   static open(dir: string): RunFolder {
@@ -78,15 +94,70 @@ export class RunFolder {
     if (existsSync(this.configPath)) throw new CliError(`${this.dir}: already holds a run (config.json); continue it with \`pretext pretrain --resume ${this.dir}\`, or give another --out`);
   }
 
-  /** Creates the folder (and checkpoints/) and writes config.json; the folder must not hold a run yet. */
-  create(config: RunConfig): void {
+  /**
+   * Creates the folder (and checkpoints/), takes its lock and writes config.json; the folder must
+   * not hold a run yet. Returns the lock's warning, as `lock` does.
+   */
+  create(config: RunConfig, command: string): string | null {
     this.refuseExisting();
     mkdirSync(this.checkpointDir, { recursive: true });
+    const warning = this.lock(command);
+    this.refuseExisting();
     this.writeConfig(config);
+    return warning;
   }
 
+  /** Through a temporary file and a rename: a kill mid-write leaves the old config.json or the new, never half of one. */
   writeConfig(config: RunConfig): void {
-    writeFileSync(this.configPath, `${JSON.stringify(config, null, 2)}\n`);
+    writeFileAtomicSync(this.configPath, `${JSON.stringify(config, null, 2)}\n`);
+  }
+
+  /**
+   * Takes `run.lock` for this process, or refuses (exit 1) when another live process on this
+   * machine holds it. A lock whose owner is gone (its pid no longer runs: a SIGKILL, a crash) or
+   * that is unreadable is taken over; the returned warning says so (null otherwise). The lock
+   * file is complete before it appears (written aside, then hard-linked into place, which fails
+   * when one exists), so a reader never takes a half-written lock for a stale one.
+   */
+  lock(command: string): string | null {
+    if (this.#lock !== null) return null;
+    const mine = `${JSON.stringify({ pid: process.pid, host: hostname(), command, started: new Date().toISOString() } satisfies LockOwner)}\n`;
+    const temp = join(this.dir, `.run.lock.${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
+    writeFileSync(temp, mine);
+    let warning: string | null = null;
+    try {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        try {
+          linkSync(temp, this.lockPath);
+          this.#lock = mine;
+          return warning;
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+        }
+        const held = readLock(this.lockPath);
+        if (held === null) continue; // released meanwhile
+        const owner = held.owner;
+        if (owner !== null && owner.host !== hostname()) {
+          throw new CliError(`${this.dir}: in use by pretext ${owner.command} on ${owner.host} (pid ${owner.pid}, since ${owner.started}); if nothing runs there any more, delete ${this.lockPath}`, ExitCode.failure);
+        }
+        if (owner !== null && isRunning(owner.pid)) {
+          throw new CliError(`${this.dir}: in use by pretext ${owner.command} (pid ${owner.pid}, since ${owner.started}); wait for it to finish or stop it`, ExitCode.failure);
+        }
+        warning = `${this.lockPath}: ${owner === null ? "unreadable" : `left by pretext ${owner.command} (pid ${owner.pid}), which no longer runs`}; taken over`;
+        // Removed only if it is still the stale lock just read, not one another process took meanwhile.
+        if (readLock(this.lockPath)?.text === held.text) rmSync(this.lockPath, { force: true });
+      }
+      throw new CliError(`${this.dir}: run.lock keeps changing hands; is another pretext starting on this run? Try again`, ExitCode.failure);
+    } finally {
+      rmSync(temp, { force: true });
+    }
+  }
+
+  /** Releases the lock this process took (if it still holds it). */
+  unlock(): void {
+    if (this.#lock === null) return;
+    if (readLock(this.lockPath)?.text === this.#lock) rmSync(this.lockPath, { force: true });
+    this.#lock = null;
   }
 
   /** The saved config.json, unchecked (the caller validates the sections it uses). */
@@ -161,4 +232,33 @@ export function defaultRunDir(method: string, dataSpec: string, now = new Date()
   let dir = base;
   for (let i = 2; existsSync(dir); i++) dir = `${base}-${i}`;
   return dir;
+}
+
+/** The lock file's text and owner (null when it does not parse), or null when there is no lock. */
+function readLock(path: string): { text: string; owner: LockOwner | null } | null {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw e;
+  }
+  try {
+    const o = JSON.parse(text) as Partial<LockOwner>;
+    const ok = Number.isSafeInteger(o.pid) && typeof o.host === "string" && typeof o.command === "string" && typeof o.started === "string";
+    return { text, owner: ok ? (o as LockOwner) : null };
+  } catch {
+    return { text, owner: null };
+  }
+}
+
+/** Whether a process with this pid runs (signal 0 checks without sending; EPERM means it runs as another user). */
+function isRunning(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
@@ -16,6 +17,20 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     await rename(temp, path);
   } catch (e) {
     await rm(temp, { force: true });
+    throw e;
+  }
+}
+
+/** `writeFileAtomic`, synchronously: for the small files (config.json, run.lock) written between steps. */
+export function writeFileAtomicSync(path: string, data: Uint8Array | string): void {
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true });
+  const temp = join(dir, `.${basename(path)}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
+  try {
+    writeFileSync(temp, data, { flush: true });
+    renameSync(temp, path);
+  } catch (e) {
+    rmSync(temp, { force: true });
     throw e;
   }
 }

@@ -194,9 +194,13 @@ async function writeAtomic(dir: string, name: string, bytes: Uint8Array): Promis
   try {
     await file.writeFile(bytes);
     await file.sync();
-  } finally {
+  } catch (e) {
+    // A full disk fails here: the partial temp file goes, so it holds no space the user must find.
     await file.close();
+    await rm(temp, { force: true });
+    throw e;
   }
+  await file.close();
   try {
     await rename(temp, join(dir, name));
   } catch (e) {
