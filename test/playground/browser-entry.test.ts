@@ -1,5 +1,7 @@
+import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { promisify } from "node:util";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Rolldown, build } from "vite";
@@ -74,4 +76,10 @@ describe("the browser entry (src/browser.ts)", () => {
     await expect(standIns.saveCheckpoint("runs/x", { tensors: new Map(), metadata: null }, { step: 1 })).rejects.toThrow(/checkpointing to runs\/x needs Node\.js/);
     expect(STAND_INS.endsWith("src/browser-node-only.ts")).toBe(true);
   });
+
+  it("the playground's page and worker typecheck with the DOM and worker libraries (playground/tsconfig.json; the root tsconfig has neither)", async () => {
+    const tsc = join(ROOT, "node_modules/typescript/bin/tsc");
+    const run = await promisify(execFile)(process.execPath, [tsc, "-p", join(ROOT, "playground/tsconfig.json")], { cwd: ROOT }).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? String(e) }));
+    expect(run.stdout).toBe("");
+  }, 60_000);
 });

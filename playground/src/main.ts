@@ -1,0 +1,316 @@
+import { Charts } from "./charts.js";
+import { type Digits, decodeDigits } from "./digits-format.js";
+import { canvasToDigit, droppedFiles, drawGrid, folderToRunData } from "./images.js";
+import type { FromWorker, MethodInfo, RunData, ToWorker } from "./protocol.js";
+import type { EvaluationPoint, ProbeScores } from "./session.js";
+import { DEFAULT_SETTINGS, ENCODERS, type PlaygroundSettings, settingsFromHash, settingsToHash } from "./settings.js";
+
+/** What the page knows, also readable as `window.pretextPlayground` (the browser test reads it; so may the curious). */
+interface PageState {
+  phase: "loading" | "ready" | "training" | "paused" | "done" | "error";
+  isolated: boolean;
+  threads: number | null;
+  threadNote: string | null;
+  losses: number[];
+  untrained: ProbeScores | null;
+  rawPixels: ProbeScores | null;
+  evaluations: EvaluationPoint[];
+  errors: string[];
+  sampleEmbeddings: Float32Array | null;
+  dim: number;
+  steps: number;
+  seconds: number;
+}
+
+const state: PageState = { phase: "loading", isolated: self.crossOriginIsolated, threads: null, threadNote: null, losses: [], untrained: null, rawPixels: null, evaluations: [], errors: [], sampleEmbeddings: null, dim: 0, steps: 0, seconds: 0 };
+(window as unknown as { pretextPlayground: PageState }).pretextPlayground = state;
+
+const byId = <T extends HTMLElement>(id: string): T => {
+  const el = document.getElementById(id);
+  if (el === null) throw new Error(`index.html has no #${id}`);
+  return el as T;
+};
+const form = byId<HTMLFormElement>("settings");
+const status = byId("status");
+const stepLine = byId("step-line");
+const methodSelect = byId<HTMLSelectElement>("method");
+const encoderSelect = byId<HTMLSelectElement>("encoder");
+const optionsBox = byId("method-options");
+const [startButton, pauseButton, stopButton] = ["start", "pause", "stop"].map((id) => byId<HTMLButtonElement>(id)) as [HTMLButtonElement, HTMLButtonElement, HTMLButtonElement];
+const charts = new Charts({ loss: byId("loss-chart"), learningRate: byId("lr-chart"), collapse: byId("collapse-chart"), probe: byId("probe-chart"), map: byId("map-chart") });
+
+/** Both encoders' output width (src/nn/encoders: SmallCnn, and the CLI's mlp). */
+const EMBEDDING_DIM = 128;
+
+let methods: readonly MethodInfo[] = [];
+let digits: RunData | null = null;
+let data: RunData | null = null;
+let worker: Worker | null = null;
+let files: { onnx: Uint8Array; weights: Uint8Array; config: string } | null = null;
+
+function showError(message: string): void {
+  state.errors.push(message);
+  const box = byId("errors");
+  const p = document.createElement("p");
+  p.textContent = message;
+  box.append(p);
+  box.hidden = false;
+}
+
+function clearErrors(): void {
+  byId("errors").replaceChildren();
+  byId("errors").hidden = true;
+}
+
+function newWorker(): Worker {
+  worker?.terminate();
+  const w = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+  w.onmessage = (e: MessageEvent<FromWorker>) => onWorkerMessage(e.data);
+  w.onerror = (e) => fail(`the training worker failed: ${e.message || "it could not start (see the browser's console)"}`);
+  worker = w;
+  return w;
+}
+const send = (message: ToWorker) => worker?.postMessage(message);
+
+function fail(message: string): void {
+  showError(message);
+  setPhase("error");
+}
+
+function setPhase(phase: PageState["phase"]): void {
+  state.phase = phase;
+  document.documentElement.dataset.phase = phase;
+  const running = phase === "training" || phase === "paused";
+  startButton.disabled = running || phase === "loading";
+  pauseButton.disabled = !running;
+  stopButton.disabled = !running;
+  pauseButton.textContent = phase === "paused" ? "Resume" : "Pause";
+  for (const id of ["download-onnx", "download-weights", "download-config"]) byId<HTMLButtonElement>(id).disabled = files === null;
+  const threads = state.threads === null ? "" : ` · ${state.threads} wasm thread${state.threads === 1 ? "" : "s"}`;
+  const iso = state.isolated ? "cross-origin isolated" : "not cross-origin isolated: one thread only";
+  status.textContent = `${phase === "loading" ? "Loading…" : phase === "ready" ? "Ready." : phase === "training" ? "Training…" : phase === "paused" ? "Paused." : phase === "done" ? "Done." : "Stopped by an error."} (${iso}${threads})`;
+}
+
+function readSettings(): PlaygroundSettings {
+  const num = (id: string) => Number(byId<HTMLInputElement>(id).value);
+  const methodOptions: Record<string, number> = {};
+  const info = methods.find((m) => m.name === methodSelect.value);
+  for (const input of optionsBox.querySelectorAll<HTMLInputElement>("input")) {
+    const name = input.dataset.option ?? "";
+    const value = Number(input.value);
+    if (info !== undefined && value !== info.options[name]) methodOptions[name] = value;
+  }
+  const encoder = ENCODERS.find((e) => e === encoderSelect.value) ?? DEFAULT_SETTINGS.encoder;
+  return { method: methodSelect.value, encoder, batchSize: num("batchSize"), steps: num("steps"), budgetSeconds: num("budgetSeconds"), seed: num("seed"), evalPoints: num("evalPoints"), threads: num("threads"), methodOptions };
+}
+
+function writeSettings(s: PlaygroundSettings): void {
+  methodSelect.value = s.method;
+  encoderSelect.value = s.encoder;
+  for (const k of ["batchSize", "steps", "budgetSeconds", "seed", "evalPoints", "threads"] as const) byId<HTMLInputElement>(k).value = String(s[k]);
+  showMethodOptions(s.methodOptions);
+}
+
+function showMethodOptions(overrides: Readonly<Record<string, number>>): void {
+  const info = methods.find((m) => m.name === methodSelect.value);
+  byId("method-description").textContent = info === undefined ? "" : `${info.description} (${info.paper})`;
+  optionsBox.replaceChildren();
+  for (const [name, value] of Object.entries(info?.options ?? {})) {
+    const id = `opt-${name}`;
+    const label = document.createElement("label");
+    label.htmlFor = id;
+    label.textContent = name;
+    const input = document.createElement("input");
+    Object.assign(input, { id, type: "number", step: "any", value: String(overrides[name] ?? value) });
+    input.dataset.option = name;
+    optionsBox.append(label, input);
+  }
+}
+
+function onWorkerMessage(m: FromWorker): void {
+  switch (m.type) {
+    case "ready":
+      if (methods.length === 0) {
+        methods = m.methods;
+        methodSelect.replaceChildren(...methods.map((info) => new Option(`${info.name} (${info.family})`, info.name)));
+        const { settings, errors } = settingsFromHash(location.hash, methods.map((x) => x.name));
+        errors.forEach(showError);
+        writeSettings(settings);
+        setPhase("ready");
+        requestViews();
+      }
+      break;
+    case "started":
+      state.threads = m.threads;
+      state.threadNote = m.threadNote;
+      if (m.threadNote !== null) showError(m.threadNote);
+      setPhase("training");
+      break;
+    case "baselines":
+      state.untrained = m.untrained;
+      state.rawPixels = m.rawPixels;
+      charts.baselines(m.untrained, m.rawPixels, readSettings().steps);
+      break;
+    case "step": {
+      state.losses.push(m.loss);
+      charts.step(m.step, m.loss, m.learningRate, m.metrics.collapse_std, EMBEDDING_DIM);
+      const speed = `${m.samplesPerSecond.toFixed(0)} images/s`;
+      stepLine.textContent = `step ${m.step}/${m.plannedSteps} · loss ${m.loss.toFixed(4)} · ${speed} · ${m.elapsedSeconds.toFixed(0)} s`;
+      break;
+    }
+    case "evaluation":
+      state.evaluations.push(m.point);
+      if (data !== null) charts.evaluation(m.point, EMBEDDING_DIM, data.test.labels, data.classNames);
+      break;
+    case "done":
+      files = { onnx: m.onnx, weights: m.weights, config: m.config };
+      Object.assign(state, { sampleEmbeddings: m.sampleEmbeddings, dim: m.dim, steps: m.steps, seconds: m.seconds });
+      stepLine.textContent += ` · finished ${m.steps} steps in ${m.seconds.toFixed(1)} s`;
+      setPhase("done");
+      break;
+    case "views":
+      showViews(m.views);
+      break;
+    case "neighbours": {
+      if (data === null) break;
+      const size = data.shape[1] * data.shape[2];
+      const images = new Float32Array(m.indices.length * size);
+      m.indices.forEach((i, n) => images.set(data?.test.images.subarray(i * size, (i + 1) * size) ?? [], n * size));
+      drawGrid(byId("neighbours"), images, m.indices.length, 8, 2);
+      byId("neighbours-caption").textContent = `Nearest test images: ${Array.from(m.indices, (i, n) => `${data?.classNames[data.test.labels[i] ?? 0] ?? "?"} (${(m.similarities[n] ?? 0).toFixed(2)})`).join(", ")}`;
+      break;
+    }
+    case "error":
+      fail(m.message);
+      break;
+  }
+}
+
+function showViews(views: readonly { name: string; shape: readonly number[]; data: Float32Array }[]): void {
+  if (views.length === 0 || data === null) return;
+  const count = views[0]?.shape[0] ?? 0;
+  const size = data.shape[1] * data.shape[2];
+  // One row per input (the images, then each view), the same images in each column.
+  const grid = new Float32Array(views.length * count * size);
+  views.forEach((v, i) => grid.set(v.data.subarray(0, count * size), i * count * size));
+  drawGrid(byId("views"), grid, views.length * count, count, 2);
+  byId("views-caption").textContent = `Rows: ${views.map((v) => (v.name === "image" ? `${count} of the images` : v.name)).join(", then ")}, as the method makes them.`;
+}
+
+function requestViews(): void {
+  if (data !== null && methods.length > 0) send({ type: "views", settings: readSettings(), data, count: 8 });
+}
+
+function download(name: string, bytes: Uint8Array | string, type: string): void {
+  const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type }));
+  const a = Object.assign(document.createElement("a"), { href: url, download: name });
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+form.addEventListener("submit", (e) => {
+  e.preventDefault();
+  if (data === null) return fail("no data: the bundled digits did not load and no folder was dropped");
+  if (!form.reportValidity()) return;
+  const settings = readSettings();
+  history.replaceState(null, "", settingsToHash(settings));
+  clearErrors();
+  Object.assign(state, { losses: [], evaluations: [], untrained: null, rawPixels: null, errors: [], sampleEmbeddings: null });
+  files = null;
+  charts.reset();
+  stepLine.textContent = "Compiling the training step…";
+  newWorker();
+  send({ type: "start", settings, data });
+  setPhase("training");
+  requestViews();
+});
+pauseButton.addEventListener("click", () => {
+  const pausing = state.phase === "training";
+  send({ type: pausing ? "pause" : "resume" });
+  setPhase(pausing ? "paused" : "training");
+});
+stopButton.addEventListener("click", () => send({ type: "stop" }));
+byId("copy-link").addEventListener("click", () => {
+  const link = `${location.origin}${location.pathname}${settingsToHash(readSettings())}`;
+  history.replaceState(null, "", link);
+  navigator.clipboard?.writeText(link).catch(() => showError("the browser refused the clipboard; the link is in the address bar"));
+});
+methodSelect.addEventListener("change", () => (showMethodOptions({}), requestViews()));
+encoderSelect.addEventListener("change", () => requestViews());
+byId("download-onnx").addEventListener("click", () => files && download("encoder.onnx", files.onnx, "application/octet-stream"));
+byId("download-weights").addEventListener("click", () => files && download("encoder.safetensors", files.weights, "application/octet-stream"));
+byId("download-config").addEventListener("click", () => files && download("config.json", files.config, "application/json"));
+
+setUpDrawing(byId<HTMLCanvasElement>("draw"));
+setUpDrop(byId("drop-zone"));
+
+function setUpDrawing(pad: HTMLCanvasElement): void {
+  const ctx = pad.getContext("2d");
+  if (ctx === null) return;
+  let drawing = false;
+  const at = (e: PointerEvent) => [(e.offsetX * pad.width) / pad.clientWidth, (e.offsetY * pad.height) / pad.clientHeight] as const;
+  pad.addEventListener("pointerdown", (e) => {
+    drawing = true;
+    pad.setPointerCapture(e.pointerId);
+    ctx.beginPath();
+    ctx.moveTo(...at(e));
+  });
+  pad.addEventListener("pointermove", (e) => {
+    if (!drawing) return;
+    Object.assign(ctx, { lineWidth: 14, lineCap: "round", strokeStyle: "#fff" });
+    ctx.lineTo(...at(e));
+    ctx.stroke();
+  });
+  pad.addEventListener("pointerup", () => (drawing = false));
+  byId("clear").addEventListener("click", () => ctx.clearRect(0, 0, pad.width, pad.height));
+  byId("find").addEventListener("click", () => {
+    if (state.phase !== "done") return showError("train an encoder first (Start), then draw and find its neighbours");
+    send({ type: "neighbours", image: canvasToDigit(pad), k: 8 });
+  });
+}
+
+function setUpDrop(zone: HTMLElement): void {
+  zone.addEventListener("dragover", (e) => (e.preventDefault(), zone.classList.add("over")));
+  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+  zone.addEventListener("drop", (e) => {
+    e.preventDefault();
+    zone.classList.remove("over");
+    if (e.dataTransfer === null) return;
+    clearErrors();
+    byId("data-source").textContent = "Reading the dropped files…";
+    droppedFiles(e.dataTransfer.items)
+      .then(folderToRunData)
+      .then(({ data: dropped, problems }) => {
+        problems.forEach(showError);
+        useData(dropped);
+        byId("use-digits").hidden = digits === null;
+      })
+      .catch((error: unknown) => {
+        showError(error instanceof Error ? error.message : String(error));
+        byId("data-source").textContent = data?.source ?? "No data";
+      });
+  });
+  byId("use-digits").addEventListener("click", () => digits && useData(digits));
+}
+
+function useData(d: RunData): void {
+  data = d;
+  byId("data-source").textContent = d.source;
+  requestViews();
+}
+
+async function loadDigits(): Promise<Digits> {
+  const response = await fetch(new URL("digits.bin", new URL(import.meta.env.BASE_URL, location.origin)));
+  if (!response.ok) throw new Error(`digits.bin: HTTP ${response.status}; the build did not write it`);
+  return decodeDigits(new Uint8Array(await response.arrayBuffer()));
+}
+
+setPhase("loading");
+newWorker();
+loadDigits()
+  .then((d) => {
+    digits = { pool: d.train, test: d.test, shape: [1, 28, 28], classNames: Array.from({ length: 10 }, (_, i) => String(i)), source: `Bundled MNIST digits: ${d.train.labels.length} to pretrain on, ${d.test.labels.length} held out` };
+    useData(digits);
+  })
+  .catch((e: unknown) => fail(e instanceof Error ? e.message : String(e)));
+if (!self.crossOriginIsolated) showError("this page is not cross-origin isolated (no SharedArrayBuffer), so training runs on one wasm thread; serve it with `npm run playground`");

@@ -1,0 +1,67 @@
+import type { DigitSet } from "./digits-format.js";
+import type { EvaluationPoint, ProbeScores } from "./session.js";
+import type { PlaygroundSettings } from "./settings.js";
+
+/** The images a run learns from: the bundled digits or a dropped folder, already split and sized. */
+export interface RunData {
+  readonly pool: DigitSet;
+  readonly test: DigitSet;
+  /** `[C, H, W]` of every image. */
+  readonly shape: readonly [number, number, number];
+  readonly classNames: readonly string[];
+  /** Where it came from, for the page ("bundled MNIST digits", "dropped folder photos/"). */
+  readonly source: string;
+}
+
+export interface MethodInfo {
+  readonly name: string;
+  readonly family: string;
+  readonly description: string;
+  readonly paper: string;
+  /** The method's numeric defaults: the options the page lets one change. */
+  readonly options: Readonly<Record<string, number>>;
+}
+
+export type ToWorker =
+  | { readonly type: "start"; readonly settings: PlaygroundSettings; readonly data: RunData }
+  | { readonly type: "pause" }
+  | { readonly type: "resume" }
+  | { readonly type: "stop" }
+  | { readonly type: "views"; readonly settings: PlaygroundSettings; readonly data: RunData; readonly count: number }
+  | { readonly type: "neighbours"; readonly image: Float32Array; readonly k: number };
+
+export interface ViewImages {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly data: Float32Array;
+}
+
+export type FromWorker =
+  | { readonly type: "ready"; readonly methods: readonly MethodInfo[] }
+  | { readonly type: "started"; readonly threads: number; readonly threadNote: string | null }
+  | { readonly type: "baselines"; readonly untrained: ProbeScores; readonly rawPixels: ProbeScores }
+  | {
+      readonly type: "step";
+      readonly step: number;
+      readonly plannedSteps: number;
+      readonly loss: number;
+      readonly learningRate: number | null;
+      readonly metrics: Readonly<Record<string, number>>;
+      readonly elapsedSeconds: number;
+      readonly samplesPerSecond: number;
+    }
+  | { readonly type: "evaluation"; readonly point: EvaluationPoint }
+  | {
+      readonly type: "done";
+      readonly steps: number;
+      readonly seconds: number;
+      readonly onnx: Uint8Array;
+      readonly weights: Uint8Array;
+      readonly config: string;
+      /** The first test digits' embeddings from the trained encoder, `[n, dim]`. */
+      readonly sampleEmbeddings: Float32Array;
+      readonly dim: number;
+    }
+  | { readonly type: "views"; readonly views: readonly ViewImages[] }
+  | { readonly type: "neighbours"; readonly indices: Int32Array; readonly similarities: Float32Array }
+  | { readonly type: "error"; readonly message: string };

@@ -1,0 +1,141 @@
+/// <reference lib="webworker" />
+import * as ort from "onnxruntime-web";
+import { type Encoder, webBackend } from "../../src/browser.js";
+import type { FromWorker, MethodInfo, RunData, ToWorker } from "./protocol.js";
+import { digitDataset, embed, exportFiles, methodViewImages, playgroundMethods, runSession } from "./session.js";
+import type { PlaygroundSettings } from "./settings.js";
+
+/**
+ * The training worker: the page posts a run's settings and images, this trains with pretext on
+ * onnxruntime-web's wasm build and posts every step and evaluation back. The UI thread only draws.
+ * One worker per run: ORT reads its thread count when its first session starts, never again.
+ */
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+const post = (message: FromWorker, transfer: Transferable[] = []) => scope.postMessage(message, transfer);
+
+// NOTE: ORT's wasm files are served by the app itself (copied to /ort/ at build time), never a CDN.
+ort.env.wasm.wasmPaths = new URL("ort/", new URL(import.meta.env.BASE_URL, scope.location.origin)).href;
+
+let stop: AbortController | null = null;
+let resumeTraining: (() => void) | null = null;
+let paused: Promise<void> | null = null;
+let trained: { encoder: Encoder; test: Float32Array; dim: number; settings: PlaygroundSettings; data: RunData } | null = null;
+
+function methodInfo(): MethodInfo[] {
+  return playgroundMethods().map((m) => ({
+    name: m.name,
+    family: m.family,
+    description: m.description,
+    paper: m.paper,
+    options: Object.fromEntries(Object.entries(m.defaults).filter((e): e is [string, number] => typeof e[1] === "number")),
+  }));
+}
+
+/** A wasm allocation failure says which setting to lower; anything else keeps its own message. */
+function describeError(e: unknown, settings: PlaygroundSettings | null): string {
+  const message = e instanceof Error ? e.message : String(e);
+  const outOfMemory = e instanceof RangeError || /out of memory|memory access out of bounds|Array buffer allocation failed|failed to allocate|bad_alloc/i.test(message);
+  if (outOfMemory && settings !== null) {
+    return `onnxruntime-web ran out of wasm memory (4 GiB at most) at batch size ${settings.batchSize}: lower the batch size (try ${Math.max(4, Math.floor(settings.batchSize / 2))}) or pick the mlp encoder`;
+  }
+  return message;
+}
+
+async function start(settings: PlaygroundSettings, data: RunData): Promise<void> {
+  // NOTE: ORT picks one thread on a 2-core machine; say how many. Without cross-origin isolation
+  // there is no SharedArrayBuffer, so one thread is all there can be, and the page says so.
+  const isolated = scope.crossOriginIsolated && typeof SharedArrayBuffer !== "undefined";
+  const threads = isolated ? settings.threads : 1;
+  ort.env.wasm.numThreads = threads;
+  const threadNote = isolated || settings.threads === 1 ? null : "this page is not cross-origin isolated (no SharedArrayBuffer), so training runs on one thread";
+  post({ type: "started", threads, threadNote });
+  const compile = { backend: webBackend, threads };
+  const pool = digitDataset(data.pool, data.classNames.length, data.shape);
+  const test = digitDataset(data.test, data.classNames.length, data.shape);
+  stop = new AbortController();
+  const result = await runSession(
+    settings,
+    pool,
+    test,
+    compile,
+    {
+      onStep: (e) => {
+        const lr = e.scalars.lr;
+        post({
+          type: "step",
+          step: e.step + 1,
+          plannedSteps: e.plannedSteps,
+          loss: e.loss,
+          learningRate: lr ?? null,
+          metrics: e.metrics,
+          elapsedSeconds: e.elapsedSeconds,
+          samplesPerSecond: e.samplesPerSecond,
+        });
+      },
+      onBaselines: (untrained, rawPixels) => post({ type: "baselines", untrained, rawPixels }),
+      onEvaluation: (point) => post({ type: "evaluation", point }),
+      waitWhilePaused: () => paused ?? Promise.resolve(),
+    },
+    stop.signal,
+  );
+  const dim = result.encoder.outputDim;
+  trained = { encoder: result.encoder, test: result.testEmbeddings, dim, settings, data };
+  const files = exportFiles(result.encoder, settings, data.shape);
+  const sample = result.testEmbeddings.slice(0, Math.min(16, data.test.labels.length) * dim);
+  post({ type: "done", steps: result.steps, seconds: result.seconds, ...files, sampleEmbeddings: sample, dim }, [files.onnx.buffer, files.weights.buffer]);
+}
+
+/** The test digits most cosine-similar to one image, by the trained encoder. */
+async function neighbours(image: Float32Array, k: number): Promise<void> {
+  if (trained === null) throw new Error("train an encoder first: the neighbours are found with its embeddings");
+  const { encoder, test, dim, data } = trained;
+  const one = digitDataset({ images: image, labels: new Int32Array(1) }, data.classNames.length, data.shape);
+  const q = await embed(encoder, one, { backend: webBackend });
+  const norm = (x: Float32Array, at: number) => Math.hypot(...x.subarray(at, at + dim)) || 1;
+  const qn = norm(q, 0);
+  const scores = Array.from({ length: test.length / dim }, (_, i) => {
+    let dot = 0;
+    for (let j = 0; j < dim; j++) dot += (q[j] ?? 0) * (test[i * dim + j] ?? 0);
+    return { i, s: dot / (qn * norm(test, i * dim)) };
+  }).sort((a, b) => b.s - a.s || a.i - b.i);
+  const top = scores.slice(0, k);
+  post({ type: "neighbours", indices: Int32Array.from(top.map((t) => t.i)), similarities: Float32Array.from(top.map((t) => t.s)) });
+}
+
+scope.onmessage = (event: MessageEvent<ToWorker>) => {
+  const message = event.data;
+  let settings: PlaygroundSettings | null = null;
+  const fail = (e: unknown) => post({ type: "error", message: describeError(e, settings) });
+  switch (message.type) {
+    case "start":
+      settings = message.settings;
+      start(message.settings, message.data).catch(fail);
+      break;
+    case "pause":
+      paused ??= new Promise((resolve) => (resumeTraining = resolve));
+      break;
+    case "resume":
+      resumeTraining?.();
+      paused = null;
+      resumeTraining = null;
+      break;
+    case "stop":
+      stop?.abort();
+      resumeTraining?.();
+      paused = null;
+      break;
+    case "views":
+      try {
+        const pool = digitDataset(message.data.pool, message.data.classNames.length, message.data.shape);
+        post({ type: "views", views: methodViewImages(message.settings.method, message.settings, pool, message.count) });
+      } catch (e) {
+        fail(e);
+      }
+      break;
+    case "neighbours":
+      neighbours(message.image, message.k).catch(fail);
+      break;
+  }
+};
+
+post({ type: "ready", methods: methodInfo() });

@@ -1,0 +1,156 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import type { Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as ortNode from "onnxruntime-node";
+import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeDigits } from "../../playground/src/digits-format.js";
+import type { EvaluationPoint, ProbeScores } from "../../playground/src/session.js";
+import { digitDataset, makeEncoder, runSession } from "../../playground/src/session.js";
+import { DEFAULT_SETTINGS, type PlaygroundSettings, settingsToHash } from "../../playground/src/settings.js";
+import { buildPlayground, servePlayground } from "../../scripts/playground-server.js";
+import { loadEncoder } from "../../src/cli/encoder.js";
+import { embedDataset } from "../../src/eval/embed.js";
+import { pretrain } from "../../src/methods/pretrain.js";
+import { simclr } from "../../src/methods/simclr.js";
+import { nodeBackend } from "../../src/runtime/node-backend.js";
+import { webBackend } from "../../src/runtime/web-backend.js";
+import { readSafetensors } from "../../src/train/safetensors.js";
+
+// NOTE: the binary itself: /usr/bin/chromium is a shell wrapper that playwright cannot drive.
+const CHROMIUM = "/usr/lib/chromium/chromium";
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`playground test: ${CHROMIUM} is missing, so the browser check is skipped; install it with \`apt-get install -y chromium\``);
+
+/** SimCLR on the fast encoder for a fixed number of steps: a run the test can repeat in Node. */
+const SETTINGS: PlaygroundSettings = { ...DEFAULT_SETTINGS, method: "simclr", encoder: "mlp", steps: 60, batchSize: 64, evalPoints: 2, threads: 2, seed: 0 };
+
+interface PageState {
+  phase: string;
+  isolated: boolean;
+  threads: number | null;
+  losses: number[];
+  untrained: ProbeScores | null;
+  evaluations: EvaluationPoint[];
+  errors: string[];
+  sampleEmbeddings: number[];
+  dim: number;
+}
+
+let dir = "";
+let server: Server | undefined;
+let url = "";
+let browser: Browser | undefined;
+
+beforeAll(async () => {
+  if (!hasChromium) return;
+  dir = await mkdtemp(join(tmpdir(), "pretext-playground-"));
+  await buildPlayground(join(dir, "app"));
+  ({ url, server } = await servePlayground(join(dir, "app"), 0));
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  server?.close();
+  if (dir !== "") await rm(dir, { recursive: true, force: true });
+});
+
+describe.skipIf(!hasChromium)("the playground in Chromium", () => {
+  it("trains SimCLR in a worker on 2 wasm threads: the loss falls and equals the Node library's, the probe beats the untrained encoder, the exported .onnx gives the page's embeddings, nothing leaves the origin", async () => {
+    const context = await (browser as Browser).newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+    const requests: string[] = [];
+    context.on("request", (r) => requests.push(r.url()));
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on("pageerror", (e) => problems.push(e.message));
+    await page.goto(`${url}${settingsToHash(SETTINGS)}`);
+    await page.waitForFunction(() => document.documentElement.dataset.phase === "ready", undefined, { timeout: 20_000 });
+    expect(await page.evaluate(() => self.crossOriginIsolated && typeof SharedArrayBuffer === "function")).toBe(true);
+
+    await page.click("#start");
+    await page.waitForFunction(() => ["done", "error"].includes(document.documentElement.dataset.phase ?? ""), undefined, { timeout: 90_000 });
+    const state = await page.evaluate(() => {
+      const s = (window as unknown as { pretextPlayground: PageState & { sampleEmbeddings: Float32Array } }).pretextPlayground;
+      return { ...s, sampleEmbeddings: Array.from(s.sampleEmbeddings ?? []) } as PageState;
+    });
+    expect(state.errors).toEqual([]);
+    expect(state.phase).toBe("done");
+    expect(state.threads).toBe(2);
+    // ORT runs its extra wasm thread as a worker of its own, beside the training worker.
+    expect(page.workers().length).toBeGreaterThanOrEqual(2);
+
+    const losses = state.losses;
+    expect(losses).toHaveLength(SETTINGS.steps);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(mean(losses.slice(-5))).toBeLessThan(mean(losses.slice(0, 5)) - 0.3);
+
+    // The same run in Node: the same session code, seed and digits file, on onnxruntime-web's wasm.
+    const digits = decodeDigits(await readFile(join(dir, "app", "digits.bin")));
+    const reference = await runSession({ ...SETTINGS, threads: 1 }, digitDataset(digits.train), digitDataset(digits.test), { backend: webBackend, threads: 1 });
+    expect(reference.losses).toHaveLength(losses.length);
+    const worst = Math.max(...losses.map((l, i) => Math.abs(l - (reference.losses[i] ?? Number.NaN))));
+    console.log(JSON.stringify({ steps: losses.length, firstLoss: losses[0], lastLoss: losses.at(-1), worstLossDifference: worst, untrained: state.untrained, trained: state.evaluations.at(-1)?.trained }));
+    expect(worst).toBeLessThanOrEqual(1e-5);
+    // And the first step (the same initial weights) on native onnxruntime-node, whose kernels sum in another order.
+    const native: number[] = [];
+    const first = await pretrain({
+      method: simclr,
+      encoder: makeEncoder("mlp", SETTINGS.seed),
+      dataset: digitDataset(digits.train),
+      batchSize: SETTINGS.batchSize,
+      epochs: Number.POSITIVE_INFINITY,
+      maxSteps: 1,
+      seed: SETTINGS.seed,
+      compile: { backend: nodeBackend },
+      callbacks: [{ onStep: (e) => void native.push(e.loss) }],
+    });
+    await first.step.release();
+    expect(Math.abs((native[0] ?? Number.NaN) - (losses[0] ?? Number.NaN))).toBeLessThanOrEqual(1e-5);
+
+    const last = state.evaluations.at(-1);
+    expect(last?.step).toBe(SETTINGS.steps);
+    expect(last?.trained.linear).toBeGreaterThan((state.untrained as ProbeScores).linear);
+
+    // The downloads: the .onnx runs in onnxruntime-node and gives the page's embeddings; the weights rebuild the CLI's encoder.
+    const saved: Record<string, string> = {};
+    for (const [button, name] of [["#download-onnx", "encoder.onnx"], ["#download-weights", "encoder.safetensors"], ["#download-config", "config.json"]] as const) {
+      const [download] = await Promise.all([page.waitForEvent("download"), page.click(button)]);
+      expect(download.suggestedFilename()).toBe(name);
+      saved[name] = join(dir, name);
+      await download.saveAs(saved[name]);
+    }
+    const session = await ortNode.InferenceSession.create(saved["encoder.onnx"] as string);
+    const n = state.sampleEmbeddings.length / state.dim;
+    expect(n).toBe(16);
+    const onnxEmbeddings = new Float32Array(n * state.dim);
+    for (let i = 0; i < n; i++) {
+      const input = new ortNode.Tensor("float32", digits.test.images.slice(i * 784, (i + 1) * 784), [1, 1, 28, 28]);
+      const out = await session.run({ input });
+      onnxEmbeddings.set(out.embedding?.data as Float32Array, i * state.dim);
+    }
+    await session.release();
+    const scale = Math.max(...state.sampleEmbeddings.map(Math.abs));
+    const gap = (a: ArrayLike<number>) => Math.max(...Array.from(a, (v, i) => Math.abs(v - (state.sampleEmbeddings[i] ?? Number.NaN))));
+    expect(gap(onnxEmbeddings) / scale).toBeLessThan(1e-4);
+
+    const weights = await readSafetensors(saved["encoder.safetensors"] as string);
+    expect(weights.metadata).toMatchObject({ format: "pretext-encoder", encoder: "mlp" });
+    const { encoder } = await loadEncoder(saved["encoder.safetensors"] as string, "mlp", 0);
+    const rebuilt = await embedDataset(encoder, digitDataset({ images: digits.test.images.slice(0, n * 784), labels: digits.test.labels.slice(0, n) }));
+    expect(gap(rebuilt.data) / scale).toBeLessThan(1e-4);
+    expect(JSON.parse(await readFile(saved["config.json"] as string, "utf8"))).toMatchObject({ pretrain: { method: "simclr", encoder: "mlp", data: "mnist", seed: 0 } });
+
+    // Privacy, tested: every request the page and its workers made went to the page's own origin.
+    const origin = new URL(url).origin;
+    expect(requests.some((r) => r.endsWith("/ort/ort-wasm-simd-threaded.wasm"))).toBe(true);
+    expect(requests.filter((r) => !r.startsWith(`${origin}/`) && !r.startsWith("blob:") && !r.startsWith("data:"))).toEqual([]);
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 120_000);
+});
