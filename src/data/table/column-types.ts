@@ -49,7 +49,7 @@ export function inferColumnTypes(table: RawTable, options: ColumnTypeOptions = {
   const listing = columns.length <= 40 ? `columns are: ${columns.join(", ")}` : `${columns.length} columns, starting ${columns.slice(0, 10).join(", ")}, …`;
   const indexOf = (name: string, role: string): number => {
     const k = columns.indexOf(name);
-    if (k < 0) throw new Error(`${file}: no ${role} column "${name}"; ${listing}`);
+    if (k < 0) throw new Error(`${file}${table.headerLine > 0 ? `:${table.headerLine}` : ""}: no ${role} column "${name}"; ${listing}`);
     return k;
   };
   const labelIndex = labelColumn === undefined ? -1 : indexOf(labelColumn, "label");

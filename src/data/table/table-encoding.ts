@@ -49,6 +49,13 @@ export interface TableOptions extends ColumnTypeOptions {
 /** A table as a dataset of `row: float32[D]` feature vectors, with the encoding that made them and what was noticed on the way. */
 export type TableDataset = ArrayDataset & { readonly encoding: TableEncoding; readonly warnings: readonly string[] };
 
+/**
+ * The most features a row may have. An MLP's first layer holds features × 256 weights: 2^16
+ * features are 64 MiB of float32 weights (and as much again for each of Adam's moments); 10^6
+ * would be 1 GiB each, past what a CPU step can train.
+ */
+const MAX_FEATURES = 2 ** 16;
+
 /** Beyond this many float32 values (1 GiB) a table is refused up front rather than failing an allocation. */
 const MAX_VALUES = 2 ** 28;
 
@@ -77,6 +84,10 @@ export function tableDataset(table: RawTable, options: TableOptions = {}): Table
   const fitted = encoding ?? fitEncoding(table, columns, options.maxLevels ?? 1000, warnings, labelColumn);
   const n = table.rows.length;
   const d = fitted.features.length;
+  if (d > MAX_FEATURES) {
+    const at = fitted.features[MAX_FEATURES] as string;
+    throw new Error(`${file}${table.headerLine > 0 ? `:${table.headerLine}` : ""}: ${d} features, more than ${MAX_FEATURES} (the ${MAX_FEATURES + 1}th is "${at}"): an encoder's first layer would not fit; ignore columns or give fewer`);
+  }
   if (n * d > MAX_VALUES) throw new Error(`${file}: ${n} rows × ${d} features is more than ${MAX_VALUES} values; leave out wide categorical columns (ignore) or use fewer rows`);
   const values = new Float32Array(n * d);
   const numericColumns = columns.filter((c) => c.type === "numeric");

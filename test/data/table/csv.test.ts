@@ -121,7 +121,7 @@ describe("CSV tables", () => {
 
   it("lists the columns when the label column is missing, and rejects empty files", () => {
     const file = write("cols.csv", "a,b\n1,2\n");
-    expect(() => csvDataset(file, { labelColumn: "label" })).toThrow(`${file}: no label column "label"; columns are: a, b`);
+    expect(() => csvDataset(file, { labelColumn: "label" })).toThrow(`${file}:1: no label column "label"; columns are: a, b`);
     const unlabeled = write("no-label.csv", "a,b\n1,2\n3,\n");
     expect(() => csvDataset(unlabeled, { labelColumn: "b" })).toThrow(`${unlabeled}:3: missing label in column "b"`);
     expect(() => csvDataset(file, { categorical: ["c"] })).toThrow(`${file}: no categorical column "c"; columns are: a, b`);
