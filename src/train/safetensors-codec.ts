@@ -144,6 +144,8 @@ export function decodeSafetensors(bytes: Uint8Array, source = "<buffer>"): Safet
   }
   if (typeof header !== "object" || header === null || Array.isArray(header)) return fail("header is not a JSON object");
 
+  // NOTE: names come from the file and are quoted with JSON.stringify in messages, so a name with a
+  // line break or a quote in it cannot break the one-line error.
   const dataStart = 8 + headerLength;
   const dataLength = bytes.byteLength - dataStart;
   let metadata: Record<string, string> = {};
@@ -151,24 +153,24 @@ export function decodeSafetensors(bytes: Uint8Array, source = "<buffer>"): Safet
   for (const [name, info] of Object.entries(header)) {
     if (name === "__metadata__") {
       if (typeof info !== "object" || info === null || Array.isArray(info)) fail(`"__metadata__" is not an object`);
-      for (const [k, v] of Object.entries(info as object)) if (typeof v !== "string") fail(`metadata "${k}" is not a string`);
+      for (const [k, v] of Object.entries(info as object)) if (typeof v !== "string") fail(`metadata ${JSON.stringify(k)} is not a string`);
       metadata = { ...(info as Record<string, string>) };
       continue;
     }
-    if (typeof info !== "object" || info === null) return fail(`tensor "${name}" has no description`);
+    if (typeof info !== "object" || info === null) return fail(`tensor ${JSON.stringify(name)} has no description`);
     const { dtype, shape, data_offsets: offsets } = info as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof dtype !== "string" || !Object.hasOwn(arrayFor, dtype)) {
-      return fail(`tensor "${name}" has unknown or unsupported dtype ${JSON.stringify(dtype)} (supported: ${Object.keys(arrayFor).join(", ")})`);
+      return fail(`tensor ${JSON.stringify(name)} has unknown or unsupported dtype ${JSON.stringify(dtype)} (supported: ${Object.keys(arrayFor).join(", ")})`);
     }
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) return fail(`tensor "${name}" has invalid shape ${JSON.stringify(shape)}`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) return fail(`tensor ${JSON.stringify(name)} has invalid shape ${JSON.stringify(shape)}`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
-      return fail(`tensor "${name}" has invalid data_offsets ${JSON.stringify(offsets)}`);
+      return fail(`tensor ${JSON.stringify(name)} has invalid data_offsets ${JSON.stringify(offsets)}`);
     }
     const [begin, end] = offsets as [number, number];
     const d = dtype as SafetensorsDType;
     const expected = sizeOf(shape) * arrayFor[d].BYTES_PER_ELEMENT;
-    if (end < begin || end - begin !== expected) fail(`tensor "${name}" (${d}${formatShape(shape)}) needs ${expected} bytes but data_offsets [${begin}, ${end}] span ${end - begin}`);
-    if (end > dataLength) fail(`tensor "${name}" data_offsets [${begin}, ${end}] run past the ${dataLength}-byte data section (truncated?)`);
+    if (end < begin || end - begin !== expected) fail(`tensor ${JSON.stringify(name)} (${d}${formatShape(shape)}) needs ${expected} bytes but data_offsets [${begin}, ${end}] span ${end - begin}`);
+    if (end > dataLength) fail(`tensor ${JSON.stringify(name)} data_offsets [${begin}, ${end}] run past the ${dataLength}-byte data section (truncated?)`);
     entries.push({ name, dtype: d, shape, begin, end });
   }
 
@@ -176,8 +178,8 @@ export function decodeSafetensors(bytes: Uint8Array, source = "<buffer>"): Safet
   const byOffset = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let cursor = 0;
   for (const e of byOffset) {
-    if (e.begin < cursor) fail(`tensor "${e.name}" data_offsets [${e.begin}, ${e.end}] overlap the previous tensor, which ends at ${cursor}`);
-    if (e.begin > cursor) fail(`gap in the data section before tensor "${e.name}" (bytes ${cursor}..${e.begin} belong to no tensor)`);
+    if (e.begin < cursor) fail(`tensor ${JSON.stringify(e.name)} data_offsets [${e.begin}, ${e.end}] overlap the previous tensor, which ends at ${cursor}`);
+    if (e.begin > cursor) fail(`gap in the data section before tensor ${JSON.stringify(e.name)} (bytes ${cursor}..${e.begin} belong to no tensor)`);
     cursor = e.end;
   }
   if (cursor !== dataLength) fail(`data section has ${dataLength} bytes but the tensors cover ${cursor}`);
