@@ -31,14 +31,17 @@ export async function buildPlayground(outDir = PLAYGROUND_DIST): Promise<string>
 /**
  * Serves a built playground on 127.0.0.1: every response (files, errors alike) carries the
  * cross-origin isolation headers, `.wasm` is `application/wasm`, and nothing outside `dir` is served.
- * Port 0 picks a free one; the returned URL names the port in use.
+ * Port 0 picks a free one; the returned URL names the port in use. `isolated: false` leaves the
+ * headers out, as a host without them would (the test's check of the one-thread fallback).
  */
-export async function servePlayground(dir: string, port: number): Promise<{ url: string; server: Server }> {
+export async function servePlayground(dir: string, port: number, { isolated = true } = {}): Promise<{ url: string; server: Server }> {
   const root = resolve(dir);
   const server = createServer((request, response) => {
-    for (const [k, v] of Object.entries(ISOLATION_HEADERS)) response.setHeader(k, v);
-    // Same-origin resources only; this also lets the page be embedded by nothing else.
-    response.setHeader("Cross-Origin-Resource-Policy", "same-origin");
+    if (isolated) {
+      for (const [k, v] of Object.entries(ISOLATION_HEADERS)) response.setHeader(k, v);
+      // Same-origin resources only; this also lets the page be embedded by nothing else.
+      response.setHeader("Cross-Origin-Resource-Policy", "same-origin");
+    }
     const path = decodeURIComponent(new URL(request.url ?? "/", "http://127.0.0.1").pathname);
     const file = normalize(join(root, path.endsWith("/") ? `${path}index.html` : path));
     if (file !== root && !file.startsWith(root + sep)) {

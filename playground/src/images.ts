@@ -79,6 +79,13 @@ async function walk(entry: FileSystemEntry, prefix: string, out: FileWithPath[])
   }
 }
 
+/** The files a folder picker (`<input webkitdirectory>`) gives, with their paths inside the chosen folder. */
+export function pickedFiles(list: FileList): FileWithPath[] {
+  return Array.from(list, (file) => ({ file, path: file.webkitRelativePath || file.name }))
+    .filter(({ path }) => !path.split("/").some((part) => part.startsWith(".")))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
 /** The files of a drop (folders walked), with their paths inside it. */
 export async function droppedFiles(items: DataTransferItemList): Promise<FileWithPath[]> {
   const entries = Array.from(items, (item) => item.webkitGetAsEntry()).filter((e): e is FileSystemEntry => e !== null);

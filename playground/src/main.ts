@@ -1,6 +1,6 @@
 import { Charts } from "./charts.js";
 import { type Digits, decodeDigits } from "./digits-format.js";
-import { canvasToDigit, droppedFiles, drawGrid, folderToRunData } from "./images.js";
+import { canvasToDigit, droppedFiles, drawGrid, folderToRunData, pickedFiles } from "./images.js";
 import type { FromWorker, MethodInfo, RunData, ToWorker } from "./protocol.js";
 import type { EvaluationPoint, ProbeScores } from "./session.js";
 import { DEFAULT_SETTINGS, ENCODERS, type PlaygroundSettings, settingsFromHash, settingsToHash } from "./settings.js";
@@ -12,6 +12,8 @@ interface PageState {
   threads: number | null;
   threadNote: string | null;
   losses: number[];
+  /** Wall time of training at each step (seconds): the speed bench reads it. */
+  elapsed: number[];
   untrained: ProbeScores | null;
   rawPixels: ProbeScores | null;
   evaluations: EvaluationPoint[];
@@ -22,7 +24,7 @@ interface PageState {
   seconds: number;
 }
 
-const state: PageState = { phase: "loading", isolated: self.crossOriginIsolated, threads: null, threadNote: null, losses: [], untrained: null, rawPixels: null, evaluations: [], errors: [], sampleEmbeddings: null, dim: 0, steps: 0, seconds: 0 };
+const state: PageState = { phase: "loading", isolated: self.crossOriginIsolated, threads: null, threadNote: null, losses: [], elapsed: [], untrained: null, rawPixels: null, evaluations: [], errors: [], sampleEmbeddings: null, dim: 0, steps: 0, seconds: 0 };
 (window as unknown as { pretextPlayground: PageState }).pretextPlayground = state;
 
 const byId = <T extends HTMLElement>(id: string): T => {
@@ -136,8 +138,7 @@ function onWorkerMessage(m: FromWorker): void {
         const { settings, errors } = settingsFromHash(location.hash, methods.map((x) => x.name));
         errors.forEach(showError);
         writeSettings(settings);
-        setPhase("ready");
-        requestViews();
+        becomeReady();
       }
       break;
     case "started":
@@ -153,6 +154,7 @@ function onWorkerMessage(m: FromWorker): void {
       break;
     case "step": {
       state.losses.push(m.loss);
+      state.elapsed.push(m.elapsedSeconds);
       charts.step(m.step, m.loss, m.learningRate, m.metrics.collapse_std, EMBEDDING_DIM);
       const speed = `${m.samplesPerSecond.toFixed(0)} images/s`;
       stepLine.textContent = `step ${m.step}/${m.plannedSteps} · loss ${m.loss.toFixed(4)} · ${speed} · ${m.elapsedSeconds.toFixed(0)} s`;
@@ -197,6 +199,13 @@ function showViews(views: readonly { name: string; shape: readonly number[]; dat
   byId("views-caption").textContent = `Rows: ${views.map((v) => (v.name === "image" ? `${count} of the images` : v.name)).join(", then ")}, as the method makes them.`;
 }
 
+/** Ready once both the worker has listed the methods and the digits have loaded. */
+function becomeReady(): void {
+  if (state.phase !== "loading" || methods.length === 0 || data === null) return;
+  setPhase("ready");
+  requestViews();
+}
+
 function requestViews(): void {
   if (data !== null && methods.length > 0) send({ type: "views", settings: readSettings(), data, count: 8 });
 }
@@ -215,7 +224,7 @@ form.addEventListener("submit", (e) => {
   const settings = readSettings();
   history.replaceState(null, "", settingsToHash(settings));
   clearErrors();
-  Object.assign(state, { losses: [], evaluations: [], untrained: null, rawPixels: null, errors: [], sampleEmbeddings: null });
+  Object.assign(state, { losses: [], elapsed: [], evaluations: [], untrained: null, rawPixels: null, errors: [], sampleEmbeddings: null });
   files = null;
   charts.reset();
   stepLine.textContent = "Compiling the training step…";
@@ -276,21 +285,29 @@ function setUpDrop(zone: HTMLElement): void {
     e.preventDefault();
     zone.classList.remove("over");
     if (e.dataTransfer === null) return;
-    clearErrors();
-    byId("data-source").textContent = "Reading the dropped files…";
-    droppedFiles(e.dataTransfer.items)
-      .then(folderToRunData)
-      .then(({ data: dropped, problems }) => {
-        problems.forEach(showError);
-        useData(dropped);
-        byId("use-digits").hidden = digits === null;
-      })
-      .catch((error: unknown) => {
-        showError(error instanceof Error ? error.message : String(error));
-        byId("data-source").textContent = data?.source ?? "No data";
-      });
+    readFolder(droppedFiles(e.dataTransfer.items));
+  });
+  byId<HTMLInputElement>("folder").addEventListener("change", (e) => {
+    const files = (e.target as HTMLInputElement).files;
+    if (files !== null) readFolder(Promise.resolve(pickedFiles(files)));
   });
   byId("use-digits").addEventListener("click", () => digits && useData(digits));
+}
+
+function readFolder(files: ReturnType<typeof droppedFiles>): void {
+  clearErrors();
+  byId("data-source").textContent = "Reading the images…";
+  files
+    .then(folderToRunData)
+    .then(({ data: dropped, problems }) => {
+      problems.forEach(showError);
+      useData(dropped);
+      byId("use-digits").hidden = digits === null;
+    })
+    .catch((error: unknown) => {
+      showError(error instanceof Error ? error.message : String(error));
+      byId("data-source").textContent = data?.source ?? "No data";
+    });
 }
 
 function useData(d: RunData): void {
@@ -311,6 +328,7 @@ loadDigits()
   .then((d) => {
     digits = { pool: d.train, test: d.test, shape: [1, 28, 28], classNames: Array.from({ length: 10 }, (_, i) => String(i)), source: `Bundled MNIST digits: ${d.train.labels.length} to pretrain on, ${d.test.labels.length} held out` };
     useData(digits);
+    becomeReady();
   })
   .catch((e: unknown) => fail(e instanceof Error ? e.message : String(e)));
 if (!self.crossOriginIsolated) showError("this page is not cross-origin isolated (no SharedArrayBuffer), so training runs on one wasm thread; serve it with `npm run playground`");

@@ -107,6 +107,9 @@ export async function embed(encoder: Encoder, dataset: ArrayDataset, compile: Co
 export async function runSession(settings: PlaygroundSettings, pool: ArrayDataset, test: ArrayDataset, compile: CompileOptions, hooks: SessionHooks = {}, signal?: AbortSignal): Promise<SessionResult> {
   const method = playgroundMethods().find((m) => m.name === settings.method);
   if (method === undefined) throw new Error(`method "${settings.method}" is not one of ${playgroundMethods().map((m) => m.name).join(", ")}`);
+  if (settings.batchSize > pool.length) {
+    throw new Error(`batch size ${settings.batchSize} is more than the ${pool.length} images to pretrain on: lower it to ${Math.max(4, 2 ** Math.floor(Math.log2(pool.length)))} or less`);
+  }
   const [channels, size] = [pool.spec.fields.image?.shape[0] ?? 1, pool.spec.fields.image?.shape[1] ?? 28];
   const encoder = makeEncoder(settings.encoder, settings.seed, channels, size);
   const untrainedEncoder = cloneModule(encoder);

@@ -1,10 +1,11 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ortNode from "onnxruntime-node";
 import { type Browser, chromium } from "playwright-core";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeDigits } from "../../playground/src/digits-format.js";
 import type { EvaluationPoint, ProbeScores } from "../../playground/src/session.js";
@@ -152,5 +153,60 @@ describe.skipIf(!hasChromium)("the playground in Chromium", () => {
     expect(requests.filter((r) => !r.startsWith(`${origin}/`) && !r.startsWith("blob:") && !r.startsWith("data:"))).toEqual([]);
     expect(problems).toEqual([]);
     await context.close();
+  }, 120_000);
+});
+
+/** Writes `count` 28×28 PNGs of a bar (horizontal or vertical) into `folder`. */
+async function writeBars(folder: string, count: number, vertical: boolean): Promise<void> {
+  await mkdir(folder, { recursive: true });
+  for (let i = 0; i < count; i++) {
+    const pixels = Buffer.alloc(28 * 28);
+    for (let a = 4; a < 24; a++) for (let b = 10 + (i % 4); b < 16 + (i % 4); b++) pixels[vertical ? a * 28 + b : b * 28 + a] = 255;
+    await sharp(pixels, { raw: { width: 28, height: 28, channels: 1 } }).png().toFile(join(folder, `${i}.png`));
+  }
+}
+
+describe.skipIf(!hasChromium)("the playground's errors are shown in the page", () => {
+  it("a folder with one image, an undecodable file, a batch larger than the data, and a host without cross-origin isolation (one thread, said so)", async () => {
+    const folders = join(dir, "folders");
+    await writeBars(join(folders, "one", "only"), 1, false);
+    await writeBars(join(folders, "bars", "horizontal"), 12, false);
+    await writeBars(join(folders, "bars", "vertical"), 13, true);
+    await writeFile(join(folders, "bars", "vertical", "broken.png"), "not a png");
+
+    const page = await (browser as Browser).newPage();
+    await page.goto(`${url}#encoder=mlp&steps=4&batchSize=64&evalPoints=2`);
+    await page.waitForFunction(() => document.documentElement.dataset.phase === "ready", undefined, { timeout: 20_000 });
+    const errors = () => page.locator("#errors").innerText();
+
+    await page.setInputFiles("#folder", join(folders, "one"));
+    await page.waitForFunction(() => document.getElementById("errors")?.hidden === false, undefined, { timeout: 10_000 });
+    expect(await errors()).toMatch(/^one: 1 image in one class; put them in at least two class subfolders/);
+
+    await page.setInputFiles("#folder", join(folders, "bars"));
+    await page.waitForFunction(() => document.getElementById("data-source")?.textContent?.startsWith("dropped folder bars/") === true, undefined, { timeout: 10_000 });
+    expect(await page.locator("#data-source").innerText()).toBe("dropped folder bars/ (25 images, 2 classes)");
+    expect(await errors()).toBe("bars/vertical/broken.png: not an image this browser can decode (skipped)");
+    // Every fifth image of a class is held out (2 of 12, 2 of 13), so 21 are for pretraining: too few for a batch of 64.
+    await page.click("#start");
+    await page.waitForFunction(() => document.documentElement.dataset.phase === "error", undefined, { timeout: 20_000 });
+    expect(await errors()).toMatch(/batch size 64 is more than the 21 images to pretrain on: lower it to 16 or less$/);
+    await page.close();
+
+    const plain = await servePlayground(join(dir, "app"), 0, { isolated: false });
+    try {
+      const unisolated = await (browser as Browser).newPage();
+      await unisolated.goto(`${plain.url}#encoder=mlp&steps=8&batchSize=32&evalPoints=2&threads=2`);
+      await unisolated.waitForFunction(() => document.documentElement.dataset.phase === "ready", undefined, { timeout: 20_000 });
+      expect(await unisolated.evaluate(() => self.crossOriginIsolated)).toBe(false);
+      expect(await unisolated.locator("#errors").innerText()).toMatch(/not cross-origin isolated \(no SharedArrayBuffer\), so training runs on one wasm thread/);
+      await unisolated.click("#start");
+      await unisolated.waitForFunction(() => document.documentElement.dataset.phase === "done", undefined, { timeout: 60_000 });
+      expect(await unisolated.evaluate(() => (window as unknown as { pretextPlayground: PageState }).pretextPlayground.threads)).toBe(1);
+      expect(await unisolated.locator("#status").innerText()).toContain("not cross-origin isolated: one thread only · 1 wasm thread");
+      await unisolated.close();
+    } finally {
+      plain.server.close();
+    }
   }, 120_000);
 });
