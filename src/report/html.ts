@@ -5,6 +5,7 @@ import { type CardSpec, card, chartBox, escapeHtml, note, renderCard } from "./h
 import { type ChartData, type SummaryItem, encoderName, isBaseline } from "./model.js";
 import type { EvalRecord } from "./run.js";
 import { TEXT_CSS, type TextView, textCards } from "./text-view.js";
+import { fractionLabel, hasLabelFractions } from "./table-view.js";
 
 /** Everything the page shows, already computed; rendering is a pure function of this. */
 export interface ReportPage {
@@ -91,12 +92,12 @@ function evalTable(evals: readonly EvalRecord[]): string {
     const baseline = isBaseline(e.encoder);
     return (
       `<tr class="${baseline ? "baseline" : "method"}"><td>${escapeHtml(e.probe)}</td><td>${escapeHtml(encoderName(e.encoder))}</td>` +
-      `<td class="num">${e.labelsPerClass ?? "—"}</td><td class="num">${pct(e.accuracy)}</td>` +
+      `<td class="num">${typeof e.labelFraction === "number" ? fractionLabel(e.labelFraction) : (e.labelsPerClass ?? "—")}</td><td class="num">${pct(e.accuracy)}</td>` +
       `<td class="num">${e.sd === null ? "" : `± ${(e.sd * 100).toFixed(1)}`}</td><td class="num">${fixed(e.nmi)}</td><td class="num">${fixed(e.ari)}</td></tr>`
     );
   });
   return (
-    `<table><thead><tr><th>probe</th><th>encoder</th><th class="num">labels / class</th><th class="num">accuracy</th>` +
+    `<table><thead><tr><th>probe</th><th>encoder</th><th class="num">${hasLabelFractions(evals) ? "labels" : "labels / class"}</th><th class="num">accuracy</th>` +
     `<th class="num">sd</th><th class="num">NMI</th><th class="num">ARI</th></tr></thead><tbody>${rows.join("")}</tbody></table>`
   );
 }
@@ -132,8 +133,11 @@ export function renderReport(page: ReportPage): string {
       body: hasCollapse ? chartBox("chart-collapse") : note("No collapse diagnostic logged."),
     },
     accuracy: {
-      title: "Accuracy vs labels per class",
-      what: "Test accuracy of probes trained on few labels, for this method and the baselines (solid: linear probe, dashed: k-NN; bars: ± sd over label draws).",
+      title: c.accuracy.axis === "label fraction" ? "Accuracy vs label fraction" : "Accuracy vs labels per class",
+      what:
+        c.accuracy.axis === "label fraction"
+          ? "Test accuracy with a stratified share of the training rows labelled: the pretrained encoder's linear probe, k-NN and fine-tune beside the untrained encoder, logistic regression and k-NN on the encoded features, and the same network trained from scratch (bars: ± sd over label draws)."
+          : "Test accuracy of probes trained on few labels, for this method and the baselines (solid: linear probe, dashed: k-NN; bars: ± sd over label draws).",
       body: hasAccuracy ? chartBox("chart-accuracy", true) : note("No probe accuracies logged yet: run `pretext eval <run-dir>`."),
     },
     map: {

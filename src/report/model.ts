@@ -1,5 +1,6 @@
 import type { SecondaryColouring } from "./audio-view.js";
 import type { ConfigValue, EvalRecord, LabelsPerClass, RunData, StepRecord } from "./run.js";
+import { fractionSeries, hasLabelFractions } from "./table-view.js";
 
 /**
  * The numbers the report's charts draw, as plain JSON for the page's script. `null` marks a gap
@@ -23,8 +24,9 @@ export interface ChartData {
     readonly dim: number | null;
   };
   readonly accuracy: {
-    /** The x-axis: labels per class, ascending, "all" last. */
+    /** The x-axis: labels per class, ascending, "all" last; or, for a table run's label fractions, shares of the rows ("1%"). */
     readonly labels: string[];
+    readonly axis?: "labels per class" | "label fraction";
     readonly series: { readonly name: string; readonly encoder: string; readonly probe: string; readonly baseline: boolean; readonly accuracy: (number | null)[]; readonly sd: (number | null)[] }[];
   };
   /** A language model's held-out loss by step (`validation` lines); empty arrays when none were logged. */
@@ -59,6 +61,10 @@ const BASELINES: Readonly<Record<string, string>> = {
   tfidf: "TF-IDF",
   mfcc: "MFCC statistics",
   dtw: "MFCC + DTW",
+  raw_features: "raw features",
+  logreg: "logistic regression",
+  knn_raw: "k-NN on raw features",
+  scratch: "same network from scratch",
 };
 /** Text methods whose training loss is a token cross-entropy in nats: language models. */
 const LANGUAGE_MODELS = ["clm", "mlm"];
@@ -121,7 +127,8 @@ export function sortEvals(evals: readonly EvalRecord[]): EvalRecord[] {
       a.probe.localeCompare(b.probe) ||
       Number(isBaseline(a.encoder)) - Number(isBaseline(b.encoder)) ||
       a.encoder.localeCompare(b.encoder) ||
-      compareLabels(a.labelsPerClass, b.labelsPerClass),
+      compareLabels(a.labelsPerClass, b.labelsPerClass) ||
+      (a.labelFraction ?? 0) - (b.labelFraction ?? 0),
   );
 }
 
@@ -184,7 +191,7 @@ export function chartData(run: RunData, map: ChartData["map"], options: ChartDat
       healthyStd: dim === null ? null : 1 / Math.sqrt(dim),
       dim,
     },
-    accuracy: accuracySeries(run.evals),
+    accuracy: hasLabelFractions(run.evals) ? fractionSeries(sortEvals(run.evals), { name: encoderName, isBaseline }) : accuracySeries(run.evals),
     validation: {
       step: validation.map((v) => v.step),
       natsPerToken: validation.map((v) => v.natsPerToken),

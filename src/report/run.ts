@@ -29,6 +29,8 @@ export interface EvalRecord {
   /** The method's name, or a baseline: "random", "raw_pixels", "supervised". */
   readonly encoder: string;
   readonly labelsPerClass: LabelsPerClass;
+  /** Tables' label-fraction protocol: the share of the training rows labelled (`label_fraction`); absent otherwise. */
+  readonly labelFraction?: number | null;
   readonly accuracy: number | null;
   readonly sd: number | null;
   readonly nmi: number | null;
@@ -147,6 +149,7 @@ export function parseMetrics(
         probe: obj.probe,
         encoder: typeof obj.encoder === "string" ? obj.encoder : "method",
         labelsPerClass: parseLabelsPerClass(obj.labels_per_class),
+        ...(finite(obj.label_fraction) === null ? {} : { labelFraction: finite(obj.label_fraction) }),
         accuracy: finite(obj.accuracy),
         sd: finite(obj.sd),
         nmi: finite(obj.nmi),
