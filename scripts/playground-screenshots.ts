@@ -28,7 +28,10 @@ try {
   await page.waitForFunction(() => (document.getElementById("neighbours-caption")?.textContent ?? "") !== "", undefined, { timeout: 20_000 });
   await page.screenshot({ path: "docs/playground.png", fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });
-  await page.waitForTimeout(300);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForTimeout(500); // the charts resize to the new width
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  if (overflow > 0) throw new Error(`at 390 px the page is ${overflow} px wider than the window`);
   await page.screenshot({ path: "docs/playground-phone.png", fullPage: false });
   console.log("wrote docs/playground.png and docs/playground-phone.png");
 } finally {
