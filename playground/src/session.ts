@@ -8,6 +8,7 @@ import {
   Rng,
   type StepEvent,
   cloneModule,
+  effectiveRank,
   embedDataset,
   encodeSafetensors,
   exportOnnx,
@@ -127,6 +128,12 @@ export async function runSession(settings: PlaygroundSettings, pool: ArrayDatase
   const losses: number[] = [];
   let lastStep = 0;
   let testEmbeddings: Float32Array = new Float32Array(0);
+  const evaluate = async (current: Encoder): Promise<Omit<EvaluationPoint, "effectiveRank">> => {
+    const poolEmbeddings = await embed(current, pool, compile);
+    testEmbeddings = await embed(current, test, compile);
+    const trained = await probe(poolEmbeddings, poolLabels, testEmbeddings, testLabels, dim, settings.seed, compile);
+    return { step: lastStep, trained, map: pca2d(rowsOf(testEmbeddings, dim), new Rng(settings.seed)) };
+  };
   const started = performance.now();
   const methodOptions = { ...method.defaults, ...settings.methodOptions };
   const result = await pretrain({
@@ -144,12 +151,9 @@ export async function runSession(settings: PlaygroundSettings, pool: ArrayDatase
     effectiveRank: {
       points: settings.evalPoints,
       embed: async (current) => {
-        const poolEmbeddings = await embed(current, pool, compile);
-        testEmbeddings = await embed(current, test, compile);
-        const trained = await probe(poolEmbeddings, poolLabels, testEmbeddings, testLabels, dim, settings.seed, compile);
-        const map = pca2d(rowsOf(testEmbeddings, dim), new Rng(settings.seed));
+        const point = await evaluate(current);
         // The rank is filled in below, once pretrain has computed it from this sample.
-        evaluations.push({ step: lastStep, trained, map, effectiveRank: Number.NaN });
+        evaluations.push({ ...point, effectiveRank: Number.NaN });
         return { data: testEmbeddings, length: test.length, dim };
       },
     },
@@ -172,6 +176,13 @@ export async function runSession(settings: PlaygroundSettings, pool: ArrayDatase
     ],
   });
   await result.step.release();
+  if (evaluations.at(-1)?.step !== losses.length) {
+    // Stopped early: the planned last evaluation never came, so score the weights it stopped with.
+    const point = await evaluate(encoder);
+    const done = { ...point, step: losses.length, effectiveRank: effectiveRank(testEmbeddings, test.length, dim) };
+    evaluations.push(done);
+    hooks.onEvaluation?.(done);
+  }
   await releaseEmbeddings(encoder);
   return { losses, untrained, rawPixels, evaluations, steps: losses.length, seconds: (performance.now() - started) / 1000, encoder, testEmbeddings };
 }

@@ -4,6 +4,7 @@ import { type Encoder, webBackend } from "../../src/browser.js";
 import type { FromWorker, MethodInfo, RunData, ToWorker } from "./protocol.js";
 import { digitDataset, embed, exportFiles, methodViewImages, playgroundMethods, runSession } from "./session.js";
 import type { PlaygroundSettings } from "./settings.js";
+import { describeError } from "./errors.js";
 
 /**
  * The training worker: the page posts a run's settings and images, this trains with pretext on
@@ -29,16 +30,6 @@ function methodInfo(): MethodInfo[] {
     paper: m.paper,
     options: Object.fromEntries(Object.entries(m.defaults).filter((e): e is [string, number] => typeof e[1] === "number")),
   }));
-}
-
-/** A wasm allocation failure says which setting to lower; anything else keeps its own message. */
-function describeError(e: unknown, settings: PlaygroundSettings | null): string {
-  const message = e instanceof Error ? e.message : String(e);
-  const outOfMemory = e instanceof RangeError || /out of memory|memory access out of bounds|Array buffer allocation failed|failed to allocate|bad_alloc/i.test(message);
-  if (outOfMemory && settings !== null) {
-    return `onnxruntime-web ran out of wasm memory (4 GiB at most) at batch size ${settings.batchSize}: lower the batch size (try ${Math.max(4, Math.floor(settings.batchSize / 2))}) or pick the mlp encoder`;
-  }
-  return message;
 }
 
 async function start(settings: PlaygroundSettings, data: RunData): Promise<void> {
@@ -105,7 +96,7 @@ async function neighbours(image: Float32Array, k: number): Promise<void> {
 scope.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data;
   let settings: PlaygroundSettings | null = null;
-  const fail = (e: unknown) => post({ type: "error", message: describeError(e, settings) });
+  const fail = (e: unknown) => post({ type: "error", message: describeError(e, settings?.batchSize ?? null) });
   switch (message.type) {
     case "start":
       settings = message.settings;

@@ -210,3 +210,43 @@ describe.skipIf(!hasChromium)("the playground's errors are shown in the page", (
     }
   }, 120_000);
 });
+
+describe.skipIf(!hasChromium)("the playground's controls", () => {
+  it("pause holds the step count, resume continues, stop ends the run with its weights scored and exported; a drawn digit finds its neighbours", async () => {
+    const page = await (browser as Browser).newPage();
+    await page.goto(`${url}#encoder=mlp&steps=100000&batchSize=32&evalPoints=2`);
+    await page.waitForFunction(() => document.documentElement.dataset.phase === "ready", undefined, { timeout: 20_000 });
+    const steps = () => page.evaluate(() => (window as unknown as { pretextPlayground: PageState }).pretextPlayground.losses.length);
+    await page.click("#start");
+    await page.waitForFunction(() => (window as unknown as { pretextPlayground: PageState }).pretextPlayground.losses.length >= 10, undefined, { timeout: 30_000 });
+    await page.click("#pause");
+    expect(await page.locator("#pause").innerText()).toBe("Resume");
+    await page.waitForTimeout(1000); // a call of grouped steps in flight finishes first
+    const held = await steps();
+    await page.waitForTimeout(1000);
+    expect(await steps()).toBe(held);
+    await page.click("#pause");
+    await page.waitForFunction((n) => (window as unknown as { pretextPlayground: PageState }).pretextPlayground.losses.length > n + 8, held, { timeout: 30_000 });
+    await page.click("#stop");
+    await page.waitForFunction(() => document.documentElement.dataset.phase === "done", undefined, { timeout: 30_000 });
+    const state = await page.evaluate(() => (window as unknown as { pretextPlayground: PageState }).pretextPlayground);
+    expect(state.losses.length).toBeLessThan(100_000);
+    // The stopped weights are scored (the planned last evaluation never came) and are what the downloads hold.
+    expect(state.evaluations.at(-1)?.step).toBe(state.losses.length);
+    expect(await page.locator("#download-onnx").isEnabled()).toBe(true);
+
+    // A "1": one stroke down the middle of the pad.
+    const pad = await page.locator("#draw").boundingBox();
+    if (pad === null) throw new Error("no drawing pad");
+    await page.mouse.move(pad.x + pad.width / 2, pad.y + pad.height * 0.15);
+    await page.mouse.down();
+    await page.mouse.move(pad.x + pad.width / 2, pad.y + pad.height * 0.85, { steps: 10 });
+    await page.mouse.up();
+    await page.click("#find");
+    await page.waitForFunction(() => (document.getElementById("neighbours-caption")?.textContent ?? "") !== "", undefined, { timeout: 20_000 });
+    const caption = await page.locator("#neighbours-caption").innerText();
+    expect(caption.match(/\d \((0|1)\.\d\d\)/g)).toHaveLength(8);
+    console.log(JSON.stringify({ stoppedAt: state.losses.length, neighboursOfADrawnOne: caption }));
+    await page.close();
+  }, 90_000);
+});
