@@ -11,7 +11,7 @@
  *     N synthetic 128-dimensional vectors (1,000 Gaussian clusters, so neighbours mean something)
  *     in a LanceDB table; Q held-out queries of the same distribution. The true top 10 of each query
  *     comes from `exactSearch` (ORT matmul over every vector). Timed one query at a time: LanceDB's
- *     flat scan (`--exact`), then IVF-PQ (√N partitions, 8 sub-vectors, nprobes 40, refine 20: the
+ *     flat scan (`--exact`), then IVF-PQ (√N partitions, 32 sub-vectors, nprobes 40, refine 20: the
  *     store's defaults) with its recall@10 against the true top 10, and the time to build it. The
  *     vectors and queries are written to <tmp>/vectors.f32 and queries.f32 so
  *     bench/pytorch/exact_search.py can time brute force in PyTorch on the very same numbers.

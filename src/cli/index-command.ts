@@ -40,7 +40,7 @@ export function indexCommand(io: Io, done: (code: ExitCodeValue) => void): Comma
     .option("--db <dir>", "the index folder (default: <run-dir>/index)")
     .addOption(new Option("--split <name>", "which splits of the data").choices(["all", "train", "test"]).default("all"))
     .addOption(new Option("--ann <when>", "build an IVF-PQ index: auto = from 100,000 rows").choices(["auto", "always", "never"]).default("auto"))
-    .option("--chunk <n>", "items read, embedded and written at a time", positiveIntArg, 1024)
+    .option("--chunk <n>", "items read and embedded at a time (rows are written 16,384 at a time)", positiveIntArg, 1024)
     .option("--json", "print the result as one JSON line on stdout")
     .option("--quiet", "no progress, only errors")
     .action(async (dir: string, flags: IndexFlags) => {

@@ -140,6 +140,7 @@ describe("indexDatasets", () => {
     await expect(
       indexDatasets(killed, encoder, sources, {
         chunk: 64,
+        writeRows: 128,
         onProgress: () => {
           if (++chunks === 5) throw new Error("killed");
         },
@@ -150,9 +151,10 @@ describe("indexDatasets", () => {
     expect(reopened.manifest.complete).toBe(false);
     expect(await reopened.isComplete()).toBe(false);
     const resumed = await indexDatasets(reopened, encoder, sources, { chunk: 64 });
-    // Four chunks: three of 64 and the rest of the 240 train rows.
-    expect(resumed.resumedAt).toBe(240);
-    expect(resumed.written).toBe(80);
+    // Killed after four chunks were embedded (three of 64 and the rest of the 240 train rows):
+    // only the first two had been written (appends of 128 rows), so it resumes at 128.
+    expect(resumed.resumedAt).toBe(128);
+    expect(resumed.written).toBe(192);
     const got = await reopened.readAll();
     expect([...got.ids]).toEqual([...expected.ids]);
     expect(got.vectors).toEqual(expected.vectors);
