@@ -13,14 +13,34 @@ const ORT_FILES = ["ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm"];
 /** Headers every response needs for multi-threaded wasm (SharedArrayBuffer needs cross-origin isolation). */
 export const ISOLATION_HEADERS = { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" } as const;
 
-/** Writes the static files the app loads at run time: ORT's wasm runtime under ort/, and the bundled digits. */
+/**
+ * The static files the app loads at run time, ORT's wasm runtime under ort/ and the bundled
+ * digits: emitted into a build, and served by `vite dev` from memory.
+ */
 function playgroundAssets(): Plugin {
+  const files = (): Map<string, { bytes: Uint8Array; type: string }> => {
+    const out = new Map<string, { bytes: Uint8Array; type: string }>();
+    for (const name of ORT_FILES) out.set(`ort/${name}`, { bytes: readFileSync(`${ortDist}${name}`), type: name.endsWith(".wasm") ? "application/wasm" : "text/javascript" });
+    out.set("digits.bin", { bytes: playgroundDigitsBytes(), type: "application/octet-stream" });
+    return out;
+  };
   return {
     name: "pretext-playground-assets",
-    apply: "build",
     generateBundle() {
-      for (const name of ORT_FILES) this.emitFile({ type: "asset", fileName: `ort/${name}`, source: readFileSync(`${ortDist}${name}`) });
-      this.emitFile({ type: "asset", fileName: "digits.bin", source: playgroundDigitsBytes() });
+      for (const [fileName, { bytes }] of files()) this.emitFile({ type: "asset", fileName, source: bytes });
+    },
+    configureServer(server) {
+      let served: ReturnType<typeof files> | undefined;
+      server.middlewares.use((request, response, next) => {
+        const path = (request.url ?? "").split("?")[0]?.replace(/^\//, "") ?? "";
+        served ??= files();
+        const file = served.get(path);
+        if (file === undefined) return next();
+        // Vite's server.headers are added after plugin middlewares, so these responses set them themselves.
+        for (const [k, v] of Object.entries(ISOLATION_HEADERS)) response.setHeader(k, v);
+        response.setHeader("Content-Type", file.type);
+        response.end(file.bytes);
+      });
     },
   };
 }
