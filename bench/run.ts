@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [--only supervised,lm,mlm,byol-a,generate,mining] [--steps N] [--warmup N] [--rounds R] [--no-pytorch]
+ * `npm run bench [-- --json] [--only supervised,lm,mlm,byol-a,scarf,generate,mining] [--steps N] [--warmup N] [--rounds R] [--no-pytorch]
  *   [--mining-items 10000,1000000] [--mining-vectors 100000,1000000]`
  *
  * Training-step throughput of the workloads of bench/workloads.ts, each in its own child
@@ -134,7 +134,7 @@ function medianBy<T extends { value: number; rss_mb: number }>(xs: readonly T[])
   return { ...(sorted[sorted.length >> 1] as T), rss_mb: Math.max(...xs.map((x) => x.rss_mb)) };
 }
 
-const units: Record<WorkloadName, string> = { supervised: "images/s", simclr: "images/s", ae: "images/s", lm: "tokens/s", infer: "images/s", mlm: "tokens/s", "byol-a": "clips/s" };
+const units: Record<WorkloadName, string> = { supervised: "images/s", simclr: "images/s", ae: "images/s", lm: "tokens/s", infer: "images/s", mlm: "tokens/s", "byol-a": "clips/s", scarf: "rows/s" };
 
 interface Row {
   bench: string;

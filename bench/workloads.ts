@@ -2,7 +2,8 @@
  * The five benchmark workloads of `npm run bench`, each the same model, batch and optimizer as
  * bench/pytorch/reference.py: (a) supervised small CNN, (b) SimCLR step, (c) MLP autoencoder,
  * (d) TinyGpt language model, (e) SmallCnn eval inference, (f) the MLM method's step
- * (bench/mlm-workload.ts), (g) the BYOL-A method's step (bench/byol-a-workload.ts).
+ * (bench/mlm-workload.ts), (g) the BYOL-A method's step (bench/byol-a-workload.ts), (h) the SCARF
+ * method's step (bench/scarf-workload.ts).
  */
 import { Graph, type Tensor } from "../src/graph/index.js";
 import { BoundContext, Linear, SmallCnn, TinyGpt, anchorLmOptions, bindModule } from "../src/nn/index.js";
@@ -14,16 +15,17 @@ import { stepsPerCall } from "../src/train/fit.js";
 import { TrainStep } from "../src/train/train-step.js";
 import { buildByolAStep } from "./byol-a-workload.js";
 import { buildMlmStep } from "./mlm-workload.js";
+import { buildScarfStep } from "./scarf-workload.js";
 
-export type WorkloadName = "supervised" | "simclr" | "ae" | "lm" | "infer" | "mlm" | "byol-a";
-export const workloadNames: readonly WorkloadName[] = ["supervised", "simclr", "ae", "lm", "infer", "mlm", "byol-a"];
+export type WorkloadName = "supervised" | "simclr" | "ae" | "lm" | "infer" | "mlm" | "byol-a" | "scarf";
+export const workloadNames: readonly WorkloadName[] = ["supervised", "simclr", "ae", "lm", "infer", "mlm", "byol-a", "scarf"];
 
 /**
  * A compiled workload: `step` makes one call into the runtime (one inference batch, or training
  * steps grouped as `fit` groups them) and says how many images, tokens or clips it processed.
  */
 export interface Workload {
-  readonly unit: "images/s" | "tokens/s" | "clips/s";
+  readonly unit: "images/s" | "tokens/s" | "clips/s" | "rows/s";
   step(): Promise<number>;
   release(): Promise<void>;
 }
@@ -136,6 +138,10 @@ export async function buildWorkload(name: WorkloadName, compile: CompileOptions 
     case "byol-a": {
       const { step, feeds, clipsPerStep } = await buildByolAStep(compile);
       return trainWorkload(step, feeds, "clips/s", clipsPerStep);
+    }
+    case "scarf": {
+      const { step, feeds, rowsPerStep } = await buildScarfStep(compile);
+      return trainWorkload(step, feeds, "rows/s", rowsPerStep);
     }
     case "infer": {
       const B = 1024;

@@ -6,7 +6,7 @@ best CPU settings on this kind of machine (see ../shared/anchors/pytorch/README.
 OMP_WAIT_POLICY=PASSIVE, glibc malloc tuned not to unmap/trim (ONNX Runtime has its own arena, so
 this is like for like), and for the CNNs both NCHW and channels-last, keeping the faster.
 
-Usage: /usr/bin/python3 bench/pytorch/reference.py [--only simclr,ae,mlm,byol-a] [--steps N] [--warmup N]
+Usage: /usr/bin/python3 bench/pytorch/reference.py [--only simclr,ae,mlm,byol-a,scarf] [--steps N] [--warmup N]
 Prints one JSON object per workload: {"bench", "unit", "value", "rss_mb", "setting"}.
 """
 import argparse
@@ -31,7 +31,12 @@ WORKLOADS = {
     'mlm': ('tokens/s', ['manual_attention', 'nn_multihead_attention']),
     # The BYOL-A step (bench/byol-a-workload.ts): clips/s, each clip two views.
     'byol-a': ('clips/s', ['nchw', 'channels_last']),
+    # The SCARF step (bench/scarf-workload.ts): rows/s, each row seen clean and corrupted.
+    'scarf': ('rows/s', ['nchw']),
 }
+
+# bench/scarf-workload.ts's sizes (scarfBenchShape) and scarf's defaults.
+SCARF = {'batch': 512, 'features': 16, 'hidden': [256, 256, 256], 'dim': 256, 'projector': 256, 'temperature': 0.1, 'lr': 1e-3}
 
 
 def child(name, fmt_name, warmup, steps):
@@ -86,6 +91,8 @@ def child(name, fmt_name, warmup, steps):
         step, per_step = mlm_step(torch, nn, F, g, fmt_name == 'nn_multihead_attention')
     elif name == 'byol-a':
         step, per_step = byol_a_step(torch, nn, F, g, fmt)
+    elif name == 'scarf':
+        step, per_step = scarf_step(torch, nn, F, g)
     elif name == 'supervised':
         enc, clf = small_cnn(), nn.Linear(128, 10)
         opt = torch.optim.Adam([*enc.parameters(), *clf.parameters()], lr=1e-3)
@@ -313,6 +320,40 @@ def byol_a_step(torch, nn, F, g, fmt):
     return step, b
 
 
+def scarf_step(torch, nn, F, g):
+    """bench/scarf-workload.ts's step: pretext's `scarf` method on its defaults, written as in PyTorch.
+
+    The encoder Linear-BN-ReLU x 3 then Linear(256) (no bias before batch norm, as pretext's Mlp);
+    SCARF's projector Linear(256)-ReLU-Linear(256); the rows and their corrupted copies as one batch
+    of 2N; InfoNCE with cosine similarity at tau 0.1 (logsumexp of each row minus the diagonal);
+    Adam; plus the collapse diagnostics pretext's step returns (per-dimension std of the normalized
+    embeddings and projections).
+    """
+    c = SCARF
+    b, layers, width = c['batch'], [], c['features']
+    for h in c['hidden']:
+        layers += [nn.Linear(width, h, bias=False), nn.BatchNorm1d(h), nn.ReLU(inplace=True)]
+        width = h
+    encoder = nn.Sequential(*layers, nn.Linear(width, c['dim']))
+    projector = nn.Sequential(nn.Linear(c['dim'], c['projector']), nn.ReLU(inplace=True), nn.Linear(c['projector'], c['projector']))
+    opt = torch.optim.Adam([*encoder.parameters(), *projector.parameters()], lr=c['lr'])
+    rows = torch.randn(2 * b, c['features'], generator=g)  # [2N, F]: the rows, then their corrupted copies
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        h = encoder(rows)  # [2N, D]
+        z0, z1 = F.normalize(projector(h), dim=1).split(b)
+        logits = z0 @ z1.t() / c['temperature']  # [N, N]
+        loss = torch.logsumexp(logits, dim=1).mean() - (z0 * z1).sum(1).mean() / c['temperature']
+        loss.backward()
+        opt.step()
+        with torch.no_grad():
+            F.normalize(h, dim=1).std(0).mean()
+            z0.std(0).mean()
+
+    return step, b
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--child', nargs=2, default=None)
@@ -338,7 +379,7 @@ def main():
             r = json.loads(p.stdout.strip().splitlines()[-1])
             if best is None or r['value'] > best['value']:
                 best = dict(r, setting=f'{fmt}, OMP_WAIT_POLICY=PASSIVE, tuned malloc')
-            if name in ('mlm', 'byol-a'):
+            if name in ('mlm', 'byol-a', 'scarf'):
                 sys.stderr.write(f'pytorch {name} {fmt}: {r["value"]:.1f} {unit}\n')
         if best is not None:
             print(json.dumps({'bench': name, 'unit': unit, 'value': best['value'], 'rss_mb': best['rss_mb'],
