@@ -16,7 +16,9 @@
  *   is an original and its copy.
  * - clusters: the k the silhouette rule picks, and the weighted purity at that k and at k = 10.
  * `--embeddings name=file.safetensors` adds the retrieval figures for any file `pretext embed`
- * wrote with labels (the non-image data sets).
+ * wrote with labels. `--text-run <run>` adds retrieval on a text run's held-out documents (e.g. a
+ * `simcse` run on `fortunes`): its encoder, the same encoder untrained, and TF-IDF (fitted on the
+ * training documents, scikit-learn's defaults) as the raw features.
  *
  * Run: `npx tsx examples/mining-quality.ts --run <simclr-run> [--sections retrieval,outliers,duplicates,clusters]
  *   [--embeddings fortunes-mlm=file.safetensors ...]`; `--scale N` only times `exactNeighbours` of N
@@ -24,7 +26,11 @@
  * Prints one JSON line per figure on stdout, progress on stderr.
  */
 import { parseArgs } from "node:util";
+import { loadData } from "../src/cli/data.js";
 import { loadRunEncoder } from "../src/cli/run-encoder.js";
+import { runTokenizer } from "../src/cli/text-data.js";
+import { csrToDense } from "../src/eval/csr.js";
+import { TfidfVectorizer } from "../src/eval/tfidf.js";
 import { makeEncoder } from "../src/cli/encoder.js";
 import type { Dataset } from "../src/data/dataset.js";
 import { applyPipeline, colorJitter, gaussianNoise, randomAffine, simclrMnistPipeline } from "../src/data/image/augment/index.js";
@@ -41,6 +47,7 @@ const { values: flags } = parseArgs({
     run: { type: "string" },
     sections: { type: "string", default: "retrieval,outliers,duplicates,clusters" },
     embeddings: { type: "string", multiple: true, default: [] },
+    "text-run": { type: "string" },
     scale: { type: "string" },
   },
 });
@@ -53,10 +60,14 @@ if (flags.scale !== undefined) {
   process.stdout.write(`${JSON.stringify({ figure: "exact-neighbours-time", n, dim: 128, k: neighbours.k, seconds: (performance.now() - started) / 1000 })}\n`);
   process.exit(0);
 }
-if (flags.run === undefined) throw new Error("give --run <run-dir> (a `pretext pretrain` run on mnist)");
 const sections = new Set(flags.sections.split(","));
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const print = (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(line)}\n`);
+if (flags["text-run"] !== undefined) {
+  await textRetrieval(flags["text-run"]);
+  if (flags.run === undefined) process.exit(0);
+}
+if (flags.run === undefined) throw new Error("give --run <run-dir> (a `pretext pretrain` run on mnist)");
 
 interface FeatureSet {
   readonly name: string;
@@ -193,3 +204,31 @@ if (sections.has("clusters")) {
 }
 await releaseEmbeddings(trained);
 await releaseEmbeddings(untrained);
+
+/** Retrieval on a text run's held-out documents: its encoder, the encoder untrained, TF-IDF. */
+async function textRetrieval(runDir: string): Promise<void> {
+  const run = await loadRunEncoder(runDir);
+  if (run.text === null) throw new Error(`${runDir}: not a text run`);
+  const loaded = await loadData(run.pretrain.data, run.pretrain.labels, { textColumn: run.pretrain.textColumn, text: { tokenizer: runTokenizer(run.run), length: run.text.context } });
+  const documents = loaded.text?.source.kind === "documents" ? loaded.text.source : null;
+  const test = loaded.test;
+  if (documents === null || test === null || documents.test === null || documents.test === undefined || test.labels === undefined) throw new Error(`${runDir}: its data has no labeled held-out documents`);
+  const labels = test.labels;
+  const untrained = makeEncoder(run.pretrain.encoder, run.spec, new Rng(run.pretrain.seed + 1), run.text);
+  const tfidf = new TfidfVectorizer({ dtype: "float32" }).fit(documents.train.texts);
+  const sparse = tfidf.transform(documents.test.texts);
+  const sets: [string, () => Promise<{ data: Float32Array; dim: number }>][] = [
+    [`${run.pretrain.method} on ${run.pretrain.data}`, async () => embedDataset(run.encoder, test)],
+    ["untrained", async () => embedDataset(untrained, test)],
+    ["tf-idf", async () => ({ data: Float32Array.from(csrToDense(sparse)), dim: sparse.cols })],
+  ];
+  for (const [name, embed] of sets) {
+    log(`embedding ${test.length} held-out documents: ${name}`);
+    const { data, dim } = await embed();
+    const retrievalLabels = { queryLabels: labels };
+    const neighbours = await mining.exactNeighbours(data, dim, { k: mining.largestClassMatchCount(retrievalLabels) });
+    print({ figure: "retrieval", data: run.pretrain.data, features: name, items: test.length, dim, precision_at_10: mining.precisionAtK(neighbours, retrievalLabels, 10), map_at_r: mining.meanAveragePrecisionAtR(neighbours, retrievalLabels) });
+  }
+  await releaseEmbeddings(run.encoder);
+  await releaseEmbeddings(untrained);
+}
