@@ -1,4 +1,5 @@
 import { type Browser, type Page, chromium } from "playwright-core";
+import type {} from "../playground/src/page-state.js"; // window.pretextPlayground
 import { type PlaygroundSettings, settingsToHash } from "../playground/src/settings.js";
 
 /** Debian's Chromium binary (`/usr/bin/chromium` is a wrapper script playwright cannot drive). */
@@ -29,7 +30,8 @@ export async function runInPage(page: Page, url: string, settings: PlaygroundSet
   await page.click("#start");
   await page.waitForFunction(() => ["done", "error"].includes(document.documentElement.dataset.phase ?? ""), undefined, { timeout: timeoutMs });
   const run = await page.evaluate(() => {
-    const s = (window as unknown as { pretextPlayground: FinishedRun }).pretextPlayground;
+    const s = window.pretextPlayground;
+    if (s === undefined) throw new Error("the page has no pretextPlayground state");
     return { phase: s.phase, threads: s.threads, losses: s.losses, elapsed: s.elapsed, errors: s.errors, evaluations: s.evaluations.map((e) => ({ step: e.step, trained: e.trained })), untrained: s.untrained };
   });
   if (run.phase !== "done") throw new Error(`the playground stopped: ${run.errors.join("; ")}`);

@@ -2,30 +2,11 @@ import { Charts } from "./charts.js";
 import { type Digits, decodeDigits } from "./digits-format.js";
 import { canvasToDigit, droppedFiles, drawGrid, folderToRunData, pickedFiles } from "./images.js";
 import type { FromWorker, MethodInfo, RunData, ToWorker } from "./protocol.js";
-import type { EvaluationPoint, ProbeScores } from "./session.js";
+import type { PageState } from "./page-state.js";
 import { DEFAULT_SETTINGS, ENCODERS, type PlaygroundSettings, settingsFromHash, settingsToHash } from "./settings.js";
 
-/** What the page knows, also readable as `window.pretextPlayground` (the browser test reads it; so may the curious). */
-interface PageState {
-  phase: "loading" | "ready" | "training" | "paused" | "done" | "error";
-  isolated: boolean;
-  threads: number | null;
-  threadNote: string | null;
-  losses: number[];
-  /** Wall time of training at each step (seconds): the speed bench reads it. */
-  elapsed: number[];
-  untrained: ProbeScores | null;
-  rawPixels: ProbeScores | null;
-  evaluations: EvaluationPoint[];
-  errors: string[];
-  sampleEmbeddings: Float32Array | null;
-  dim: number;
-  steps: number;
-  seconds: number;
-}
-
 const state: PageState = { phase: "loading", isolated: self.crossOriginIsolated, threads: null, threadNote: null, losses: [], elapsed: [], untrained: null, rawPixels: null, evaluations: [], errors: [], sampleEmbeddings: null, dim: 0, steps: 0, seconds: 0 };
-(window as unknown as { pretextPlayground: PageState }).pretextPlayground = state;
+window.pretextPlayground = state;
 
 const byId = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);

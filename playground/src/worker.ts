@@ -11,7 +11,9 @@ import { describeError } from "./errors.js";
  * onnxruntime-web's wasm build and posts every step and evaluation back. The UI thread only draws.
  * One worker per run: ORT reads its thread count when its first session starts, never again.
  */
-const scope = self as unknown as DedicatedWorkerGlobalScope;
+// NOTE: the project's DOM lib types `self` as a Window; in this module it is the worker's scope.
+declare const self: DedicatedWorkerGlobalScope;
+const scope = self;
 const post = (message: FromWorker, transfer: Transferable[] = []) => scope.postMessage(message, transfer);
 
 // NOTE: ORT's wasm files are served by the app itself (copied to /ort/ at build time), never a CDN.

@@ -8,7 +8,8 @@ import { type Browser, chromium } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeDigits } from "../../playground/src/digits-format.js";
-import type { EvaluationPoint, ProbeScores } from "../../playground/src/session.js";
+import type {} from "../../playground/src/page-state.js"; // window.pretextPlayground
+import type { ProbeScores } from "../../playground/src/session.js";
 import { digitDataset, makeEncoder, runSession } from "../../playground/src/session.js";
 import { DEFAULT_SETTINGS, type PlaygroundSettings, settingsToHash } from "../../playground/src/settings.js";
 import { buildPlayground, servePlayground } from "../../scripts/playground-server.js";
@@ -28,17 +29,6 @@ if (!hasChromium) console.warn(`playground test: ${CHROMIUM} is missing, so the 
 /** SimCLR on the fast encoder for a fixed number of steps: a run the test can repeat in Node. */
 const SETTINGS: PlaygroundSettings = { ...DEFAULT_SETTINGS, method: "simclr", encoder: "mlp", steps: 60, batchSize: 64, evalPoints: 2, threads: 2, seed: 0 };
 
-interface PageState {
-  phase: string;
-  isolated: boolean;
-  threads: number | null;
-  losses: number[];
-  untrained: ProbeScores | null;
-  evaluations: EvaluationPoint[];
-  errors: string[];
-  sampleEmbeddings: number[];
-  dim: number;
-}
 
 let dir = "";
 let server: Server | undefined;
@@ -77,8 +67,9 @@ describe.skipIf(!hasChromium)("the playground in Chromium", () => {
     await page.click("#start");
     await page.waitForFunction(() => ["done", "error"].includes(document.documentElement.dataset.phase ?? ""), undefined, { timeout: 90_000 });
     const state = await page.evaluate(() => {
-      const s = (window as unknown as { pretextPlayground: PageState & { sampleEmbeddings: Float32Array } }).pretextPlayground;
-      return { ...s, sampleEmbeddings: Array.from(s.sampleEmbeddings ?? []) } as PageState;
+      const s = window.pretextPlayground;
+      if (s === undefined) throw new Error("the page has no pretextPlayground state");
+      return { ...s, sampleEmbeddings: Array.from(s.sampleEmbeddings ?? []) };
     });
     expect(state.errors).toEqual([]);
     expect(state.phase).toBe("done");
@@ -202,7 +193,7 @@ describe.skipIf(!hasChromium)("the playground's errors are shown in the page", (
       expect(await unisolated.locator("#errors").innerText()).toMatch(/not cross-origin isolated \(no SharedArrayBuffer\), so training runs on one wasm thread/);
       await unisolated.click("#start");
       await unisolated.waitForFunction(() => document.documentElement.dataset.phase === "done", undefined, { timeout: 60_000 });
-      expect(await unisolated.evaluate(() => (window as unknown as { pretextPlayground: PageState }).pretextPlayground.threads)).toBe(1);
+      expect(await unisolated.evaluate(() => window.pretextPlayground?.threads)).toBe(1);
       expect(await unisolated.locator("#status").innerText()).toContain("not cross-origin isolated: one thread only · 1 wasm thread");
       await unisolated.close();
     } finally {
@@ -216,9 +207,9 @@ describe.skipIf(!hasChromium)("the playground's controls", () => {
     const page = await (browser as Browser).newPage();
     await page.goto(`${url}#encoder=mlp&steps=100000&batchSize=32&evalPoints=2`);
     await page.waitForFunction(() => document.documentElement.dataset.phase === "ready", undefined, { timeout: 20_000 });
-    const steps = () => page.evaluate(() => (window as unknown as { pretextPlayground: PageState }).pretextPlayground.losses.length);
+    const steps = () => page.evaluate(() => (window.pretextPlayground?.losses.length ?? 0));
     await page.click("#start");
-    await page.waitForFunction(() => (window as unknown as { pretextPlayground: PageState }).pretextPlayground.losses.length >= 10, undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => (window.pretextPlayground?.losses.length ?? 0) >= 10, undefined, { timeout: 30_000 });
     await page.click("#pause");
     expect(await page.locator("#pause").innerText()).toBe("Resume");
     await page.waitForTimeout(1000); // a call of grouped steps in flight finishes first
@@ -226,10 +217,14 @@ describe.skipIf(!hasChromium)("the playground's controls", () => {
     await page.waitForTimeout(1000);
     expect(await steps()).toBe(held);
     await page.click("#pause");
-    await page.waitForFunction((n) => (window as unknown as { pretextPlayground: PageState }).pretextPlayground.losses.length > n + 8, held, { timeout: 30_000 });
+    await page.waitForFunction((n) => (window.pretextPlayground?.losses.length ?? 0) > n + 8, held, { timeout: 30_000 });
     await page.click("#stop");
     await page.waitForFunction(() => document.documentElement.dataset.phase === "done", undefined, { timeout: 30_000 });
-    const state = await page.evaluate(() => (window as unknown as { pretextPlayground: PageState }).pretextPlayground);
+    const state = await page.evaluate(() => {
+      const s = window.pretextPlayground;
+      if (s === undefined) throw new Error("the page has no pretextPlayground state");
+      return { losses: s.losses, evaluations: s.evaluations.map((e) => ({ step: e.step })) };
+    });
     expect(state.losses.length).toBeLessThan(100_000);
     // The stopped weights are scored (the planned last evaluation never came) and are what the downloads hold.
     expect(state.evaluations.at(-1)?.step).toBe(state.losses.length);
