@@ -125,9 +125,16 @@ function duplicatesCommand(io: Io, done: (code: ExitCodeValue) => void): Command
           lines.push({ group, kind, size: rows.length, rank: member + 1, similarity: rounded(cosine(items.vectors, items.dim, first, row)), ...itemFields(items, row, manifest) });
         });
       });
-      const fence = threshold === null ? "" : `, near ones at cosine similarity ≥ ${threshold.toFixed(4)}${flags.threshold === undefined ? " (the default fence)" : ""}`;
-      emit(io, flags, lines, `${exact.length} exact and ${near.length} near-duplicate groups among ${n} items${fence}; each group's similarity is to its first item:`, "similarity");
-      if (!flags.json && threshold !== null) io.stderr.write(`threshold ${threshold.toFixed(6)}\n`);
+      if (flags.json) {
+        for (const line of lines) io.stdout.write(`${JSON.stringify(line)}\n`);
+      } else {
+        const fence = threshold === null ? "" : `, near ones at cosine similarity ≥ ${threshold.toFixed(6)}${flags.threshold === undefined ? " (the default fence)" : ""}`;
+        io.stdout.write(`${exact.length} exact and ${near.length} near-duplicate groups among ${n} items${fence}; similarities are to each group's first item\n`);
+        for (const line of lines) {
+          if (line.rank === 1) io.stdout.write(`group ${line.group}: ${line.kind}, ${line.size} items\n`);
+          io.stdout.write(`${describeRecord(line as Record<string, string | number | null>, "similarity")}\n`);
+        }
+      }
       done(ExitCode.ok);
     });
   });
