@@ -9,7 +9,7 @@ import { methodsFor } from "../methods/registry.js";
 import { ModuleDict } from "../nn/module.js";
 import { workerBackend } from "../runtime/worker-backend.js";
 import { exportOnnx, saveOnnx } from "../train/export.js";
-import type { FitResult, PlanEvent, StepEvent, TrainCallback } from "../train/fit.js";
+import type { FitResult, PlanEvent, SkippedStepEvent, StepEvent, TrainCallback } from "../train/fit.js";
 import { NonFiniteLossError } from "../train/train-step.js";
 import { CheckpointError } from "../train/checkpoint.js";
 import { type RunConfig, toConfigObject } from "./config.js";
@@ -197,7 +197,7 @@ async function pretrainLocked(options: PretrainRunOptions): Promise<PretrainOutc
       // The step runs in a worker thread: the loader prepares the next batch meanwhile, and the
       // progress bar and Ctrl-C stay responsive.
       compile: { backend: workerBackend },
-      callbacks: [new MetricsLog(run, p.logEverySteps, resume), progress],
+      callbacks: [new MetricsLog(run, p.logEverySteps, resume), progress, skippedSteps(mode, io)],
       ...(p.effectiveRankPoints > 0 && sample !== null
         ? { effectiveRank: { points: p.effectiveRankPoints, embed: (e: Encoder) => embedDataset(e, sample, { batchSize: RANK_SAMPLE }) } }
         : {}),
@@ -286,6 +286,10 @@ class MetricsLog implements TrainCallback {
     this.run.appendMetrics([planRecord(e)]);
   }
 
+  onSkippedStep(e: SkippedStepEvent): void {
+    this.run.appendMetrics([skippedRecord(e)]);
+  }
+
   onStep(e: StepEvent): void {
     if (e.step % this.every === 0 || e.metrics.effective_rank !== undefined) {
       this.run.appendMetrics([stepRecord(e)]);
@@ -297,6 +301,23 @@ class MetricsLog implements TrainCallback {
     if (this.#pending !== null) this.run.appendMetrics([stepRecord(this.#pending)]);
     this.#pending = null;
   }
+}
+
+/** A skipped batch as a metrics line; the loss as text, since JSON has no NaN or Infinity. */
+function skippedRecord(e: SkippedStepEvent): object {
+  return { type: "skipped", step: e.step, epoch: e.epoch, batch: e.batchIndex, loss: String(e.loss), consecutive: e.consecutive, limit: e.limit };
+}
+
+/** Says that a batch's update was skipped for a non-finite loss, and how close the run is to stopping. */
+function skippedSteps(mode: ProgressMode, io: Io): TrainCallback {
+  return {
+    onSkippedStep: (e) => {
+      if (mode === "json") io.stdout.write(`${JSON.stringify(skippedRecord(e))}\n`);
+      else if (mode !== "quiet") {
+        io.stderr.write(`warning: loss is ${e.loss} at step ${e.step} (epoch ${e.epoch + 1}, batch ${e.batchIndex + 1}); its update was skipped (${e.consecutive} of ${e.limit} in a row stop the run)\n`);
+      }
+    },
+  };
 }
 
 /** The first words of the held-out text's first paragraph (of its first document), which a language model's samples continue. */

@@ -179,8 +179,8 @@ export class RunFolder {
   }
 
   /**
-   * Before resuming from a checkpoint of `completedSteps` steps: drops the step, validation and
-   * sample lines logged after it (a killed run logged them, the resumed run logs them again), the
+   * Before resuming from a checkpoint of `completedSteps` steps: drops the step, validation,
+   * sample and skipped-batch lines logged after it (a killed run logged them, the resumed run logs them again), the
    * evaluation lines (they described an encoder that is about to change) and a torn last line.
    */
   truncateMetricsTo(completedSteps: number): void {
@@ -196,7 +196,7 @@ export class RunFolder {
       }
       if (typeof record !== "object" || record === null) continue;
       const r = record as { type?: unknown; step?: unknown };
-      const during = r.type === "step" || r.type === "validation" || r.type === "sample";
+      const during = r.type === "step" || r.type === "validation" || r.type === "sample" || r.type === "skipped";
       if (during && typeof r.step === "number" && r.step < completedSteps) kept.push(line);
     }
     writeFileSync(this.metricsPath, kept.map((l) => `${l}\n`).join(""));

@@ -128,6 +128,12 @@ export async function pretrain<O extends object>(options: PretrainOptions<O>): P
   };
   const ranksAt = (s: number) => rank !== undefined && (s % rankEvery === 0 || s === planned - 1);
   const validatesAt = (s: number) => validation !== null && (s % validateEvery === 0 || s === planned - 1);
+  // NOTE: a run that fails (a non-finite loss, a full disk, a checkpoint of another model) still
+  // releases the step and the validation: their worker threads would keep the process alive.
+  const release = async () => {
+    await validation?.release();
+    await step.release();
+  };
   const result = await fit({
     step,
     loader,
@@ -158,6 +164,9 @@ export async function pretrain<O extends object>(options: PretrainOptions<O>): P
     ...(options.signal ? { signal: options.signal } : {}),
     // The effective rank and the validation read the parameters of the very step they are measured at.
     ...(rank === undefined && validation === null ? {} : { readsParametersAt: (s: number) => ranksAt(s) || validatesAt(s) }),
+  }).catch(async (e: unknown) => {
+    await release();
+    throw e;
   });
   await validation?.release();
   step.syncToModules();
@@ -254,6 +263,9 @@ function enriched(callbacks: readonly TrainCallback[], enrich: (e: StepEvent) =>
     },
     onResume: async (e) => {
       for (const c of callbacks) await c.onResume?.(e);
+    },
+    onSkippedStep: async (e) => {
+      for (const c of callbacks) await c.onSkippedStep?.(e);
     },
     onEnd: async (r) => {
       for (const c of callbacks) await c.onEnd?.(r);

@@ -2,7 +2,7 @@ import type { DataLoader } from "../data/loader.js";
 import type { HostTensor } from "../runtime/index.js";
 import { CheckpointError, type JsonValue, loadLatestCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { BudgetReplanner, type StepPlan, measureSecondsPerStep, planFromJson, planToJson, stepsPerCall } from "./step-plan.js";
-import type { StepResult, TrainStep } from "./train-step.js";
+import { NonFiniteLossError, type StepResult, type TrainStep } from "./train-step.js";
 
 export { type ScheduleMap, type StepPlan, scheduleStep, scheduleSteps, stepsPerCall } from "./step-plan.js";
 
@@ -34,6 +34,24 @@ export interface PlanEvent {
 
 export type StopReason = "epochs" | "time-budget" | "max-steps" | "signal";
 
+export interface SkippedStepEvent {
+  /** The step the batch would have made (skipped batches do not count as steps). */
+  readonly step: number;
+  readonly epoch: number;
+  readonly batchIndex: number;
+  readonly loss: number;
+  readonly consecutive: number;
+  /** The run stops when `consecutive` reaches this. */
+  readonly limit: number;
+}
+
+/**
+ * Batches in a row whose loss may be NaN or infinite before the run stops. One bad batch (a
+ * corrupt sample, a rare overflow) is skipped; five in a row is a diverged run, and training on
+ * would only skip every batch.
+ */
+export const MAX_NON_FINITE_STEPS = 5;
+
 export interface TrainCallback {
   /**
    * Before the first step, once the steps are planned (schedules that span the run are set here);
@@ -44,6 +62,8 @@ export interface TrainCallback {
   onStep?(event: StepEvent): void | Promise<void>;
   onEpochEnd?(event: { epoch: number; meanLoss: number; elapsedSeconds: number }): void | Promise<void>;
   onCheckpoint?(event: { path: string; step: number }): void | Promise<void>;
+  /** A batch whose loss came out NaN or infinite: its update was skipped (`consecutive` such batches in a row, this one included). */
+  onSkippedStep?(event: SkippedStepEvent): void | Promise<void>;
   onResume?(event: { path: string; step: number; warnings: readonly string[] }): void | Promise<void>;
   onEnd?(result: FitResult): void | Promise<void>;
 }
@@ -100,6 +120,12 @@ export interface FitOptions<B extends string, T> {
    * or state (`step.params`, `syncToModules`): a call into the runtime ends with each of them.
    */
   readonly readsParametersAt?: (step: number) => boolean;
+  /**
+   * A batch with a non-finite loss is skipped (the parameters stay as they were, `onSkippedStep`
+   * is told); this many in a row stop the run with a `NonFiniteLossError` that names the step,
+   * the batch and the loss (default `MAX_NON_FINITE_STEPS`; 1 stops at the first).
+   */
+  readonly maxNonFiniteSteps?: number;
   /**
    * The clock steps and the budget are timed on, in milliseconds (default `performance.now`).
    * Tests simulate a machine whose speed changes with it.
@@ -246,6 +272,43 @@ export async function fit<B extends string, T>(options: FitOptions<B, T>): Promi
     if (reads) for (let k = 1; k < size; k++) if (reads(s + k - 1)) size = k;
     return size;
   };
+  const badLimit = options.maxNonFiniteSteps ?? MAX_NON_FINITE_STEPS;
+  if (!Number.isInteger(badLimit) || badLimit < 1) throw new Error(`fit: maxNonFiniteSteps must be an integer >= 1, got ${badLimit}`);
+  let badInARow = 0;
+  /**
+   * Runs the batches, skipping each whose loss is not finite: the step applies the steps before
+   * it and refuses it (NonFiniteLossError, with those steps), and the batches after it run on. `before` places each
+   * skipped batch among the results. The run of bad batches in a row is counted across calls.
+   */
+  const runSkippingNonFinite = async (pending: readonly T[]) => {
+    const results: Awaited<ReturnType<typeof step.runSteps>> = [];
+    const skipped: { before: number; step: number; loss: number }[] = [];
+    let rest = pending;
+    // The run stops at the limit: no batch after the last bad one trains.
+    let inARow = badInARow;
+    while (rest.length > 0 && inARow < badLimit) {
+      try {
+        const got = await step.runSteps(rest.map((p) => options.feeds(p)));
+        if (got.length > 0) inARow = 0;
+        results.push(...got);
+        rest = rest.slice(got.length);
+      } catch (e) {
+        if (!(e instanceof NonFiniteLossError)) throw e;
+        if (e.completed.length > 0) inARow = 0;
+        results.push(...e.completed);
+        skipped.push({ before: results.length, step: e.step, loss: e.loss });
+        inARow++;
+        rest = rest.slice(e.completed.length + 1);
+      }
+    }
+    return { results, skipped };
+  };
+  const skip = async (epoch: number, batchIndex: number, loss: number, at: number): Promise<void> => {
+    badInARow++;
+    const event: SkippedStepEvent = { step: at, epoch, batchIndex, loss, consecutive: badInARow, limit: badLimit };
+    for (const c of callbacks) await c.onSkippedStep?.(event);
+    if (badInARow >= badLimit) throw new NonFiniteLossError(at, loss, { at: { epoch, batchIndex, consecutive: badInARow } });
+  };
   outer: while (loader.position.epoch < epochs) {
     const epoch = loader.position.epoch;
     let sum = 0;
@@ -255,12 +318,14 @@ export async function fit<B extends string, T>(options: FitOptions<B, T>): Promi
     /** Trains on the pending batches in one call, tells the callbacks, and says whether to stop. */
     const train = async (pending: readonly T[]): Promise<StopReason | null> => {
       const startedRun = elapsed();
-      const results = await step.runSteps(pending.map((p) => options.feeds(p)));
+      const { results, skipped } = await runSkippingNonFinite(pending);
       // Per step, batch preparation included, as the callbacks and the next call's size see it.
-      const secondsPerStep = (now() - tick) / 1000 / results.length;
+      const secondsPerStep = (now() - tick) / 1000 / Math.max(1, results.length);
       lastSecondsPerStep = secondsPerStep;
       const runSeconds = elapsed() - startedRun;
       for (const [i, result] of results.entries()) {
+        for (; skipped[0] !== undefined && skipped[0].before <= i; skipped.shift()) await skip(epoch, batchIndex++, skipped[0].loss, skipped[0].step);
+        badInARow = 0;
         sum += result.loss;
         count++;
         const event: StepEvent = {
@@ -276,6 +341,7 @@ export async function fit<B extends string, T>(options: FitOptions<B, T>): Promi
         };
         for (const c of callbacks) await c.onStep?.(event);
       }
+      for (const bad of skipped) await skip(epoch, batchIndex++, bad.loss, bad.step);
       tick = now();
       const remade = replanner?.afterCall(planned, step.stepCount, elapsed()) ?? null;
       if (remade !== null) {

@@ -77,17 +77,27 @@ export interface StepResult {
   readonly metrics: Readonly<Record<string, number>>;
 }
 
-/** A step whose loss came out NaN or infinite; the parameters were left as they were before it. */
+/**
+ * A step whose loss came out NaN or infinite; the parameters were left as they were before it.
+ * `fit` adds where in the data it was and how many such batches came in a row when it stops a run.
+ */
 export class NonFiniteLossError extends Error {
+  /** The steps of the same call before the bad one, which were applied. */
+  readonly completed: readonly StepResult[];
+  readonly at: { readonly epoch: number; readonly batchIndex: number; readonly consecutive: number } | undefined;
+
   constructor(
     readonly step: number,
     readonly loss: number,
+    details: { readonly completed?: readonly StepResult[]; readonly at?: { readonly epoch: number; readonly batchIndex: number; readonly consecutive: number } } = {},
   ) {
-    super(
-      `loss is ${loss} at step ${step}; parameters were not updated. Lower the learning rate, ` +
-        "add gradient clipping, or check the input data for NaN values.",
-    );
+    const at = details.at;
+    const where = at === undefined ? "" : ` (epoch ${at.epoch + 1}, batch ${at.batchIndex + 1})`;
+    const run = at === undefined || at.consecutive === 1 ? "parameters were not updated" : `${at.consecutive} batches in a row with a non-finite loss, all skipped; the run stops`;
+    super(`loss is ${loss} at step ${step}${where}; ${run}. Lower the learning rate, add gradient clipping, or check the input data for NaN values.`);
     this.name = "NonFiniteLossError";
+    this.completed = details.completed ?? [];
+    this.at = at;
   }
 }
 
@@ -326,7 +336,7 @@ export class TrainStep<B extends string> {
       loss: Number(losses[i]),
       metrics: Object.fromEntries(metrics.map(([k, v]) => [k, Number(v[i])])),
     }));
-    if (kept < n) throw new NonFiniteLossError(first + kept, Number(losses[kept]));
+    if (kept < n) throw new NonFiniteLossError(first + kept, Number(losses[kept]), { completed: results });
     return results;
   }
 
