@@ -4,6 +4,7 @@ import type { Encoder } from "../methods/method.js";
 import { SPECIAL_IDS } from "../data/text/tokenizer/tokenizer.js";
 import { writeFileAtomic } from "../io/write-atomic.js";
 import { type AbstractModule, AudioCnn, MlpEncoder, ResNet18Cifar, SmallCnn, TextTransformer, namedParameters, namedState } from "../nn/index.js";
+import { FtTransformer } from "../nn/encoders/ft-transformer.js";
 import { Rng } from "../random/rng.js";
 import { type NamedTensor, encodeSafetensors, readSafetensors } from "../train/safetensors.js";
 import type { EncoderName } from "./config.js";
@@ -44,6 +45,13 @@ export function makeEncoder(name: EncoderName, spec: SampleSpec, rng: Rng, text?
       if (field.dtype !== "float32") throw new CliError(`encoder mlp needs float inputs; the data is ${describeSpec(spec)}`);
       // NOTE: sizes of a small tabular encoder; BatchNorm keeps unscaled columns trainable.
       return new MlpEncoder(rng, { inputShape: field.shape, hidden: [256, 256], outputDim: 128, norm: "batch" });
+    }
+    case "ft-transformer": {
+      const field = inputField(spec);
+      if (spec.modality !== "table" || field.shape.length !== 1) throw new CliError(`encoder ft-transformer reads table rows; the data is ${describeSpec(spec)}`);
+      // NOTE: one token per encoded feature (a one-hot slot is a binary feature): the sample spec
+      // does not say which slots form a column. Sizes: the paper's default configuration (d 192, 3 blocks, 8 heads).
+      return new FtTransformer(rng, { features: field.shape[0] as number });
     }
   }
 }

@@ -29,6 +29,7 @@ export function resolveRunDefaults(p: PretrainConfig, method: Method, modality: 
   if ((modality === "audio") !== (encoder === "audio-cnn") && !(modality === "audio" && encoder === "mlp")) {
     throw new CliError(modality === "audio" ? `--encoder ${encoder} reads ${encoder === "small-cnn" || encoder === "resnet18" ? "images" : "other data"}; for audio use audio-cnn (or mlp)` : `--encoder audio-cnn reads log-mel spectrograms; the data is ${modality}`);
   }
+  if (encoder === "ft-transformer" && modality !== "table") throw new CliError(`--encoder ft-transformer reads table rows; the data is ${modality}`);
   const batchSize = p.batchSize ?? defaultBatchSize(method.name, modality);
   if (modality !== "text") return { ...p, encoder, batchSize };
   const recipe = textRecipe(method.name);

@@ -116,6 +116,17 @@ describe("pretext with tables", () => {
     for (let i = 0; i < got.length; i++) expect(got[i]).toBeCloseTo(embedded[i] as number, 4);
   }, 60_000);
 
+  it("pretrains with the FT-Transformer encoder and refuses it for images", async () => {
+    const ft = join(root, "ft");
+    const r = await runInProcess(["pretrain", "--method", "vime", "--data", train, "--label-column", "kind", "--encoder", "ft-transformer", "--batch-size", "64", "--epochs", "1", "--out", ft]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(ft, "config.json"), "utf8")).pretrain).toMatchObject({ encoder: "ft-transformer" });
+    const e = await runInProcess(["eval", ft, "--test-data", test, "--label-fractions", "1", "--probes", "linear", "--baselines", "none", "--json"]);
+    expect(e.code, e.stderr).toBe(0);
+    expect(JSON.parse(e.stdout.trim())).toMatchObject({ encoder: "vime", probe: "linear", label_fraction: 1, labels: 300 });
+    expectOneLineError(await runInProcess(["pretrain", "--method", "simclr", "--data", "mnist", "--encoder", "ft-transformer", "--epochs", "1", "--out", join(root, "ft-mnist")]), "pretrain", /ft-transformer reads table rows; the data is image/);
+  }, 60_000);
+
   it("refuses gbdt, an impossible fraction and a missing label column in one line", async () => {
     expectOneLineError(await runInProcess(["eval", run, "--data", train, "--test-data", test, "--label-fractions", "0.5", "--baselines", "gbdt"]), "eval", /scripts\/table-baselines\.py/);
     const bad = await runInProcess(["eval", run, "--label-fractions", "0,1"]);
