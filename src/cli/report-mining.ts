@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Dataset } from "../data/dataset.js";
 import { decodeImageFile } from "../data/image/image-folder.js";
 import { type ImageShape, imageShape } from "../data/sample.js";
+import { clipDataUrl } from "../report/audio-clips.js";
 import { imagePng, pngDataUrl } from "../report/images.js";
 import { type ItemPreview, type MiningView, buildMiningView } from "../report/mining-view.js";
 import { EmbeddingStore } from "../store/embedding-store.js";
@@ -16,8 +17,9 @@ export const REPORT_MINING_ITEMS = 20_000;
 
 /**
  * The mining section of a run's report, from the index `pretext index <run>` wrote in
- * `<run>/index`; null when there is none. Thumbnails are drawn from each item's file, or, for data
- * without files (mnist, an IDX file), from the data the index names. A damaged or incomplete
+ * `<run>/index`; null when there is none. Image thumbnails are drawn from each item's file, or, for
+ * data without files (mnist, an IDX file), from the data the index names; audio items get a player
+ * of their clip, text items their text. A damaged or incomplete
  * index is a warning, not a failed report.
  */
 export async function runMiningView(runDir: string, seed: number): Promise<{ view: MiningView | null; warning: string | null }> {
@@ -47,6 +49,14 @@ type Preview = (row: number) => Promise<ItemPreview>;
 async function previewer(store: EmbeddingStore, paths: readonly (string | null)[], texts: readonly (string | null)[], splits: readonly string[], indices: Int32Array): Promise<Preview> {
   const none: ItemPreview = { src: null, text: null };
   if (store.manifest.encoder.modality === "text") return async (row) => ({ src: null, text: texts[row] ?? null });
+  if (store.manifest.encoder.modality === "audio") {
+    // One second is what the encoder heard of each clip (its loudest second).
+    return async (row) => {
+      const path = paths[row] ?? null;
+      if (path === null || !existsSync(path)) return none;
+      return { src: null, text: null, audio: (await clipDataUrl(path, 1).catch(() => null))?.src ?? null };
+    };
+  }
   if (store.manifest.encoder.modality !== "image") return async () => none;
   // The data is loaded once, on the first thumbnail; if it moved or changed since it was indexed,
   // items without a file are shown by name only.

@@ -25,6 +25,8 @@ export interface ItemPreview {
   readonly src: string | null;
   /** A text snippet, for text. */
   readonly text: string | null;
+  /** A data URL of the clip (16 kHz WAV), for audio; absent for other modalities. */
+  readonly audio?: string | null;
 }
 
 export interface MiningItem extends ItemPreview {
@@ -132,6 +134,8 @@ export const MINING_CSS = `
 .items { display: flex; flex-wrap: wrap; gap: 6px; margin: 4px 0 10px; }
 .item { width: 74px; margin: 0; font-size: 11px; color: var(--muted); text-align: center; overflow-wrap: anywhere; }
 .item img { width: 64px; height: 64px; image-rendering: pixelated; border: 1px solid var(--line); border-radius: 4px; }
+.item.clip { width: 220px; }
+.item.clip audio { width: 210px; height: 32px; }
 .item.text { width: 220px; text-align: left; border: 1px solid var(--line); border-radius: 6px; padding: 4px 6px; color: var(--ink); }
 .group-head { font-size: 12px; color: var(--muted); margin-top: 6px; }
 `;
@@ -141,6 +145,7 @@ function itemHtml(it: MiningItem, scoreName: string | null): string {
   const score = it.score === null || scoreName === null ? "" : ` · ${Number.isFinite(it.score) ? it.score.toFixed(3) : "first"}`;
   const caption = `${escapeHtml(it.label ?? "-")}${score}<br>${escapeHtml(name)}`;
   if (it.src !== null) return `<figure class="item"><img src="${it.src}" alt="item ${it.id}, label ${escapeHtml(it.label ?? "none")}"><figcaption>${caption}</figcaption></figure>`;
+  if (it.audio !== undefined && it.audio !== null) return `<figure class="item clip"><audio controls preload="none" src="${it.audio}"></audio><figcaption>${caption}</figcaption></figure>`;
   if (it.text !== null) return `<figure class="item text">${escapeHtml(it.text.length > 160 ? `${it.text.slice(0, 159)}…` : it.text)}<figcaption>${caption}</figcaption></figure>`;
   return `<figure class="item">${caption}</figure>`;
 }

@@ -61,4 +61,13 @@ describe("the report's mining section", () => {
     expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
     expect(html).toContain("5.png");
   });
+
+  it("gives audio items a player and text items their text", async () => {
+    const audio = await buildMiningView("db", items(), manifest, async () => ({ src: null, text: null, audio: "data:audio/wav;base64,UklGRg==" }));
+    expect(miningCards(audio).join("")).toContain('<audio controls preload="none" src="data:audio/wav;base64,UklGRg=="></audio>');
+    const text = await buildMiningView("db", items(), manifest, async (row) => ({ src: null, text: `fortune <b>${row}</b>` }));
+    const html = miningCards(text).join("");
+    expect(html).toContain("fortune &lt;b&gt;5&lt;/b&gt;");
+    expect(html).not.toContain("<audio");
+  });
 });
