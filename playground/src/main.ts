@@ -172,12 +172,17 @@ function onWorkerMessage(m: FromWorker): void {
 function showViews(views: readonly { name: string; shape: readonly number[]; data: Float32Array }[]): void {
   if (views.length === 0 || data === null) return;
   const count = views[0]?.shape[0] ?? 0;
-  const size = data.shape[1] * data.shape[2];
-  // One row per input (the images, then each view), the same images in each column.
-  const grid = new Float32Array(views.length * count * size);
-  views.forEach((v, i) => grid.set(v.data.subarray(0, count * size), i * count * size));
-  drawGrid(byId("views"), grid, views.length * count, count, 2);
-  byId("views-caption").textContent = `Rows: ${views.map((v) => (v.name === "image" ? `${count} of the images` : v.name)).join(", then ")}, as the method makes them.`;
+  const [c, h, w] = data.shape;
+  const size = c * h * w;
+  // One row per input of the images' own shape (the images, then each view), the same images in
+  // each column; inputs of another shape (jigsaw's tiles) are named but not drawn.
+  const drawn = views.filter((v) => v.shape.length === 4 && v.shape[1] === c && v.shape[2] === h && v.shape[3] === w && (v.shape[0] ?? 0) >= count);
+  const others = views.filter((v) => !drawn.includes(v)).map((v) => `${v.name} [${v.shape.join(", ")}]`);
+  const grid = new Float32Array(drawn.length * count * size);
+  drawn.forEach((v, i) => grid.set(v.data.subarray(0, count * size), i * count * size));
+  drawGrid(byId("views"), grid, drawn.length * count, count, 2, h);
+  const rows = drawn.map((v, i) => (i === 0 ? `${count} of the images` : v.name)).join(", then ");
+  byId("views-caption").textContent = `Rows: ${rows}, as the method makes them.${others.length > 0 ? ` Not drawn (another shape): ${others.join(", ")}.` : ""}`;
 }
 
 /** Ready once both the worker has listed the methods and the digits have loaded. */

@@ -193,7 +193,7 @@ function rowsOf(x: Float32Array, dim: number): Float64Array[] {
 
 /**
  * The views a method's step sees for `count` evenly spaced images of `dataset`: the images
- * themselves first ("image"), then each image-shaped step input, each `[count, C, H, W]`.
+ * themselves first ("original"), then each float step input of rank 4 (`[count·k, C', H', W']`).
  */
 export function methodViewImages(methodName: string, settings: PlaygroundSettings, dataset: ArrayDataset, count: number): { name: string; shape: readonly number[]; data: Float32Array }[] {
   const method = playgroundMethods().find((m) => m.name === methodName);
@@ -207,7 +207,7 @@ export function methodViewImages(methodName: string, settings: PlaygroundSetting
   const batch = new DataLoader(sample, { batchSize: sample.length, shuffle: false, dropLast: false }).batch(0, 0);
   const views = plan.views(batch, new Rng(settings.seed));
   const images = batch.fields.image;
-  const originals = images !== undefined && images.data instanceof Float32Array ? [{ name: "image", shape: images.shape, data: images.data }] : [];
+  const originals = images !== undefined && images.data instanceof Float32Array ? [{ name: "original", shape: images.shape, data: images.data }] : [];
   const made = Object.entries(views)
     .filter(([, t]) => t.dtype === "float32" && t.shape.length === 4)
     .map(([name, t]) => ({ name, shape: t.shape, data: t.data as Float32Array }));
