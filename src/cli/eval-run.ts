@@ -43,6 +43,7 @@ export interface EvalLine {
   /** Tables' label-fraction protocol: the share of the training rows labelled, and how many rows that was. */
   readonly label_fraction?: number;
   readonly labels?: number;
+  readonly accuracies?: readonly number[];
 }
 
 export interface EvaluateRunOptions {

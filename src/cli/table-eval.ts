@@ -23,6 +23,8 @@ export interface FractionLine {
   readonly accuracy: number;
   /** Over the draws; null with one draw (a fraction of 1 is every row, the same each time). */
   readonly sd: number | null;
+  /** Each draw's accuracy, in seed order: every encoder sees the same draws, so they pair up across lines. */
+  readonly accuracies: readonly number[];
 }
 
 /** The baselines the label-fraction protocol runs when none are asked for (the comparison). */
@@ -147,5 +149,5 @@ async function frozenScore(probe: "linear" | "knn", train: Embeddings, test: Emb
 
 function line(encoder: string, probe: string, fraction: number, subsets: readonly Int32Array[], scores: readonly number[]): FractionLine {
   const { mean, sd } = meanSd(scores);
-  return { type: "eval", encoder, probe, labels_per_class: null, label_fraction: fraction, labels: (subsets[0] as Int32Array).length, accuracy: mean, sd: scores.length > 1 ? sd : null };
+  return { type: "eval", encoder, probe, labels_per_class: null, label_fraction: fraction, labels: (subsets[0] as Int32Array).length, accuracy: mean, sd: scores.length > 1 ? sd : null, accuracies: [...scores] };
 }

@@ -38,6 +38,7 @@ interface Line {
   labels?: number;
   accuracy: number;
   sd: number | null;
+  accuracies: number[];
 }
 
 describe("pretext with tables", () => {
@@ -79,6 +80,7 @@ describe("pretext with tables", () => {
     for (const l of lines) expect(l.labels).toBe(l.label_fraction === 1 ? 300 : 30);
     for (const l of lines.filter((x) => x.label_fraction === 1)) expect(l.sd).toBeNull();
     for (const l of lines.filter((x) => x.label_fraction === 0.1)) expect(l.sd).not.toBeNull();
+    for (const l of lines) expect(l.accuracies).toHaveLength(l.label_fraction === 1 ? 1 : 2);
     // The classes are separable in (a, b): a test file standardized with its own shifted statistics would still be, but
     // its rows would move; with the training statistics logistic regression on all rows is near perfect.
     expect(lines.find((l) => l.encoder === "logreg" && l.label_fraction === 1)?.accuracy).toBeGreaterThan(0.9);
