@@ -135,7 +135,7 @@ export const CLIENT_SCRIPT = String.raw`
   draw("chart-accuracy", function () {
     var a = data.accuracy;
     // Fixed colours for the baselines, so reports compare at a glance; methods take the palette in order.
-    var colourOf = { supervised: PALETTE[4], random: PALETTE[9], raw_pixels: PALETTE[6], tfidf: PALETTE[8], mfcc: PALETTE[6], dtw: PALETTE[8] };
+    var colourOf = { supervised: PALETTE[4], random: PALETTE[9], raw_pixels: PALETTE[6], tfidf: PALETTE[8], mfcc: PALETTE[6], dtw: PALETTE[8], raw_features: PALETTE[6], logreg: PALETTE[6], knn_raw: PALETTE[8], scratch: PALETTE[4] };
     var methods = 0;
     return {
       type: "line",
@@ -146,15 +146,15 @@ export const CLIENT_SCRIPT = String.raw`
           var c = colourOf[s.encoder];
           return {
             label: s.name, data: s.accuracy, sd: s.sd, borderColor: c, backgroundColor: c,
-            borderDash: s.probe === "linear" ? [] : [6, 4], borderWidth: s.baseline ? 1.6 : 2.6,
-            pointRadius: 4, pointStyle: s.probe === "linear" ? "circle" : "rectRot", spanGaps: true,
+            borderDash: s.probe === "linear" ? [] : s.probe === "finetune" ? [2, 3] : [6, 4], borderWidth: s.baseline ? 1.6 : 2.6,
+            pointRadius: 4, pointStyle: s.probe === "linear" ? "circle" : s.probe === "finetune" ? "triangle" : "rectRot", spanGaps: true,
           };
         }),
       },
       plugins: [errorBars],
       options: {
         scales: {
-          x: { title: { display: true, text: "labelled examples per class" } },
+          x: { title: { display: true, text: a.axis === "label fraction" ? "share of training rows labelled" : "labelled examples per class" } },
           y: { min: 0, max: 1, title: { display: true, text: "test accuracy" }, ticks: { callback: function (v) { return Math.round(v * 100) + "%"; } } },
         },
         plugins: {

@@ -5,7 +5,7 @@ import { type CardSpec, card, chartBox, escapeHtml, note, renderCard } from "./h
 import { type ChartData, type SummaryItem, encoderName, isBaseline } from "./model.js";
 import type { EvalRecord } from "./run.js";
 import { TEXT_CSS, type TextView, textCards } from "./text-view.js";
-import { fractionLabel, hasLabelFractions } from "./table-view.js";
+import { fractionLabel, hasLabelFractions, tableCards } from "./table-view.js";
 
 /** Everything the page shows, already computed; rendering is a pure function of this. */
 export interface ReportPage {
@@ -29,6 +29,8 @@ export interface ReportPage {
   readonly text?: TextView | null;
   /** An audio run's neighbours to listen to and per-class strip; null for other runs. */
   readonly audio?: AudioView | null;
+  /** A table run: no augmentation grid or image neighbours, only the charts, the map and the evaluations. */
+  readonly table?: boolean;
   /** Duplicates, outliers, clusters and picks of the run's index (`pretext index`); null without one. */
   readonly mining?: MiningView | null;
   /** The source of Chart.js's UMD bundle, inlined so the page opens offline. */
@@ -157,7 +159,9 @@ export function renderReport(page: ReportPage): string {
       ? textCards(text, c, { ...common, evals: { ...common.evals, what: "Every probe evaluation line in metrics.jsonl." } }, page.evals.length > 0)
       : audio !== null
         ? audioCards(audio, c, common, page.viewsDataUrl)
-        : imageCards(page, common);
+        : page.table === true
+          ? tableCards(common)
+          : imageCards(page, common);
   const mining = page.mining ?? null;
   if (mining !== null) cards.push(...miningCards(mining));
   const summary = page.summary.map((s) => `<div class="stat"><div class="k">${escapeHtml(s.label)}</div><div class="v">${escapeHtml(s.value)}</div></div>`).join("");

@@ -254,7 +254,7 @@ export function summaryItems(run: RunData): SummaryItem[] {
   const elapsed = last?.values.elapsed_s;
   if (elapsed !== undefined) add("training time", formatDuration(elapsed));
   const speed = median(run.steps.map((s) => s.values.samples_per_s).filter((v): v is number => v !== undefined));
-  if (speed !== null) add(run.isText === true ? "sequences / s" : run.isAudio === true ? "clips / s" : "images / s", Math.round(speed));
+  if (speed !== null) add(run.isText === true ? "sequences / s" : run.isAudio === true ? "clips / s" : run.isTable === true ? "rows / s" : "images / s", Math.round(speed));
   const methodLinear = sortEvals(run.evals).filter((e) => e.probe === "linear" && !isBaseline(e.encoder) && e.accuracy !== null);
   const best = methodLinear[methodLinear.length - 1];
   if (best?.accuracy != null) {

@@ -88,6 +88,8 @@ export interface RunData {
   readonly samples?: SampleRecord[];
   /** `text-examples.json`, or null. */
   readonly textExamples?: TextExamples | null;
+  /** A table run: the folder holds `table.json` (the training rows' encoding). */
+  readonly isTable?: boolean;
   /** An audio run: the folder holds `audio.json` (and it is not a text run). */
   readonly isAudio?: boolean;
   /** An audio run's side files (`audio-run.ts`), or null for other runs. */
@@ -259,7 +261,12 @@ export async function readRun(dir: string): Promise<RunData> {
   const embeddings = read === null ? null : { ...read, texts: text.texts };
   const audio = isText ? null : await readAudioFiles(dir, read?.n ?? null);
   const isAudio = audio?.hasAudioJson === true;
+  const isTable = await access(join(dir, "table.json")).then(
+    () => true,
+    () => false,
+  );
   return {
+    isTable,
     dir,
     config,
     steps,

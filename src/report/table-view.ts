@@ -1,3 +1,4 @@
+import { type CardSpec, renderCard } from "./html-util.js";
 import type { ChartData } from "./model.js";
 import type { EvalRecord } from "./run.js";
 
@@ -7,6 +8,11 @@ import type { EvalRecord } from "./run.js";
  * pretrained encoder's linear probe, kNN and fine-tune beside the untrained encoder, logistic
  * regression and kNN on the encoded features, and the same network trained from scratch.
  */
+
+/** A table run's cards: loss and collapse curves, the label-fraction chart, the embedding map and the evaluations (no images to show). */
+export function tableCards(common: Readonly<Record<"training" | "collapse" | "accuracy" | "map" | "evals", CardSpec>>): string[] {
+  return [renderCard(common.training), renderCard(common.collapse), renderCard(common.accuracy), renderCard(common.map), renderCard(common.evals, true)];
+}
 
 /** Whether a run's evaluations are the label-fraction protocol's (a table run evaluated by shares of its rows). */
 export function hasLabelFractions(evals: readonly EvalRecord[]): boolean {

@@ -51,8 +51,12 @@ describe("the report's table view", () => {
     const embeddings = Float32Array.from({ length: n * d }, (_, i) => (Math.floor(i / d) % 3) + 0.3 * rng.normal());
     const labels = BigInt64Array.from({ length: n }, (_, i) => BigInt(i % 3));
     await writeFile(join(dir, "embeddings.safetensors"), encodeSafetensors(new Map([["embeddings", { shape: [n, d], data: embeddings }], ["labels", { shape: [n], data: labels }]]), { format: "pretext-embeddings", class_names: JSON.stringify(["A", "B", "C"]) }));
+    // The folder tells a table run: its table.json (the encoding).
+    await writeFile(join(dir, "table.json"), "{}");
     const html = await readFile(await writeReport(join(dir)), "utf8");
     expect(html).toContain("Accuracy vs label fraction");
+    expect(html).not.toContain("Augmentation views");
+    expect(html).not.toContain("Nearest neighbours");
     expect(html).toContain("Training loss");
     expect(html).toMatch(/<th class="num">labels<\/th>/);
     expect(html).toMatch(/<td>finetune<\/td><td>same network from scratch<\/td><td class="num">10%<\/td><td class="num">68\.0%<\/td>/);
