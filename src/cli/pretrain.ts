@@ -121,7 +121,7 @@ export async function resolveRunConfig(flags: PretrainFlags): Promise<{ config: 
     const section = (name: string) => savedSection(run, name);
     const source = run.configPath;
     const pretrainConfig = resolvePretrain(section("pretrain"), layer, source);
-    const method = findMethod(pretrainConfig.method);
+    const method = methodNamed(pretrainConfig.method, flags.method === undefined ? source : null);
     const config: RunConfig = {
       pretrain: pretrainConfig,
       method: resolveMethodOptions(method.name, method.defaults, section("method"), source),
@@ -132,7 +132,7 @@ export async function resolveRunConfig(flags: PretrainFlags): Promise<{ config: 
   const file = flags.config === undefined ? {} : await readConfigFile(flags.config);
   const source = flags.config ?? "config";
   const pretrainConfig = resolvePretrain(file.pretrain, layer, source);
-  const method = findMethod(pretrainConfig.method);
+  const method = methodNamed(pretrainConfig.method, flags.method === undefined ? source : null);
   const config: RunConfig = {
     pretrain: pretrainConfig,
     method: resolveMethodOptions(method.name, method.defaults, file.method, source),
@@ -140,6 +140,16 @@ export async function resolveRunConfig(flags: PretrainFlags): Promise<{ config: 
   };
   const run = new RunFolder(flags.out ?? defaultRunDir(method.name, pretrainConfig.data));
   return { config, run, method, resume: false };
+}
+
+/** `findMethod`, its error naming the config file when the name came from one (`source`; null: from --method). */
+function methodNamed(name: string, source: string | null): Method {
+  try {
+    return findMethod(name);
+  } catch (e) {
+    if (e instanceof CliError && source !== null && source !== "config") throw new CliError(`${source}: pretrain.method: ${e.message}`);
+    throw e;
+  }
 }
 
 export async function runPretrainCommand(flags: PretrainFlags, io: Io): Promise<ExitCodeValue> {

@@ -118,9 +118,9 @@ export function csvDocuments(path: string, textColumn: string, labelColumn?: str
   const header = rows[0];
   if (header === undefined || rows.length < 2) throw new Error(`${path}: expected a header row and at least one row`);
   const col = header.indexOf(textColumn);
-  if (col < 0) throw new Error(`${path}: no column "${textColumn}" for --text-column; columns are: ${header.join(", ")}`);
+  if (col < 0) throw new Error(`${path}: no column "${textColumn}" for --text-column; columns are: ${columnList(header)}`);
   const labelCol = labelColumn === undefined ? -1 : header.indexOf(labelColumn);
-  if (labelColumn !== undefined && labelCol < 0) throw new Error(`${path}: no label column "${labelColumn}"; columns are: ${header.join(", ")}`);
+  if (labelColumn !== undefined && labelCol < 0) throw new Error(`${path}: no label column "${labelColumn}"; columns are: ${columnList(header)}`);
   const body = rows.slice(1);
   const texts = body.map((r) => r[col] as string);
   return {
@@ -130,6 +130,11 @@ export function csvDocuments(path: string, textColumn: string, labelColumn?: str
     test: null,
     warnings: replacedWarnings(path, replaced),
   };
+}
+
+/** Column names for a message: as they are, or quoted as JSON when they hold a line break or another control character. */
+function columnList(header: readonly string[]): string {
+  return header.map((h) => (/[\u0000-\u001f\u007f]/.test(h) ? JSON.stringify(h) : h)).join(", ");
 }
 
 /** Documents with label values made into class ids (distinct values sorted: numbers numerically, strings by code unit). */
