@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TABLE_CACHE_DIR, hasBenchmark } from "../../src/data/table/benchmarks.js";
 import { readCsvTable } from "../../src/data/table/csv.js";
 import { parseTableEncoding, tableDataset } from "../../src/data/table/table-encoding.js";
 import { loadRunEncoder } from "../../src/cli/run-encoder.js";
@@ -128,6 +129,21 @@ describe("pretext with tables", () => {
     expect(JSON.parse(e.stdout.trim())).toMatchObject({ encoder: "vime", probe: "linear", label_fraction: 1, labels: 300 });
     expectOneLineError(await runInProcess(["pretrain", "--method", "simclr", "--data", "mnist", "--encoder", "ft-transformer", "--epochs", "1", "--out", join(root, "ft-mnist")]), "pretrain", /ft-transformer reads table rows; the data is image/);
   }, 60_000);
+
+  const letter = hasBenchmark("letter");
+  if (!letter) console.warn(`table-cli test: ${TABLE_CACHE_DIR}/letter-recognition.data is missing, so the letter test is skipped; .ci/run fetches it (apt-get download opencv-doc)`);
+  it.skipIf(!letter)("pretrains and evaluates on letter by name, on its fixed split", async () => {
+    const out = join(root, "letter");
+    const r = await runInProcess(["pretrain", "--method", "scarf", "--data", "letter", "--limit", "2048", "--epochs", "1", "--out", out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, "table.json"), "utf8"))).toMatchObject({ labelColumn: "lettr" });
+    const e = await runInProcess(["eval", out, "--label-fractions", "0.05", "--draws", "1", "--probes", "linear", "--baselines", "logreg", "--json"]);
+    expect(e.code, e.stderr).toBe(0);
+    const lines = e.stdout.trim().split("\n").map((l) => JSON.parse(l) as Line);
+    // 5% of each class of the 16,000 training rows; logistic regression on letter is far above chance (1/26)
+    expect(lines.map((l) => `${l.encoder}/${l.probe}/${l.labels}`)).toEqual(["scarf/linear/800", "logreg/linear/800"]);
+    expect(lines[1]?.accuracy).toBeGreaterThan(0.5);
+  }, 120_000);
 
   it("refuses gbdt, an impossible fraction and a missing label column in one line", async () => {
     expectOneLineError(await runInProcess(["eval", run, "--data", train, "--test-data", test, "--label-fractions", "0.5", "--baselines", "gbdt"]), "eval", /scripts\/table-baselines\.py/);
