@@ -9,6 +9,9 @@ export const KILL_RUN = ["--method", "simclr", "--data", "mnist", "--limit", "12
 /** The files that hold a finished run's trained parameters: bit for bit what an uninterrupted run writes. */
 export const PARAMETER_FILES = ["encoder.safetensors", "heads.safetensors"] as const;
 
+/** An attempt still running after this many times an uninterrupted run's time has hung (start-up alone is half a run). */
+const HANG_RUNS = 10;
+
 /** What one killed attempt left behind. */
 export interface Kill {
   /** Milliseconds after the start of the process when SIGKILL was sent. */
@@ -31,7 +34,7 @@ export interface KillResumeResult {
  * Runs `pretrain KILL_RUN --out dir`, SIGKILLs it `kills` times at seeded moments (spread over
  * `spanMs`, or inside a checkpoint write), continuing each time as a user would (`--resume dir` once config.json exists, the
  * first command again before that), then lets the last attempt finish. Throws when an attempt
- * fails instead of being killed or finishing.
+ * fails instead of being killed or finishing, or hangs (runs 10 times as long as `spanMs`).
  */
 export async function killAndResume(dir: string, options: { kills: number; seed: number; spanMs: number; args?: readonly string[] }): Promise<KillResumeResult> {
   const rng = new Rng(options.seed);
@@ -56,10 +59,18 @@ export async function killAndResume(dir: string, options: { kills: number; seed:
       child.kill("SIGKILL");
     };
     const timer = killAt === null ? undefined : setTimeout(kill, killAt);
+    // An attempt that outlasts many uninterrupted runs has hung: stopped, and reported as such.
+    let hung = false;
+    const limit = setTimeout(() => {
+      hung = true;
+      child.kill("SIGKILL");
+    }, HANG_RUNS * options.spanMs);
     const watch = inWrite ? setInterval(() => killedAt < 0 && writing() && kill(), 1) : undefined;
     const { code, signal } = await exited(child);
     clearTimeout(timer);
+    clearTimeout(limit);
     clearInterval(watch);
+    if (hung) throw new Error(`attempt ${attempt} (${argv.join(" ")}) hung: still running after ${HANG_RUNS} times an uninterrupted run's time`);
     if (signal === "SIGKILL" && killedAt >= 0) {
       kills.push({ atMs: killedAt, checkpointStep: latestStep(dir), insideWrite: writing() });
       continue;
