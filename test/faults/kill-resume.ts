@@ -32,9 +32,10 @@ export interface KillResumeResult {
 
 /**
  * Runs `pretrain KILL_RUN --out dir`, SIGKILLs it `kills` times at seeded moments (spread over
- * `spanMs`, or inside a checkpoint write), continuing each time as a user would (`--resume dir` once config.json exists, the
- * first command again before that), then lets the last attempt finish. Throws when an attempt
- * fails instead of being killed or finishing, or hangs (runs 10 times as long as `spanMs`).
+ * `spanMs`, or inside a checkpoint write), continuing each time as a user would (`--resume dir`
+ * once config.json exists, the first command again before that), then lets the last attempt
+ * finish. Throws when an attempt fails instead of being killed or finishing, or hangs (runs 10
+ * times as long as `spanMs`).
  */
 export async function killAndResume(dir: string, options: { kills: number; seed: number; spanMs: number; args?: readonly string[] }): Promise<KillResumeResult> {
   const rng = new Rng(options.seed);
