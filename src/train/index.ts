@@ -8,7 +8,7 @@ export {
   TrainStep,
   type TrainStepOptions,
 } from "./train-step.js";
-export { type CheckpointOptions, type FitOptions, type FitResult, type StepEvent, type StopReason, type TrainCallback, fit } from "./fit.js";
+export { type CheckpointOptions, type FitOptions, type FitResult, MAX_NON_FINITE_STEPS, type SkippedStepEvent, type StepEvent, type StopReason, type TrainCallback, fit } from "./fit.js";
 export { type CheckpointData, CheckpointError, type LoadedCheckpoint, loadLatestCheckpoint, readCheckpoint, saveCheckpoint } from "./checkpoint.js";
 export { decodeSafetensors, encodeSafetensors, readSafetensors } from "./safetensors.js";
 export { type ExportOnnxOptions, exportOnnx, saveOnnx } from "./export.js";
