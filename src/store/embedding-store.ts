@@ -145,6 +145,11 @@ export class EmbeddingStore {
     await writeManifest(this.dir, this.#manifest);
   }
 
+  /** Fragments of the table: one per append until `compact` merges them. */
+  async fragmentCount(): Promise<number> {
+    return (await this.#table.stats()).fragmentStats.numFragments;
+  }
+
   /** Compacts the many small fragments that streaming appends leave. */
   async compact(): Promise<void> {
     await this.#table.optimize({ cleanupOlderThan: new Date() });
