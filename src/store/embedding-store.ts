@@ -180,6 +180,8 @@ export class EmbeddingStore {
     if (where !== undefined) query = query.where(where);
     const t = await query.toArrow();
     const n = t.numRows;
+    // NOTE: an empty result comes back without columns.
+    if (n === 0) return { ids: new Int32Array(0), splits: [], indices: new Int32Array(0), labels: new Int32Array(0), paths: [], texts: [], hashes: [], vectors: new Float32Array(0), dim: this.dim };
     const ids = column(t, "id");
     const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => Number(ids[a]) - Number(ids[b]));
     const dim = this.dim;

@@ -104,6 +104,7 @@ describe("pretext index and search", () => {
     const lof = jsonLines((await runInProcess(["outliers", db, "--by", "lof", "--top", "31", "--json"])).stdout);
     expect(new Set(lof.map((o) => o.id)).size).toBe(31);
     expectOneLineError(await runInProcess(["outliers", db, "-k", "31"]), "outliers", /-k 31: the items number 31; give k < 31/);
+    expectDataError(await runInProcess(["outliers", db, "--where", "id < 0"]), "outliers", /: no items pass the filter \(id < 0\)/);
 
     const clusters = jsonLines((await runInProcess(["clusters", db, "-k", "3", "--central", "2", "--json"])).stdout);
     expect(clusters).toHaveLength(3);
