@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { SingleBar } from "cli-progress";
 import { Command, Option } from "commander";
 import { embeddingDim } from "../eval/embed.js";
+import { FolderLock } from "../io/folder-lock.js";
 import { EmbeddingStore } from "../store/embedding-store.js";
 import { type IndexProgress, type IndexSource, indexDatasets } from "../store/index-dataset.js";
 import { STORE_MANIFEST, type StoreManifest, readManifest } from "../store/store-manifest.js";
@@ -56,6 +57,16 @@ export function indexCommand(io: Io, done: (code: ExitCodeValue) => void): Comma
       const dbDir = flags.db ?? defaultDbDir(run.run.dir);
       const manifest = planManifest(run, spec, loaded, sources);
       const store = await openOrCreate(dbDir, manifest);
+      // Two processes appending to one table would interleave their ids: the second is refused.
+      const lock = new FolderLock(dbDir, "index.lock");
+      let lockWarning: string | null;
+      try {
+        lockWarning = lock.acquire(`index ${dir}`);
+      } catch (e) {
+        store.close();
+        throw new CliError(errorMessage(e), ExitCode.failure);
+      }
+      if (lockWarning !== null) io.stderr.write(`warning: ${lockWarning}\n`);
       const mode = progressMode(flags, io);
       const progress = new IndexProgressDisplay(mode, io, dbDir);
       let result;
@@ -66,6 +77,7 @@ export function indexCommand(io: Io, done: (code: ExitCodeValue) => void): Comma
       } finally {
         progress.stop();
         store.close();
+        lock.release();
       }
       const summary = { db: dbDir, rows: result.rows, written: result.written, resumed_at: result.resumedAt, dim: manifest.encoder.dim, ann_index: result.annIndex, seconds: progress.seconds() };
       if (flags.json) io.stdout.write(`${JSON.stringify(summary)}\n`);

@@ -1,18 +1,9 @@
-import { randomBytes } from "node:crypto";
-import { appendFileSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { hostname } from "node:os";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, extname, join, resolve } from "node:path";
+import { FolderInUseError, FolderLock } from "../io/folder-lock.js";
 import { writeFileAtomicSync } from "../io/write-atomic.js";
 import type { ConfigValue, RunConfig } from "./config.js";
 import { CliError, ExitCode, errorMessage } from "./errors.js";
-
-/** Who holds a run folder's `run.lock`. */
-interface LockOwner {
-  readonly pid: number;
-  readonly host: string;
-  readonly command: string;
-  readonly started: string;
-}
 
 /**
  * A run folder, `runs/<date>-<method>-<data>/`:
@@ -26,10 +17,11 @@ interface LockOwner {
  */
 export class RunFolder {
   readonly dir: string;
-  #lock: string | null = null;
+  readonly #lock: FolderLock;
 
   constructor(dir: string) {
     this.dir = resolve(dir);
+    this.#lock = new FolderLock(this.dir, "run.lock");
   }
 
   get configPath(): string {
@@ -78,7 +70,7 @@ export class RunFolder {
   }
   /** Held by the process that writes the run (pretrain): `{pid, host, command, started}`. */
   get lockPath(): string {
-    return join(this.dir, "run.lock");
+    return this.#lock.path;
   }
 
   /** Opens an existing run folder (for eval, embed, export, report, resume). */
@@ -113,51 +105,21 @@ export class RunFolder {
   }
 
   /**
-   * Takes `run.lock` for this process, or refuses (exit 1) when another live process on this
-   * machine holds it. A lock whose owner is gone (its pid no longer runs: a SIGKILL, a crash) or
-   * that is unreadable is taken over; the returned warning says so (null otherwise). The lock
-   * file is complete before it appears (written aside, then hard-linked into place, which fails
-   * when one exists), so a reader never takes a half-written lock for a stale one.
+   * Takes `run.lock` for this process, or refuses (exit 1) when another live process holds it; a
+   * stale lock is taken over with a warning (`FolderLock`).
    */
   lock(command: string): string | null {
-    if (this.#lock !== null) return null;
-    const mine = `${JSON.stringify({ pid: process.pid, host: hostname(), command, started: new Date().toISOString() } satisfies LockOwner)}\n`;
-    const temp = join(this.dir, `.run.lock.${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
-    writeFileSync(temp, mine);
-    let warning: string | null = null;
     try {
-      for (let attempt = 0; attempt < 3; attempt++) {
-        try {
-          linkSync(temp, this.lockPath);
-          this.#lock = mine;
-          return warning;
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-        }
-        const held = readLock(this.lockPath);
-        if (held === null) continue; // released meanwhile
-        const owner = held.owner;
-        if (owner !== null && owner.host !== hostname()) {
-          throw new CliError(`${this.dir}: in use by pretext ${owner.command} on ${owner.host} (pid ${owner.pid}, since ${owner.started}); if nothing runs there any more, delete ${this.lockPath}`, ExitCode.failure);
-        }
-        if (owner !== null && isRunning(owner.pid)) {
-          throw new CliError(`${this.dir}: in use by pretext ${owner.command} (pid ${owner.pid}, since ${owner.started}); wait for it to finish or stop it`, ExitCode.failure);
-        }
-        warning = `${this.lockPath}: ${owner === null ? "unreadable" : `left by pretext ${owner.command} (pid ${owner.pid}), which no longer runs`}; taken over`;
-        // Removed only if it is still the stale lock just read, not one another process took meanwhile.
-        if (readLock(this.lockPath)?.text === held.text) rmSync(this.lockPath, { force: true });
-      }
-      throw new CliError(`${this.dir}: run.lock keeps changing hands; is another pretext starting on this run? Try again`, ExitCode.failure);
-    } finally {
-      rmSync(temp, { force: true });
+      return this.#lock.acquire(command);
+    } catch (e) {
+      if (e instanceof FolderInUseError) throw new CliError(e.message, ExitCode.failure);
+      throw e;
     }
   }
 
   /** Releases the lock this process took (if it still holds it). */
   unlock(): void {
-    if (this.#lock === null) return;
-    if (readLock(this.lockPath)?.text === this.#lock) rmSync(this.lockPath, { force: true });
-    this.#lock = null;
+    this.#lock.release();
   }
 
   /** The saved config.json, unchecked (the caller validates the sections it uses). */
@@ -232,33 +194,4 @@ export function defaultRunDir(method: string, dataSpec: string, now = new Date()
   let dir = base;
   for (let i = 2; existsSync(dir); i++) dir = `${base}-${i}`;
   return dir;
-}
-
-/** The lock file's text and owner (null when it does not parse), or null when there is no lock. */
-function readLock(path: string): { text: string; owner: LockOwner | null } | null {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw e;
-  }
-  try {
-    const o = JSON.parse(text) as Partial<LockOwner>;
-    const ok = Number.isSafeInteger(o.pid) && typeof o.host === "string" && typeof o.command === "string" && typeof o.started === "string";
-    return { text, owner: ok ? (o as LockOwner) : null };
-  } catch {
-    return { text, owner: null };
-  }
-}
-
-/** Whether a process with this pid runs (signal 0 checks without sending; EPERM means it runs as another user). */
-function isRunning(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
 }

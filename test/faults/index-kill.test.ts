@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -60,8 +61,14 @@ describe("pretext index killed and run again", () => {
     clearTimeout(timer);
     expect(secondEnd.signal === "SIGKILL" || secondEnd.code === 0, second.output.stderr).toBe(true);
 
+    const lockLeft = existsSync(join(db, "index.lock"));
+    // A kill can land after the index finished and released its lock, while the process exits.
+    const finishedBefore = secondEnd.code === 0 || (await rows(db)).complete;
     const finished = await runInProcess(argv);
     expect(finished.code, finished.stderr).toBe(0);
+    // A killed index leaves its lock behind (unless killed before taking it); the next run takes it over, saying so.
+    expect(lockLeft || finishedBefore).toBe(true);
+    if (lockLeft) expect(finished.stderr).toMatch(/index\.lock: left by pretext index .* \(pid \d+\), which no longer runs; taken over/);
     const got = await rows(db);
     const want = await rows(reference);
     expect(got.complete).toBe(true);
@@ -69,4 +76,15 @@ describe("pretext index killed and run again", () => {
     expect(got.hashes).toEqual(want.hashes);
     expect(got.vectors).toEqual(want.vectors);
   }, 120_000);
+
+  it("a second index into a folder another live process is filling is refused with one line naming it", async () => {
+    writeFileSync(join(reference, "index.lock"), `${JSON.stringify({ pid: process.pid, host: hostname(), command: "index elsewhere", started: "2026-12-07T00:00:00Z" })}\n`);
+    try {
+      const r = await runInProcess(["index", run, "--db", reference]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split("\n")).toEqual([`pretext index: error: ${reference}: in use by pretext index elsewhere (pid ${process.pid}, since 2026-12-07T00:00:00Z); wait for it to finish or stop it`]);
+    } finally {
+      rmSync(join(reference, "index.lock"));
+    }
+  });
 });
