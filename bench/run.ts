@@ -61,8 +61,8 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === "--warmup") args.warmup = Math.max(0, Number(value()));
     else if (a === "--rounds") args.rounds = Math.max(1, Number(value()));
     else if (a === "--no-pytorch") args.pytorch = false;
-    else if (a === "--mining-items") args.miningItems = value().split(",").map(Number);
-    else if (a === "--mining-vectors") args.miningVectors = value().split(",").map(Number);
+    else if (a === "--mining-items") args.miningItems = value().split(",").filter((v) => v !== "").map(Number);
+    else if (a === "--mining-vectors") args.miningVectors = value().split(",").filter((v) => v !== "").map(Number);
     else if (a === "--child") args.child = names(value()).find(isWorkload) ?? null;
     else throw new Error(`unknown argument ${a}`);
   }
