@@ -14,16 +14,7 @@ import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-
-export interface MiningRow {
-  bench: string;
-  unit: string;
-  ours: number | null;
-  pytorch: number | null;
-  ratio: number | null;
-  rss_mb: number | null;
-  pytorch_rss_mb: number | null;
-}
+import type { Row } from "./run.js";
 
 export interface MiningOptions {
   /** Items indexed, one child each (default 10^4 and 10^6). */
@@ -50,8 +41,8 @@ const short = (n: number) => (n >= 1e6 && n % 1e6 === 0 ? `${n / 1e6}m` : n >= 1
 const round = (x: number | null, digits = 1) => (x === null ? null : Number(x.toFixed(digits)));
 
 /** The rows, and lines saying what each measured (latencies, recall, build time). */
-export function miningRows(options: MiningOptions): { rows: MiningRow[]; notes: string[] } {
-  const rows: MiningRow[] = [];
+export function miningRows(options: MiningOptions): { rows: Row[]; notes: string[] } {
+  const rows: Row[] = [];
   const notes: string[] = [];
   const torchInfer = options.pytorch ? runJson<{ value: number; rss_mb: number }>("/usr/bin/python3", [join(here, "pytorch", "reference.py"), "--only", "infer", "--steps", "20", "--warmup", "5"], "pytorch infer") : null;
   for (const n of options.items) {

@@ -136,7 +136,8 @@ function medianBy<T extends { value: number; rss_mb: number }>(xs: readonly T[])
 
 const units: Record<WorkloadName, string> = { supervised: "images/s", simclr: "images/s", ae: "images/s", lm: "tokens/s", infer: "images/s", mlm: "tokens/s", "byol-a": "clips/s", scarf: "rows/s" };
 
-interface Row {
+/** One line of the bench table (and of `--json`). */
+export interface Row {
   bench: string;
   unit: string;
   ours: number | null;

@@ -31,6 +31,11 @@ interface MiningFlags extends ItemFilterFlags {
 
 type Line = Record<string, string | number | null | readonly unknown[]>;
 
+/** A mining command: its `<db>` argument, the filter options and `--json`. */
+function miningVerb(name: string, description: string, json: string): Command {
+  return addFilterOptions(new Command(name).description(description).argument("<db>", "an index folder written by `pretext index`")).option("--json", json);
+}
+
 /** Opens the index, reads the items a filter keeps, and hands them to `verb`; closes the store whatever happens. */
 async function withItems(db: string, flags: MiningFlags, verb: (items: StoredItems, manifest: StoreManifest) => Promise<void>): Promise<void> {
   const store: EmbeddingStore = await openStore(db);
@@ -96,13 +101,10 @@ interface DuplicatesFlags extends MiningFlags {
 }
 
 function duplicatesCommand(io: Io, done: (code: ExitCodeValue) => void): Command {
-  const command = new Command("duplicates")
-    .description("groups of exact duplicates (same content hash) and near duplicates (cosine similarity above a threshold)")
-    .argument("<db>", "an index folder written by `pretext index`")
+  return miningVerb("duplicates", "groups of exact duplicates (same content hash) and near duplicates (cosine similarity above a threshold)", "one JSON line per item of a group on stdout")
     .option("--threshold <s>", "near duplicates are pairs at least this cosine-similar (default: read from the nearest-neighbour similarities, docs/mining.md)", fractionArg)
     .option("--neighbours <n>", "neighbours compared per item (a group grows through chains of them)", positiveIntArg, 10)
-    .option("--json", "one JSON line per item of a group on stdout");
-  return addFilterOptions(command).action(async (db: string, flags: DuplicatesFlags) => {
+    .action(async (db: string, flags: DuplicatesFlags) => {
     await withItems(db, flags, async (items, manifest) => {
       const n = items.ids.length;
       const lines: Line[] = [];
@@ -147,14 +149,11 @@ interface OutliersFlags extends MiningFlags {
 }
 
 function outliersCommand(io: Io, done: (code: ExitCodeValue) => void): Command {
-  const command = new Command("outliers")
-    .description("the items farthest from the rest: distance to the k-th nearest neighbour, or the local outlier factor")
-    .argument("<db>", "an index folder written by `pretext index`")
+  return miningVerb("outliers", "the items farthest from the rest: distance to the k-th nearest neighbour, or the local outlier factor", "one JSON line per item on stdout")
     .option("--top <n>", "how many items", positiveIntArg, 50)
     .option("--by <score>", "knn (cosine distance to the k-th nearest other item) or lof (local outlier factor)", outlierScoreArg, "knn")
     .option("-k, --k <n>", "neighbours (knn: which one; lof: how many)", positiveIntArg, 10)
-    .option("--json", "one JSON line per item on stdout");
-  return addFilterOptions(command).action(async (db: string, flags: OutliersFlags) => {
+    .action(async (db: string, flags: OutliersFlags) => {
     await withItems(db, flags, async (items, manifest) => {
       const n = items.ids.length;
       if (flags.k >= n) throw new CliError(`-k ${flags.k}: the items number ${n}; give k < ${n}`);
@@ -187,15 +186,12 @@ interface ClustersFlags extends MiningFlags {
 }
 
 function clustersCommand(io: Io, done: (code: ExitCodeValue) => void): Command {
-  const command = new Command("clusters")
-    .description("k-means clusters of the items with each one's size, most central items and (given labels) purity")
-    .argument("<db>", "an index folder written by `pretext index`")
+  return miningVerb("clusters", "k-means clusters of the items with each one's size, most central items and (given labels) purity", "one JSON line per cluster on stdout")
     .option("-k, --k <n>", "clusters (default: of 2 to 30, the largest k within 0.01 of the best mean silhouette)", positiveIntArg)
     .option("--central <n>", "most central items listed per cluster", positiveIntArg, 5)
     .option("--seed <n>", "seeds k-means", nonNegativeIntArg, 0)
     .option("--assignments", "with --json: one line per item (its cluster) instead of one per cluster")
-    .option("--json", "one JSON line per cluster on stdout");
-  return addFilterOptions(command).action(async (db: string, flags: ClustersFlags) => {
+    .action(async (db: string, flags: ClustersFlags) => {
     await withItems(db, flags, async (items, manifest) => {
       const n = items.ids.length;
       if (flags.k !== undefined && flags.k > n) throw new CliError(`-k ${flags.k}: the items number ${n}`);
@@ -242,15 +238,12 @@ interface SelectFlags extends MiningFlags {
 }
 
 function selectCommand(io: Io, done: (code: ExitCodeValue) => void): Command {
-  const command = new Command("select")
-    .description("a diverse subset to label first: greedy k-center over cosine distance (optionally balanced over clusters)")
-    .argument("<db>", "an index folder written by `pretext index`")
+  return miningVerb("select", "a diverse subset to label first: greedy k-center over cosine distance (optionally balanced over clusters)", "one JSON line per pick on stdout")
     .requiredOption("--n <n>", "items to pick", positiveIntArg)
     .option("--balanced", "go round the k-means clusters (k by the silhouette rule) so each is represented")
     .option("--labelled <ids>", "comma-separated ids already labelled: the picks cover what they leave uncovered")
     .option("--seed <n>", "seeds the first pick and the clusters", nonNegativeIntArg, 0)
-    .option("--json", "one JSON line per pick on stdout");
-  return addFilterOptions(command).action(async (db: string, flags: SelectFlags) => {
+    .action(async (db: string, flags: SelectFlags) => {
     await withItems(db, flags, async (items, manifest) => {
       const rowOf = new Map<number, number>(Array.from(items.ids, (id, row) => [id, row]));
       const selected = Int32Array.from(parseIds(flags.labelled), (id) => {
