@@ -159,3 +159,34 @@ describe("pretext index and search", () => {
     expectOneLineError(await runInProcess(["index", run, "--data", folder, "--db", folder]), "index", /not empty and not a pretext index/);
   });
 });
+
+describe("pretext index and search over text", () => {
+  it("indexes documents with their texts and finds a document by its own text given as a query string", async () => {
+    const root = mkdtempSync(join(tmpdir(), "pretext-mining-text-"));
+    const docs = join(root, "docs.jsonl");
+    const topics = { sea: "the whale swam in the deep sea under the ship", land: "the farmer ploughed the dry field by the barn" };
+    const lines: string[] = [];
+    for (let i = 0; i < 30; i++) for (const [label, text] of Object.entries(topics)) lines.push(JSON.stringify({ text: `${text} ${i}`, label }));
+    writeFileSync(docs, `${lines.join("\n")}\n`);
+    const run = join(root, "mlm");
+    const small = ["--d-model", "32", "--layers", "1", "--heads", "2", "--seed", "1", "--vocab-size", "300", "--context", "16", "--batch-size", "16", "--epochs", "1"];
+    expect((await runInProcess(["pretrain", "--method", "mlm", "--data", docs, "--out", run, "--quiet", ...small])).code).toBe(0);
+    const indexed = await runInProcess(["index", run, "--json"]);
+    expect(indexed.code, indexed.stderr).toBe(0);
+    expect(jsonLines(indexed.stdout)[0]).toMatchObject({ rows: 60, written: 60 });
+
+    // The query string is embedded as the indexed texts were: its own document is at similarity 1
+    // (one epoch of a tiny model ties many documents of a topic there, so it need not rank first).
+    const query = `${topics.land} 7`;
+    const hits = jsonLines((await runInProcess(["search", join(run, "index"), "--like", query, "-k", "60", "--json"])).stdout);
+    expect(hits).toHaveLength(60);
+    expect(hits.slice(0, 5).map((h) => h.label)).toEqual(["land", "land", "land", "land", "land"]);
+    const own = hits.find((h) => h.text === query);
+    expect(own?.similarity).toBeCloseTo(1, 4);
+    expect(own?.similarity).toBeGreaterThanOrEqual((hits[0]?.similarity as number) - 1e-5);
+    const sea = jsonLines((await runInProcess(["search", join(run, "index"), "--like", "whale", "-k", "2", "--label", "sea", "--json"])).stdout);
+    expect(sea.map((h) => h.label)).toEqual(["sea", "sea"]);
+    const duplicates = await runInProcess(["duplicates", join(run, "index"), "--json"]);
+    expect(duplicates.code).toBe(0);
+  }, 120_000);
+});
