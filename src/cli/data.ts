@@ -11,6 +11,8 @@ import { CliError, ExitCode, errorMessage } from "./errors.js";
 
 /** The bundled digits' name as a data spec. */
 export const BUNDLED_MNIST = "mnist";
+/** Fashion-MNIST, the second image benchmark, where Debian's dataset-fashion-mnist (or `$FASHION_DIR`) has it. */
+export const FASHION_MNIST = "fashion-mnist";
 
 /** Image folders up to this many bytes of float32 pixels are decoded into memory at load. */
 const MATERIALIZE_BYTES = 2 ** 31;
@@ -51,7 +53,7 @@ export interface LoadOptions {
 }
 
 /** The names of the data `--data` takes, for messages. */
-export const DATA_USAGE = "give mnist, moby-dick, fortunes, sotu, an IDX file, a folder (of images, .txt or .wav files), a .txt, .jsonl, .csv or .arff file, or a table benchmark (letter, credit-g)";
+export const DATA_USAGE = "give mnist, fashion-mnist, moby-dick, fortunes, sotu, an IDX file, a folder (of images, .txt or .wav files), a .txt, .jsonl, .csv or .arff file, or a table benchmark (letter, credit-g)";
 
 /**
  * Loads a data spec with `resolveDataSpec`: `mnist` (the bundled digits, fixed stratified
@@ -60,7 +62,7 @@ export const DATA_USAGE = "give mnist, moby-dick, fortunes, sotu, an IDX file, a
  */
 export async function loadData(spec: string, labels: string | null, options: LoadOptions = {}): Promise<LoadedData> {
   const flag = options.flag ?? "--data";
-  const named = spec === BUNDLED_MNIST || spec in PACKAGED_TEXT || spec in TABLE_BENCHMARKS;
+  const named = spec === BUNDLED_MNIST || spec === FASHION_MNIST || spec in PACKAGED_TEXT || spec in TABLE_BENCHMARKS;
   if (!named && !existsSync(spec)) throw new CliError(`${flag} ${spec}: no such file or folder; ${DATA_USAGE}`);
   const lower = spec.toLowerCase();
   if (labels !== null && !named && !lower.endsWith(".csv") && !lower.endsWith(".tsv") && !lower.endsWith(".arff") && !lower.endsWith(".jsonl") && !existsSync(labels)) {
@@ -77,7 +79,7 @@ export async function loadData(spec: string, labels: string | null, options: Loa
   } catch (e) {
     throw new CliError(`${flag} ${spec}: ${errorMessage(e)}`, ExitCode.failure);
   }
-  if (resolved.kind === "mnist") return { train: resolved.train, test: resolved.test, text: null };
+  if (resolved.kind === "mnist" || resolved.kind === "fashion-mnist") return { train: resolved.train, test: resolved.test, text: null };
   if (resolved.kind === "text") {
     if (options.text === undefined) throw new CliError(`${flag} ${spec} is text; this command takes images or tables`);
     const { train, test, tokenizer, warnings } = await loadTextData(resolved.source, options.text);

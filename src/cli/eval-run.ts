@@ -207,7 +207,7 @@ async function evalData(spec: string, loaded: LoadedData, c: EvalConfig, limit: 
       ({ dataset: test, texts: testTexts } = alignedClasses(given.train, given.text.source.train, train.classNames, c.testData));
     }
   }
-  if (test === null) throw new CliError(`${spec} has no fixed test split (only the bundled ${BUNDLED_MNIST}, fortunes and sotu do); give --test-data <spec> (with --test-labels <file> for an IDX file)`);
+  if (test === null) throw new CliError(`${spec} has no fixed test split (only the bundled ${BUNDLED_MNIST}, fashion-mnist, fortunes and sotu do); give --test-data <spec> (with --test-labels <file> for an IDX file)`);
   const trainLabels = train.labels;
   const testLabels = test.labels;
   if (trainLabels === undefined) throw new CliError(`${spec} has no labels; give --labels <file> (the probes need labels)`);

@@ -44,7 +44,7 @@ export function pretrainCommand(io: Io, done: (code: ExitCodeValue) => void): Co
   return new Command("pretrain")
     .description("pretrain an encoder with a self-supervised method; writes a run folder")
     .option("--method <name>", "the method (see `pretext methods`)")
-    .option("--data <spec>", "training data: mnist (bundled), moby-dick, fortunes, sotu, an IDX images file, a folder (of images, .txt or .wav files, class subfolders for labels), a .txt, .jsonl or .csv file, a manifest of .wav paths")
+    .option("--data <spec>", "training data: mnist (bundled), fashion-mnist (Debian), moby-dick, fortunes, sotu, an IDX images file, a folder (of images, .txt or .wav files, class subfolders for labels), a .txt, .jsonl or .csv file, a manifest of .wav paths")
     .option("--labels <file>", "labels for the data (kept for evaluation; pretraining ignores labels): an IDX labels file, a CSV or JSONL column")
     .option("--label-column <name>", "tables: the label column (kept out of the features; eval reads it)")
     .addOption(new Option("--categorical <columns>", "tables: columns read as categories whatever their values look like").argParser(columnListArg))

@@ -9,6 +9,7 @@ import { TABLE_BENCHMARKS, benchmarkSplit } from "./table/benchmarks.js";
 import type { TableDataset } from "./table/table-encoding.js";
 import { findIdxLabels, isGzip, isIdxHeader, loadIdx } from "./image/idx.js";
 import { IMAGE_EXTENSIONS, type ImageFolderDataset, type ImageFolderOptions, imageFolderDataset } from "./image/image-folder.js";
+import { fashionMnistSplit } from "./image/fashion-mnist.js";
 import { type MnistSplitOptions, mnistSplit } from "./image/mnist.js";
 import { fortunes } from "./text/corpora/fortunes.js";
 import { mobyDick } from "./text/corpora/moby-dick.js";
@@ -39,6 +40,7 @@ export interface DataSpecOptions {
 /** What a `--data` spec resolved to. */
 export type ResolvedData =
   | { readonly kind: "mnist"; readonly train: ArrayDataset; readonly test: ArrayDataset }
+  | { readonly kind: "fashion-mnist"; readonly train: ArrayDataset; readonly test: ArrayDataset }
   | { readonly kind: "idx"; readonly dataset: ArrayDataset; readonly file: string; readonly labelsFile: string | null }
   | { readonly kind: "folder"; readonly dataset: ImageFolderDataset; readonly file: string }
   | { readonly kind: "csv"; readonly dataset: CsvDataset; readonly file: string }
@@ -49,13 +51,14 @@ export type ResolvedData =
 /** The text corpora that ship with pretext's dependencies (fortunes with Debian's package), by the name `--data` takes. */
 export const PACKAGED_TEXT: Readonly<Record<string, () => TextSource>> = { "moby-dick": mobyDick, fortunes, sotu };
 
-const USAGE = "--data takes mnist, moby-dick, fortunes, sotu, an IDX file, a folder of images, of .txt files or of .wav files, a .txt, .jsonl, .csv or .arff file (or a manifest of audio paths), or a table benchmark (letter, credit-g)";
+const USAGE = "--data takes mnist, fashion-mnist, moby-dick, fortunes, sotu, an IDX file, a folder of images, of .txt files or of .wav files, a .txt, .jsonl, .csv or .arff file (or a manifest of audio paths), or a table benchmark (letter, credit-g)";
 /** Enough decompressed bytes to see an IDX magic number inside a gzip stream. */
 const PEEK_BYTES = 4096;
 
 /**
  * Resolves a `--data` spec: `mnist` (the bundled digits, split into train/test; a folder that
- * happens to be called mnist is `./mnist`), the packaged text corpora `moby-dick`, `fortunes`
+ * happens to be called mnist is `./mnist`), `fashion-mnist` (its own 60,000/10,000 split, from
+ * Debian's package or `$FASHION_DIR`), the packaged text corpora `moby-dick`, `fortunes`
  * and `sotu` (with their fixed splits), an IDX images file (plain or gzipped, recognized by its
  * magic bytes whatever its name), a directory (text when it holds `.txt` files, directly or in
  * class subfolders; audio when it holds `.wav` files, see `audioFolderDataset`; otherwise an
@@ -68,6 +71,10 @@ export async function resolveDataSpec(spec: string, options: DataSpecOptions = {
   if (spec === "mnist") {
     if (labels !== undefined) throw new Error(`--labels does not apply to mnist, which has its own labels`);
     return { kind: "mnist", ...mnistSplit(options.mnist) };
+  }
+  if (spec === "fashion-mnist" && !existsSync(spec)) {
+    if (labels !== undefined) throw new Error(`--labels does not apply to fashion-mnist, which has its own labels`);
+    return { kind: "fashion-mnist", ...fashionMnistSplit() };
   }
   if (spec in TABLE_BENCHMARKS && !existsSync(spec)) {
     if (labels !== undefined && labels !== TABLE_BENCHMARKS[spec]?.labelColumn) throw new Error(`--label-column does not apply to ${spec}, whose label column is ${TABLE_BENCHMARKS[spec]?.labelColumn}`);
@@ -161,7 +168,7 @@ function peek(file: string): { head: Uint8Array; gzipped: boolean } {
  * before it loads it. Files that do not exist are left to `resolveDataSpec` to report.
  */
 export function specModality(spec: string, options: { textColumn?: string } = {}): Modality {
-  if (spec === "mnist") return "image";
+  if (spec === "mnist" || spec === "fashion-mnist") return "image";
   if (spec in PACKAGED_TEXT && !existsSync(spec)) return "text";
   if (existsSync(spec) && statSync(spec).isDirectory()) return isTextFolder(spec) ? "text" : isAudioFolder(spec) ? "audio" : "image";
   if (existsSync(spec) && statSync(spec).isFile() && MANIFEST_EXTENSIONS.includes(extname(spec).toLowerCase()) && isAudioManifest(spec, peekHead(spec))) return "audio";
