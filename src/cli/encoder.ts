@@ -29,10 +29,13 @@ export function makeEncoder(name: EncoderName, spec: SampleSpec, rng: Rng, text?
       // NOTE: the pad id is pretext's fixed 0 (SPECIAL_IDS), so padding is neither attended to nor pooled.
       return new TextTransformer(rng, { ...text, causal: name === "gpt", padId: SPECIAL_IDS.pad });
     }
-    case "small-cnn": {
+    case "small-cnn":
+    case "small-cnn-grid": {
       const [c, h, w] = imageInput(spec, name);
-      if (h < 4 || w < 4) throw new CliError(`encoder small-cnn needs images of at least 4x4, the data has ${h}x${w}; use --encoder mlp`);
-      return new SmallCnn(rng, { inChannels: c });
+      // NOTE: the grid pools 3×3 windows of stride 2 of the H/4 × W/4 map: at least 3×3 of it.
+      const least = name === "small-cnn" ? 4 : 12;
+      if (h < least || w < least) throw new CliError(`encoder ${name} needs images of at least ${least}x${least}, the data has ${h}x${w}; use --encoder mlp`);
+      return new SmallCnn(rng, { inChannels: c, ...(name === "small-cnn-grid" ? { poolGrid: 3 } : {}) });
     }
     case "audio-cnn": {
       const [mels] = audioInput(spec);

@@ -52,6 +52,16 @@ describe("encoders run on ORT with outputDim features", () => {
     expect(evalRun.y.shape).toEqual([4, 128]);
   });
 
+  it("SmallCnn with a 3x3 pooling grid: 9 cells of every channel, the same parameters, any last map of at least 3x3", async () => {
+    const grid = new SmallCnn(new Rng(1), { poolGrid: 3 });
+    expect(grid.outputDim).toBe(128 * 9);
+    expect(parameterCount(grid)).toBe(parameterCount(new SmallCnn(new Rng(1))));
+    for (const side of [28, 32, 12]) expect((await runModule(grid, randomInput([2, 1, side, side]), { training: true })).y.shape).toEqual([2, 1152]);
+    const wide = new SmallCnn(new Rng(1), { poolGrid: 3, outChannels: 16 });
+    expect((await runModule(wide, randomInput([2, 1, 28, 28]))).y.shape).toEqual([2, 144]);
+    await expect(runModule(grid, randomInput([2, 1, 8, 8]))).rejects.toThrow("a 3x3 pooling grid needs a last map of at least 3x3 (images of 12x12), got 2x2");
+  });
+
   it("ResNet18Cifar at width 1/16: [N, 3, 16, 16] → [N, 32]", async () => {
     const net = new ResNet18Cifar(new Rng(2), { widthMultiplier: 1 / 16 });
     expect(net.outputDim).toBe(32);
