@@ -2,7 +2,10 @@ import type { AugmentationPreset } from "../data/image/augment/index.js";
 import { vicregLoss, vicregTerms } from "../losses/vicreg.js";
 import type { MlpBlockSpec } from "../nn/index.js";
 import { type LearningRate, adam } from "../optim/index.js";
+import { imageShape } from "../data/sample.js";
+import { add, concat, mean, mul } from "../ops/index.js";
 import { collapseMetrics } from "./collapse.js";
+import { makeDecoder, reconstructionError } from "./decoders.js";
 import { EncoderWithHead, type PresetName, type TwoViews, forwardBoth, head, twoViewInputs } from "./heads.js";
 import type { Method, MethodPlan, MethodSetup } from "./method.js";
 
@@ -23,6 +26,12 @@ export interface VicregMethodOptions {
   readonly learningRate: LearningRate;
   /** VICReg uses BYOL's asymmetric views. */
   readonly augmentation: PresetName | AugmentationPreset;
+  /**
+   * Weight of a reconstruction term added to the loss: a conv decoder rebuilds each view from its
+   * embedding (BCE on its [0, 1] pixels), so the embedding also keeps what the view looks like
+   * where invariance alone would let it go. 0 (off) is the paper's VICReg.
+   */
+  readonly reconstructionWeight: number;
 }
 
 export const vicregDefaults: VicregMethodOptions = {
@@ -36,13 +45,15 @@ export const vicregDefaults: VicregMethodOptions = {
   ],
   learningRate: 1e-3,
   augmentation: "byol",
+  reconstructionWeight: 0,
 };
 
 /** Plans VICReg: encoder + expander on both views; invariance, variance and covariance terms. */
 export function planVicreg(setup: MethodSetup, options: VicregMethodOptions): MethodPlan<TwoViews> {
   const net = new EncoderWithHead(setup.encoder, head(setup.encoder.outputDim, options.projector, setup.rng));
+  const decoder = options.reconstructionWeight > 0 ? makeDecoder("conv", setup.encoder.outputDim, imageShape(setup.spec, "vicreg's reconstruction"), setup.rng) : null;
   return {
-    modules: { encoder: net.encoder, projector: net.projector },
+    modules: { encoder: net.encoder, projector: net.projector, ...(decoder === null ? {} : { decoder }) },
     ...twoViewInputs(setup, options.augmentation),
     loss: (ctx, { view0, view1 }) => {
       const { h, z0, z1 } = forwardBoth(ctx, net, view0, view1); // [2N, D], [N, P], [N, P]
@@ -52,7 +63,10 @@ export function planVicreg(setup: MethodSetup, options: VicregMethodOptions): Me
         varianceWeight: options.varianceWeight,
         covarianceWeight: options.covarianceWeight,
       });
-      return { loss, metrics: { ...collapseMetrics(h, z0), invariance: terms.invariance, variance: terms.variance, covariance: terms.covariance } };
+      const metrics = { ...collapseMetrics(h, z0), invariance: terms.invariance, variance: terms.variance, covariance: terms.covariance };
+      if (decoder === null) return { loss, metrics };
+      const reconstruction = mean(reconstructionError("bce", decoder.call(ctx, h), concat([view0, view1], 0)));
+      return { loss: add(loss, mul(reconstruction, options.reconstructionWeight)), metrics: { ...metrics, reconstruction } };
     },
     optimizer: adam({ lr: options.learningRate }),
     learningRate: options.learningRate,

@@ -10,4 +10,12 @@ describe("vicreg", () => {
     expectNoCollapse(run);
     expect(run.trained.linear10).toBeGreaterThan(run.random.linear10);
   }, 60_000);
+
+  it("with a reconstruction term: the decoder learns to rebuild the views (BCE falls) and the encoder still beats a random one", async () => {
+    const run = await runMethod(vicreg, { reconstructionWeight: 25 }, { steps: 40, batchSize: 128 });
+    const reconstruction = ends(run.metrics.map((m) => m.reconstruction ?? Number.NaN));
+    expect(reconstruction.last).toBeLessThan(reconstruction.first - 0.1);
+    expectNoCollapse(run);
+    expect(run.trained.linear10).toBeGreaterThan(run.random.linear10);
+  }, 60_000);
 });
