@@ -29,6 +29,7 @@ export { Rng } from "./random/rng.js";
 
 export type { Encoder, Method, MethodPlan } from "./methods/method.js";
 export { methods, methodsFor } from "./methods/registry.js";
+export { IMAGE_RECIPES, type ImageRecipe, imageRecipe, recipeDefaults } from "./methods/recipes.js";
 export { type PretrainOptions, type PretrainResult, pretrain } from "./methods/pretrain.js";
 export { cloneModule } from "./methods/heads.js";
 export { effectiveRank } from "./methods/collapse.js";

@@ -21,6 +21,7 @@ import {
   pca2d,
   pretrain,
   rawFeatures,
+  recipeDefaults,
   releaseEmbeddings,
   takeLabels,
   takeRows,
@@ -135,7 +136,7 @@ export async function runSession(settings: PlaygroundSettings, pool: ArrayDatase
     return { step: lastStep, trained, map: pca2d(rowsOf(testEmbeddings, dim), new Rng(settings.seed)) };
   };
   const started = performance.now();
-  const methodOptions = { ...method.defaults, ...settings.methodOptions };
+  const methodOptions = { ...recipeDefaults(method, "image"), ...settings.methodOptions };
   const result = await pretrain({
     method,
     methodOptions,
@@ -198,7 +199,7 @@ function rowsOf(x: Float32Array, dim: number): Float64Array[] {
 export function methodViewImages(methodName: string, settings: PlaygroundSettings, dataset: ArrayDataset, count: number): { name: string; shape: readonly number[]; data: Float32Array }[] {
   const method = playgroundMethods().find((m) => m.name === methodName);
   if (method === undefined) return [];
-  const options = { ...method.defaults, ...settings.methodOptions };
+  const options = { ...recipeDefaults(method, "image"), ...settings.methodOptions };
   // Evenly spaced through the set, so a class-ordered set shows several classes.
   const n = Math.min(count, dataset.length);
   const sample = dataset.subset(Int32Array.from({ length: n }, (_, i) => Math.floor((i * dataset.length) / n)));

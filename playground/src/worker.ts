@@ -1,6 +1,6 @@
 /// <reference lib="webworker" />
 import * as ort from "onnxruntime-web";
-import { type Encoder, webBackend } from "../../src/browser.js";
+import { type Encoder, recipeDefaults, webBackend } from "../../src/browser.js";
 import type { FromWorker, MethodInfo, RunData, ToWorker } from "./protocol.js";
 import { digitDataset, embed, exportFiles, methodViewImages, playgroundMethods, runSession } from "./session.js";
 import type { PlaygroundSettings } from "./settings.js";
@@ -30,7 +30,7 @@ function methodInfo(): MethodInfo[] {
     family: m.family,
     description: m.description,
     paper: m.paper,
-    options: Object.fromEntries(Object.entries(m.defaults).filter((e): e is [string, number] => typeof e[1] === "number")),
+    options: Object.fromEntries(Object.entries(recipeDefaults(m, "image")).filter((e): e is [string, number] => typeof e[1] === "number")),
   }));
 }
 

@@ -1,5 +1,7 @@
 import { Command, Option } from "commander";
+import { specModality } from "../data/resolve-data-spec.js";
 import type { Method } from "../methods/method.js";
+import { recipeDefaults } from "../methods/recipes.js";
 import { durationArg, fractionArg, nonNegativeIntArg, positiveIntArg } from "./args.js";
 import { type ConfigObject, type ConfigValue, type RunConfig, TOKENIZERS, readConfigFile, resolveEval, resolveMethodOptions, resolvePretrain } from "./config.js";
 import { CliError, type ExitCodeValue } from "./errors.js";
@@ -59,7 +61,7 @@ export function pretrainCommand(io: Io, done: (code: ExitCodeValue) => void): Co
     .option("--resume <run-dir>", "continue a stopped run from its last checkpoint")
     .option("--quiet", "print nothing but errors and the run folder")
     .option("--json", "print JSON lines on stdout (one per step, then a summary)")
-    .addOption(new Option("--encoder <name>", "encoder: small-cnn, resnet18, mlp; transformer, gpt for text; audio-cnn for audio; ft-transformer for tables (default: by data and method)"))
+    .addOption(new Option("--encoder <name>", "encoder: small-cnn, small-cnn-grid (a 3x3 grid of the last map), resnet18, mlp; transformer, gpt for text; audio-cnn for audio; ft-transformer for tables (default: by data and method)"))
     .addOption(new Option("--text-column <name>", "for a CSV of documents: the column holding the texts"))
     .addOption(new Option("--tokenizer <kind>", "text: bpe (byte-level BPE) or char, trained on the training texts (default: the method's recipe)").choices(TOKENIZERS))
     .addOption(new Option("--vocab-size <n>", "text: the BPE vocabulary, specials and the 256 bytes included (default 4096)").argParser(positiveIntArg))
@@ -124,7 +126,7 @@ export async function resolveRunConfig(flags: PretrainFlags): Promise<{ config: 
     const method = methodNamed(pretrainConfig.method, flags.method === undefined ? source : null);
     const config: RunConfig = {
       pretrain: pretrainConfig,
-      method: resolveMethodOptions(method.name, method.defaults, section("method"), source),
+      method: resolveMethodOptions(method.name, recipeDefaults(method, modalityOf(pretrainConfig)), section("method"), source),
       eval: resolveEval(section("eval"), {}, source),
     };
     return { config, run, method, resume: true };
@@ -135,11 +137,16 @@ export async function resolveRunConfig(flags: PretrainFlags): Promise<{ config: 
   const method = methodNamed(pretrainConfig.method, flags.method === undefined ? source : null);
   const config: RunConfig = {
     pretrain: pretrainConfig,
-    method: resolveMethodOptions(method.name, method.defaults, file.method, source),
+    method: resolveMethodOptions(method.name, recipeDefaults(method, modalityOf(pretrainConfig)), file.method, source),
     eval: resolveEval(file.eval, {}, source),
   };
   const run = new RunFolder(flags.out ?? defaultRunDir(method.name, pretrainConfig.data));
   return { config, run, method, resume: false };
+}
+
+/** What the run's data is, by its spec alone (the method's recipe depends on it). */
+function modalityOf(p: { readonly data: string; readonly textColumn: string | null }): ReturnType<typeof specModality> {
+  return specModality(p.data, p.textColumn === null ? {} : { textColumn: p.textColumn });
 }
 
 /** `findMethod`, its error naming the config file when the name came from one (`source`; null: from --method). */

@@ -1,6 +1,6 @@
 import type { Modality } from "../data/sample.js";
 import type { Method } from "../methods/method.js";
-import { defaultBatchSize, textRecipe } from "../methods/recipes.js";
+import { defaultBatchSize, imageRecipe, textRecipe } from "../methods/recipes.js";
 import { CliError } from "./errors.js";
 import type { EncoderName, PretrainConfig } from "./config.js";
 import type { TextEncoderSettings } from "./encoder.js";
@@ -16,7 +16,7 @@ export interface TextSettings extends TextEncoderSettings {
 const TEXT_ENCODERS: readonly EncoderName[] = ["transformer", "gpt"];
 
 /**
- * Fills the choices left to the data and the method: the encoder (small-cnn for images, mlp for
+ * Fills the choices left to the data and the method: the encoder (the method's image recipe's for images, mlp for
  * tables, audio-cnn for audio, gpt for clm and transformer for the other text methods), the batch size and, for text,
  * the tokenizer, context and model from the method's recipe. An encoder of another modality is a
  * one-line error.
@@ -53,7 +53,7 @@ export function resolveRunDefaults(p: PretrainConfig, method: Method, modality: 
 function defaultEncoder(method: string, modality: Modality): EncoderName {
   if (modality === "text") return method === "clm" ? "gpt" : "transformer";
   if (modality === "audio") return "audio-cnn";
-  return modality === "table" ? "mlp" : "small-cnn";
+  return modality === "table" ? "mlp" : imageRecipe(method).encoder;
 }
 
 /** The text settings of a resolved config (every field set by `resolveRunDefaults`), or an error naming the file. */

@@ -7,6 +7,8 @@ import { writeSpectrogramGrid } from "../data/audio/spectrogram-grid.js";
 import { subsetDataset } from "../eval/label-subsets.js";
 import { writeViewsGrid } from "../data/image/views-grid.js";
 import type { Encoder, Method } from "../methods/method.js";
+import { recipeDefaults } from "../methods/recipes.js";
+import { specModality } from "../data/resolve-data-spec.js";
 import { Rng } from "../random/rng.js";
 import { nonNegativeIntArg, positiveIntArg } from "./args.js";
 import { type ConfigObject, ENCODERS, type EncoderName, readConfigFile, resolveMethodOptions } from "./config.js";
@@ -118,7 +120,7 @@ export function viewsCommand(io: Io, done: (code: ExitCodeValue) => void): Comma
       if (encoder === undefined) throw new CliError(`--encoder ${flags.encoder}: choose one of ${ENCODERS.join(", ")}`);
       if (!flags.out.toLowerCase().endsWith(".png")) throw new CliError(`--out ${flags.out}: name the file *.png`);
       const file = flags.config === undefined ? {} : await readConfigFile(flags.config);
-      const options = resolveMethodOptions(method.name, method.defaults, file.method, flags.config ?? "config");
+      const options = resolveMethodOptions(method.name, recipeDefaults(method, specModality(flags.data)), file.method, flags.config ?? "config");
       const { train } = await loadData(flags.data, flags.labels ?? null, { audio: {} });
       const draw = { count: flags.count, seed: flags.seed };
       // Audio clips are drawn as spectrograms, by the audio encoder the methods plan for.

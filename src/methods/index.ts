@@ -17,4 +17,4 @@ export { clm, type ClmOptions, nextTokenLoss } from "./clm.js";
 export { mlm, MlmHead, type MlmOptions, maskedTokenLoss } from "./mlm.js";
 export { simcse, type SimcseOptions } from "./simcse.js";
 export { Validation, type ValidationEvent, type ValidationOptions } from "./validation.js";
-export { DEFAULT_BATCH_SIZE, TEXT_RECIPES, type TextRecipe, defaultBatchSize, textRecipe } from "./recipes.js";
+export { DEFAULT_BATCH_SIZE, IMAGE_RECIPES, type ImageRecipe, TEXT_RECIPES, type TextRecipe, defaultBatchSize, imageRecipe, recipeDefaults, textRecipe } from "./recipes.js";

@@ -8,6 +8,7 @@ import type { CompileOptions } from "../runtime/index.js";
 import { type CheckpointOptions, type FitResult, type StepEvent, type StepPlan, type TrainCallback, fit, scheduleStep, scheduleSteps } from "../train/fit.js";
 import { type TargetNetwork, TrainStep } from "../train/train-step.js";
 import { effectiveRank } from "./collapse.js";
+import { recipeDefaults } from "./recipes.js";
 import { Validation, type ValidationOptions } from "./validation.js";
 import type { Encoder, Method, MethodPlan, MethodSetup } from "./method.js";
 
@@ -34,7 +35,7 @@ export interface EffectiveRankOptions {
 
 export interface PretrainOptions<O extends object> {
   readonly method: Method<O>;
-  /** Overrides of the method's defaults. */
+  /** Overrides of the method's options as pretext runs them (`recipeDefaults`: its paper settings with its recipe's). */
   readonly methodOptions?: Partial<O>;
   readonly encoder: Encoder;
   /** Unlabeled training data (labels, if any, are ignored). */
@@ -92,7 +93,7 @@ export async function pretrain<O extends object>(options: PretrainOptions<O>): P
   if (epochs === Number.POSITIVE_INFINITY && options.timeBudgetSeconds === undefined && options.maxSteps === undefined) {
     throw new Error("pretrain: epochs: Infinity needs timeBudgetSeconds or maxSteps to end");
   }
-  const methodOptions = { ...method.defaults, ...options.methodOptions };
+  const methodOptions = { ...recipeDefaults(method, options.dataset.spec.modality), ...options.methodOptions };
   const dataset = method.prepare === undefined ? options.dataset : method.prepare(options.dataset, methodOptions);
   const { spec } = dataset;
   const planFor = (totalSteps: number): MethodPlan =>
