@@ -1,35 +1,43 @@
 /**
- * Every registered SSL method on the bundled MNIST under one wall-time budget, as one table:
- * each pretrains a fresh SmallCnn (the same initialization for all) on the 9,000 unlabeled train
- * digits, then the frozen encoder goes through src/eval's protocol on the fixed stratified 1,000
- * test digits — linear probe with 10 labels per class (mean ± sd over the PyTorch anchor's own 5
- * label draws, src/data/image/mnist-anchor-draws.ts, or with `--draws seeded` our 5 seeded ones), linear
- * probe with all 9,000 labels, kNN (k = 20, all labels), k-means NMI — beside the baselines on
- * the same protocol: raw pixels, that random SmallCnn, and the SmallCnn trained supervised on
- * the same 10-per-class labels.
+ * Every registered image method under one wall-time budget, as one table, on the bundled MNIST
+ * or on Fashion-MNIST: each pretrains a fresh encoder with its recipe (src/methods/recipes.ts:
+ * the batch, encoder and options the CLI runs by default; every encoder of a kind starts from the
+ * same initialization) on the unlabeled train images, then the frozen encoder goes through
+ * src/eval's protocol on the test images — linear probe with 10 labels per class (mean ± sd over
+ * 5 draws: on MNIST the PyTorch anchor's own, src/data/image/mnist-anchor-draws.ts, unless
+ * `--draws seeded`), linear probe with all train labels, kNN (k = 20, all labels), k-means NMI —
+ * beside the baselines on the same protocol: raw pixels, each recipe encoder untrained, and the
+ * first recipe's encoder trained supervised on the same 10-per-class labels.
  *
- * Run: `npx tsx examples/methods-table.ts [--budget 60] [--methods simclr,byol] [--draws anchor|seeded] [--out docs/methods-table.md]`
+ * Run: `npx tsx examples/methods-table.ts [--data mnist|fashion-mnist] [--budget 60] [--methods simclr,byol] [--draws anchor|seeded] [--out docs/methods-table.md]`
  * Progress on stderr; one JSON line per row and the markdown table on stdout; the table to --out.
  */
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import type { ArrayDataset } from "../src/data/dataset.js";
+import { fashionMnistSplit } from "../src/data/image/fashion-mnist.js";
 import { mnistSplit } from "../src/data/image/mnist.js";
+import { makeEncoder } from "../src/cli/encoder.js";
+import type { Encoder } from "../src/methods/method.js";
+import { imageRecipe } from "../src/methods/recipes.js";
 import { type EvaluationResult, type MeanSd, type ProtocolOptions, baselines, embedDataset, evaluateEncoder } from "../src/eval/index.js";
 import { mnistAnchorLabelDraws } from "../src/eval/mnist-anchor-draws.js";
 import { effectiveRank } from "../src/methods/collapse.js";
 import { pretrain } from "../src/methods/pretrain.js";
 import { methods } from "../src/methods/registry.js";
-import { SmallCnn } from "../src/nn/encoders/small-cnn.js";
 import { Rng } from "../src/random/rng.js";
 import { workerBackend } from "../src/runtime/worker-backend.js";
 
 export interface MethodsTableOptions {
   readonly methodNames: readonly string[];
   readonly budgetSeconds: number;
-  /** 256, the PyTorch anchor's batch; every registered method takes it on MNIST (MoCo's queue of 4,096 ≥ 256). */
+  /** One batch for every method instead of each recipe's. */
   readonly batchSize?: number;
+  /** One encoder for every method instead of each recipe's. */
+  readonly encoder?: RecipeEncoder;
+  /** The benchmark when `data` is not given: the bundled MNIST's fixed split (default) or Fashion-MNIST's own. */
+  readonly dataName?: "mnist" | "fashion-mnist";
   /** Caps the steps too (the smoke test); the budget alone decides in the real run. */
   readonly maxSteps?: number;
   /** Draws of the supervised-on-10-labels baseline (each trains a network), or 0 to skip it. */
@@ -48,10 +56,15 @@ export interface MethodsTableOptions {
 
 export type LabelDrawsChoice = "anchor" | "seeded";
 
+type RecipeEncoder = ReturnType<typeof imageRecipe>["encoder"];
+
 /** One line of the table: a baseline or a pretrained method, with its figures from this run. */
 export interface Row {
   readonly name: string;
   readonly kind: "baseline" | "method";
+  /** The method's encoder and batch (null for raw pixels). */
+  readonly encoder: string | null;
+  readonly batchSize: number | null;
   readonly linear10: MeanSd | null;
   /** Whose label draws `linear10` is over. */
   readonly labelDraws: LabelDrawsChoice;
@@ -73,41 +86,52 @@ export interface Row {
 const EPOCHS = 1000; // "epochs large": the budget plans every run's steps (timed before training) and ends it
 
 export async function methodsTable(options: MethodsTableOptions): Promise<Row[]> {
-  const { budgetSeconds, batchSize = 256, supervisedDraws = 3, seed = 0, onRow = () => {} } = options;
-  const data = options.data ?? mnistSplit(); // 9,000 pretraining digits (labels unused until eval), 1,000 test
-  const labelDraws = options.labelDraws ?? (options.data === undefined ? "anchor" : "seeded");
-  const protocol = protocolFor(labelDraws, options.data === undefined);
-  const makeEncoder = (rng: Rng) => new SmallCnn(rng); // [N, 1, 28, 28] → [N, 128]
+  const { budgetSeconds, supervisedDraws = 3, seed = 0, onRow = () => {} } = options;
+  const fixedMnist = options.data === undefined && (options.dataName ?? "mnist") === "mnist";
+  // MNIST: 9,000 pretraining digits (labels unused until eval), 1,000 test; Fashion-MNIST: 60,000 and 10,000.
+  const data = options.data ?? (fixedMnist ? mnistSplit() : fashionMnistSplit());
+  const labelDraws = options.labelDraws ?? (fixedMnist ? "anchor" : "seeded");
+  const protocol = protocolFor(labelDraws, fixedMnist);
+  const recipeOf = (name: string) => ({ encoder: options.encoder ?? imageRecipe(name).encoder, batchSize: options.batchSize ?? imageRecipe(name).batchSize });
+  const encoders = [...new Set(options.methodNames.map((name) => recipeOf(name).encoder))];
+  const build = (name: RecipeEncoder) => (rng: Rng): Encoder => makeEncoder(name, data.train.spec, rng);
   const rows: Row[] = [];
   const add = (row: Row) => {
     rows.push(row);
     onRow(row);
   };
 
+  const first = encoders[0] ?? "small-cnn";
   const t0 = performance.now();
-  console.error(`baselines: raw pixels, random SmallCnn${supervisedDraws > 0 ? `, supervised on 10/class (${supervisedDraws} draws)` : ""}…`);
+  console.error(`baselines: raw pixels, random ${encoders.join(", ")}${supervisedDraws > 0 ? `, supervised ${first} on 10/class (${supervisedDraws} draws)` : ""}…`);
   // encoderSeed = seed: the random baseline is exactly the initialization every method starts from.
   const base = await baselines(data, {
     ...protocol,
-    makeEncoder,
+    makeEncoder: build(first),
     encoderSeed: seed,
     supervised: supervisedDraws > 0 ? { perClass: [10], draws: supervisedDraws } : false,
   });
   const baselineSeconds = (performance.now() - t0) / 1000;
   const raw = base.rawFeatures;
   if (raw === null) throw new Error("methods-table: baselines() left out raw pixels");
-  add(evaluated("raw pixels", "baseline", labelDraws, raw));
-  add({ ...evaluated("random SmallCnn", "baseline", labelDraws, base.randomEncoder), effectiveRank: await rankOf(makeEncoder(new Rng(seed)), data.test) });
+  add({ ...evaluated("raw pixels", "baseline", labelDraws, raw), encoder: null });
+  add({ ...evaluated(`random ${first}`, "baseline", labelDraws, base.randomEncoder), encoder: first, effectiveRank: await rankOf(build(first)(new Rng(seed)), data.test) });
+  for (const other of encoders.slice(1)) {
+    const random = build(other)(new Rng(seed));
+    add({ ...evaluated(`random ${other}`, "baseline", labelDraws, await evaluateEncoder(random, data, protocol)), encoder: other, effectiveRank: await rankOf(build(other)(new Rng(seed)), data.test) });
+  }
   const supervised = base.supervised[0];
   if (supervised !== undefined) {
     const trainSeconds = baselineSeconds - raw.seconds.total - base.randomEncoder.seconds.total;
-    add({ ...empty("supervised on 10/class", "baseline", labelDraws), linear10: supervised.accuracy, pretrainSeconds: trainSeconds / supervisedDraws });
+    add({ ...empty(`supervised ${first} on 10/class`, "baseline", labelDraws), encoder: first, linear10: supervised.accuracy, pretrainSeconds: trainSeconds / supervisedDraws });
   }
 
   for (const name of options.methodNames) {
     const method = methods[name];
     if (method === undefined) throw new Error(`no method "${name}"; known: ${Object.keys(methods).join(", ")}`);
-    const encoder = makeEncoder(new Rng(seed));
+    const recipe = recipeOf(name);
+    const { batchSize } = recipe;
+    const encoder = build(recipe.encoder)(new Rng(seed));
     const losses: number[] = [];
     let collapseStd: number | null = null;
     let steps = 0;
@@ -145,6 +169,7 @@ export async function methodsTable(options: MethodsTableOptions): Promise<Row[]>
       const tail = losses.slice(-20);
       add({
         ...evaluated(name, "method", labelDraws, result),
+        ...recipe,
         pretrainSeconds: fit.elapsedSeconds,
         steps: fit.steps,
         effectiveRank: await rankOf(encoder, data.test),
@@ -155,7 +180,7 @@ export async function methodsTable(options: MethodsTableOptions): Promise<Row[]>
       // A diverged method (NonFiniteLossError) is a row of the table too, not the end of the run.
       const message = error instanceof Error ? error.message : String(error);
       console.error(`[${name}] failed after ${steps} steps: ${message}`);
-      add({ ...empty(name, "method", labelDraws), steps, error: message });
+      add({ ...empty(name, "method", labelDraws), ...recipe, steps, error: message });
     }
   }
   return rows;
@@ -170,7 +195,7 @@ function protocolFor(labelDraws: LabelDrawsChoice, fixedSplit: boolean): Protoco
 }
 
 function empty(name: string, kind: Row["kind"], labelDraws: LabelDrawsChoice): Row {
-  return { name, kind, linear10: null, labelDraws, linearAll: null, knn: null, nmi: null, pretrainSeconds: null, steps: null, effectiveRank: null, loss: null, collapseStd: null, evalSeconds: null };
+  return { name, kind, encoder: null, batchSize: null, linear10: null, labelDraws, linearAll: null, knn: null, nmi: null, pretrainSeconds: null, steps: null, effectiveRank: null, loss: null, collapseStd: null, evalSeconds: null };
 }
 
 function evaluated(name: string, kind: Row["kind"], labelDraws: LabelDrawsChoice, r: EvaluationResult): Row {
@@ -185,7 +210,7 @@ function evaluated(name: string, kind: Row["kind"], labelDraws: LabelDrawsChoice
 }
 
 /** Effective rank of the frozen encoder's test embeddings (exp of the covariance spectrum's entropy). */
-async function rankOf(encoder: SmallCnn, test: ArrayDataset): Promise<number> {
+async function rankOf(encoder: Encoder, test: ArrayDataset): Promise<number> {
   const e = await embedDataset(encoder, test, { bind: "constant" });
   return effectiveRank(e.data, e.length, e.dim);
 }
@@ -194,16 +219,17 @@ async function rankOf(encoder: SmallCnn, test: ArrayDataset): Promise<number> {
 export function markdownTable(rows: readonly Row[]): string {
   const pct = (x: number | null) => (x === null ? "—" : `${(100 * x).toFixed(1)}`);
   const lines = [
-    "| | linear 10/class (%) | linear all (%) | kNN k=20 (%) | NMI | pretrain (s) | steps | eff. rank | loss first → last |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| | encoder, batch | linear 10/class (%) | linear all (%) | kNN k=20 (%) | NMI | pretrain (s) | steps | eff. rank | loss first → last |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ];
   for (const r of rows) {
     const name = r.kind === "baseline" ? `*${r.name}*` : `**${r.name}**`;
     if (r.error !== undefined) {
-      lines.push(`| ${name} | failed after ${r.steps ?? 0} steps: ${r.error.replaceAll("|", "\\|")} | | | | | | | |`);
+      lines.push(`| ${name} | ${setup(r)} | failed after ${r.steps ?? 0} steps: ${r.error.replaceAll("|", "\\|")} | | | | | | | |`);
       continue;
     }
     const cells = [
+      setup(r),
       r.linear10 === null ? "—" : `${pct(r.linear10.mean)} ± ${pct(r.linear10.sd)}`,
       pct(r.linearAll),
       pct(r.knn),
@@ -218,12 +244,14 @@ export function markdownTable(rows: readonly Row[]): string {
   return lines.join("\n");
 }
 
+const setup = (r: Row) => (r.encoder === null ? "—" : r.batchSize === null ? r.encoder : `${r.encoder}, ${r.batchSize}`);
 const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toFixed(4));
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values: args } = parseArgs({
     options: {
       budget: { type: "string", default: "60" },
+      data: { type: "string", default: "mnist" },
       methods: { type: "string", default: Object.keys(methods).join(",") },
       out: { type: "string", default: "docs/methods-table.md" },
       // 3 draws: each trains a network for 300 steps (~2 min here under load).
@@ -233,7 +261,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       draws: { type: "string", default: "anchor" },
     },
   });
-  const labelDraws = args.draws;
+  const dataName = args.data;
+  if (dataName !== "mnist" && dataName !== "fashion-mnist") throw new Error(`--data takes mnist or fashion-mnist, got ${dataName}`);
+  const labelDraws = dataName === "mnist" ? args.draws : "seeded";
   if (labelDraws !== "anchor" && labelDraws !== "seeded") throw new Error(`--draws takes anchor or seeded, got ${labelDraws}`);
   const budgetSeconds = Number(args.budget);
   const supervisedDraws = Number(args["supervised-draws"]);
@@ -246,11 +276,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     supervisedDraws,
     seed: Number(args.seed),
     labelDraws,
+    dataName,
     onRow: (row) => console.log(JSON.stringify(row)),
   });
   const wallMinutes = (Date.now() - started.getTime()) / 60_000;
   const markdown = [
-    "# Every method on the bundled MNIST, one budget",
+    `# Every method on ${dataName === "mnist" ? "the bundled MNIST" : "Fashion-MNIST"}, one budget`,
     "",
     `Produced by \`${command}\` on ${started.toISOString().slice(0, 10)}: ${budgetSeconds} s of pretraining per method ` +
       `on a ${cpus().length}-core machine (load average ${load.toFixed(1)} at the start; ${wallMinutes.toFixed(0)} min in all). ` +
@@ -258,11 +289,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
         ? "The issue's protocol budget is 5 minutes (300 s) of pretraining; these runs are shorter."
         : "300 s is the issue's protocol budget; each method plans its schedules for the steps the budget allows."),
     "",
-    "SmallCnn encoder (the same random initialization for every row), batch 256, each method's defaults, " +
-      "9,000 unlabeled train digits; the frozen encoder is evaluated on the fixed stratified 1,000 test digits. " +
+    "Each method runs its recipe (src/methods/recipes.ts: the encoder, batch and options `pretext pretrain` uses by default; " +
+      "every encoder of a kind starts from the same random initialization, its untrained row), " +
+      (dataName === "mnist"
+        ? "9,000 unlabeled train digits; the frozen encoder is evaluated on the fixed stratified 1,000 test digits. "
+        : "Fashion-MNIST's 60,000 unlabeled train images; the frozen encoder is evaluated on its 10,000 test images. ") +
       `Linear 10/class: mean ± sd over ${labelDraws === "anchor" ? "the PyTorch anchor's own 5 draws" : "5 seeded draws"} of 10 labels per class. Linear all and kNN (k = 20, cosine) ` +
-      "use all 9,000 labels. NMI: k-means (k = 10) on the test embeddings. Eff. rank: effective rank of the " +
-      "128-d test embeddings. The supervised baseline trains the SmallCnn from scratch for 300 steps on the first " +
+      "use every train label. NMI: k-means (k = 10) on the test embeddings. Eff. rank: effective rank of the " +
+      "test embeddings. The supervised baseline trains the first recipe's encoder from scratch for 300 steps on the first " +
       `${supervisedDraws} of the same 10/class draws (its time is per draw).`,
     "",
     markdownTable(rows),

@@ -8,8 +8,8 @@ describe("examples/methods-table.ts", () => {
   it("pretrains, evaluates and tabulates methods beside the baselines", async () => {
     const { train, test } = mnistSplit();
     const data = { train: train.subset(Array.from({ length: 640 }, (_, i) => i * 14)), test: test.subset(Array.from({ length: 200 }, (_, i) => i * 5)) };
-    const rows = await methodsTable({ methodNames: ["simclr", "rotation"], budgetSeconds: 60, maxSteps: 3, batchSize: 64, supervisedDraws: 0, data });
-    expect(rows.map((r) => r.name)).toEqual(["raw pixels", "random SmallCnn", "simclr", "rotation"]);
+    const rows = await methodsTable({ methodNames: ["simclr", "rotation"], budgetSeconds: 60, maxSteps: 3, batchSize: 64, encoder: "small-cnn", supervisedDraws: 0, data });
+    expect(rows.map((r) => r.name)).toEqual(["raw pixels", "random small-cnn", "simclr", "rotation"]);
     for (const r of rows.filter((r) => r.kind === "method")) {
       expect(r.error).toBeUndefined();
       expect(r.steps).toBe(3);
