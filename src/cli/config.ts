@@ -7,7 +7,7 @@ import { CliError, suggest, errorMessage } from "./errors.js";
 export type ConfigValue = null | boolean | number | string | ConfigValue[] | { [key: string]: ConfigValue };
 export type ConfigObject = { [key: string]: ConfigValue };
 
-export const ENCODERS = ["small-cnn", "small-cnn-grid", "resnet18", "mlp", "transformer", "gpt", "audio-cnn", "ft-transformer"] as const;
+export const ENCODERS = ["small-cnn", "small-cnn-grid", "resnet18", "mlp", "transformer", "gpt", "audio-cnn", "ft-transformer", "vit"] as const;
 export const TOKENIZERS = ["char", "bpe"] as const;
 export type EncoderName = (typeof ENCODERS)[number];
 

@@ -5,6 +5,7 @@ import { SPECIAL_IDS } from "../data/text/tokenizer/tokenizer.js";
 import { writeFileAtomic } from "../io/write-atomic.js";
 import { type AbstractModule, AudioCnn, MlpEncoder, ResNet18Cifar, SmallCnn, TextTransformer, namedParameters, namedState } from "../nn/index.js";
 import { FtTransformer } from "../nn/encoders/ft-transformer.js";
+import { VisionTransformer } from "../nn/encoders/vit.js";
 import { Rng } from "../random/rng.js";
 import { type NamedTensor, encodeSafetensors, readSafetensors } from "../train/safetensors.js";
 import type { EncoderName } from "./config.js";
@@ -43,6 +44,14 @@ export function makeEncoder(name: EncoderName, spec: SampleSpec, rng: Rng, text?
     }
     case "resnet18":
       return new ResNet18Cifar(rng, { inChannels: imageInput(spec, name)[0] });
+    case "vit": {
+      const [c, h, w] = imageInput(spec, name);
+      // NOTE: the encoder's defaults (7×7 patches, d 128, 4 blocks of 4 heads, MLP ratio 2) were
+      // measured on 28×28 digits (src/nn/encoders/vit.ts); the patch must tile the image exactly.
+      const patch = 7;
+      if (h % patch !== 0 || w % patch !== 0) throw new CliError(`encoder vit cuts images into ${patch}x${patch} patches; the data's ${h}x${w} is not divisible by ${patch}; use --encoder small-cnn`);
+      return new VisionTransformer(rng, { imageShape: [c, h, w], patchSize: patch });
+    }
     case "mlp": {
       const field = inputField(spec);
       if (field.dtype !== "float32") throw new CliError(`encoder mlp needs float inputs; the data is ${describeSpec(spec)}`);
@@ -56,6 +65,16 @@ export function makeEncoder(name: EncoderName, spec: SampleSpec, rng: Rng, text?
       // does not say which slots form a column. Sizes: the paper's default configuration (d 192, 3 blocks, 8 heads).
       return new FtTransformer(rng, { features: field.shape[0] as number });
     }
+  }
+}
+
+/**
+ * Refuses, in one line, a method that cannot train the named encoder: jigsaw embeds each tile on
+ * its own, and a ViT's position embeddings are learned for the whole image's grid of patches.
+ */
+export function checkEncoderForMethod(name: EncoderName, method: string): void {
+  if (name === "vit" && method === "jigsaw") {
+    throw new CliError("--method jigsaw embeds each tile on its own, and encoder vit's position embeddings are for the whole image's grid of patches; use --encoder small-cnn");
   }
 }
 

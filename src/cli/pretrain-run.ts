@@ -14,7 +14,7 @@ import { NonFiniteLossError } from "../train/train-step.js";
 import { CheckpointError } from "../train/checkpoint.js";
 import { type RunConfig, toConfigObject } from "./config.js";
 import { type LoadedData, limitDataset, loadData } from "./data.js";
-import { type TextEncoderSettings, encoderForRun, saveEncoderWeights, saveModuleWeights } from "./encoder.js";
+import { type TextEncoderSettings, checkEncoderForMethod, encoderForRun, saveEncoderWeights, saveModuleWeights } from "./encoder.js";
 import { CliError, ExitCode, type ExitCodeValue, errorMessage } from "./errors.js";
 import { type Io, type ProgressMode, TrainingProgress, formatSeconds, planRecord, stepRecord } from "./progress.js";
 import { type ResolvedPretrain, type TextSettings, resolveRunDefaults, textSettings } from "./run-defaults.js";
@@ -131,6 +131,7 @@ async function pretrainLocked(options: PretrainRunOptions): Promise<PretrainOutc
   if (train.length < p.batchSize) throw new CliError(`the data has ${train.length} ${unit}, fewer than one batch of ${p.batchSize}; lower --batch-size`);
   const tokenizer = data.text?.tokenizer;
   const encoderText = text === null || tokenizer === undefined ? undefined : textEncoderSettings(text, tokenizer.vocabSize);
+  checkEncoderForMethod(p.encoder, method.name);
   const encoder = encoderForRun(p.encoder, train.spec, p.seed, encoderText);
   if (resume) run.writeConfig(config);
   else {

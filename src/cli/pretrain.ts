@@ -61,7 +61,7 @@ export function pretrainCommand(io: Io, done: (code: ExitCodeValue) => void): Co
     .option("--resume <run-dir>", "continue a stopped run from its last checkpoint")
     .option("--quiet", "print nothing but errors and the run folder")
     .option("--json", "print JSON lines on stdout (one per step, then a summary)")
-    .addOption(new Option("--encoder <name>", "encoder: small-cnn, small-cnn-grid (a 3x3 grid of the last map), resnet18, mlp; transformer, gpt for text; audio-cnn for audio; ft-transformer for tables (default: by data and method)"))
+    .addOption(new Option("--encoder <name>", "encoder: small-cnn, small-cnn-grid (a 3x3 grid of the last map), resnet18, vit (7x7 patches), mlp; transformer, gpt for text; audio-cnn for audio; ft-transformer for tables (default: by data and method)"))
     .addOption(new Option("--text-column <name>", "for a CSV of documents: the column holding the texts"))
     .addOption(new Option("--tokenizer <kind>", "text: bpe (byte-level BPE) or char, trained on the training texts (default: the method's recipe)").choices(TOKENIZERS))
     .addOption(new Option("--vocab-size <n>", "text: the BPE vocabulary, specials and the 256 bytes included (default 4096)").argParser(positiveIntArg))

@@ -2,7 +2,7 @@ import { imageBatch } from "../data/image/image-dataset.js";
 import type { Batch } from "../data/loader.js";
 import { imageShape } from "../data/sample.js";
 import { ShapeError, formatShape } from "../graph/index.js";
-import { Mlp } from "../nn/index.js";
+import { Mlp, VisionTransformer } from "../nn/index.js";
 import { crossEntropyWithLogits, reshape } from "../ops/index.js";
 import { adam } from "../optim/index.js";
 import type { Rng } from "../random/rng.js";
@@ -107,6 +107,7 @@ export const jigsaw: Method<JigsawOptions> = {
     if (grid !== 2 || !Number.isInteger(tile) || tile < 1 || tile > cell) {
       throw new ShapeError("jigsaw", `grid ${grid} (only 2) and tile ${tile} (1..${cell}) do not fit images ${formatShape([c, h, w])}`);
     }
+    if (encoder instanceof VisionTransformer) throw new ShapeError("jigsaw", `the encoder embeds ${tile}x${tile} tiles one by one, and a VisionTransformer's position embeddings are for its whole ${formatShape(encoder.imageShape)} image; use a conv encoder`);
     const permutations = allPermutations(grid * grid);
     const slots = grid * grid;
     const geometry: TileGeometry = { grid, cell, tile };
