@@ -1,12 +1,12 @@
 /**
- * `npm run bench [-- --json] [--only supervised,lm,mlm,byol-a,scarf,generate,mining] [--steps N] [--warmup N] [--rounds R] [--no-pytorch]
+ * `npm run bench [-- --json] [--only supervised,lm,mlm,byol-a,scarf,vit,generate,mining] [--steps N] [--warmup N] [--rounds R] [--no-pytorch]
  *   [--mining-items 10000,1000000] [--mining-vectors 100000,1000000]`
  *
  * Training-step throughput of the workloads of bench/workloads.ts, each in its own child
  * process (so its peak RSS is its own), and, when /usr/bin/python3 can import torch, the same
  * workloads in PyTorch (bench/pytorch/reference.py) in the same invocation. Ours: the median
  * time per image (token, clip) of the timed calls after warm-up, steps grouped per call as `fit` groups
- * them (one per call for the CNNs, the LM, the MLM and BYOL-A steps; 8 for the MLP autoencoder). Then
+ * them (one per call for the CNNs, the LM, the MLM, BYOL-A and ViT steps; 8 for the MLP autoencoder). Then
  * `generate`: greedy generation with a key/value cache, bench/generation.ts --json in a child
  * process (it runs PyTorch's side itself; R rounds are its R turns). Prints a table, or with
  * `mining`: indexing and search at scale, bench/mining-rows.ts. Prints a table, or with
@@ -134,7 +134,7 @@ function medianBy<T extends { value: number; rss_mb: number }>(xs: readonly T[])
   return { ...(sorted[sorted.length >> 1] as T), rss_mb: Math.max(...xs.map((x) => x.rss_mb)) };
 }
 
-const units: Record<WorkloadName, string> = { supervised: "images/s", simclr: "images/s", ae: "images/s", lm: "tokens/s", infer: "images/s", mlm: "tokens/s", "byol-a": "clips/s", scarf: "rows/s" };
+const units: Record<WorkloadName, string> = { supervised: "images/s", simclr: "images/s", ae: "images/s", lm: "tokens/s", infer: "images/s", mlm: "tokens/s", "byol-a": "clips/s", scarf: "rows/s", vit: "images/s" };
 
 /** One line of the bench table (and of `--json`). */
 export interface Row {

@@ -3,7 +3,7 @@
  * bench/pytorch/reference.py: (a) supervised small CNN, (b) SimCLR step, (c) MLP autoencoder,
  * (d) TinyGpt language model, (e) SmallCnn eval inference, (f) the MLM method's step
  * (bench/mlm-workload.ts), (g) the BYOL-A method's step (bench/byol-a-workload.ts), (h) the SCARF
- * method's step (bench/scarf-workload.ts).
+ * method's step (bench/scarf-workload.ts), (i) SimCLR with the `vit` encoder (bench/vit-workload.ts).
  */
 import { Graph, type Tensor } from "../src/graph/index.js";
 import { BoundContext, Linear, SmallCnn, TinyGpt, anchorLmOptions, bindModule } from "../src/nn/index.js";
@@ -16,9 +16,10 @@ import { TrainStep } from "../src/train/train-step.js";
 import { buildByolAStep } from "./byol-a-workload.js";
 import { buildMlmStep } from "./mlm-workload.js";
 import { buildScarfStep } from "./scarf-workload.js";
+import { buildVitStep } from "./vit-workload.js";
 
-export type WorkloadName = "supervised" | "simclr" | "ae" | "lm" | "infer" | "mlm" | "byol-a" | "scarf";
-export const workloadNames: readonly WorkloadName[] = ["supervised", "simclr", "ae", "lm", "infer", "mlm", "byol-a", "scarf"];
+export type WorkloadName = "supervised" | "simclr" | "ae" | "lm" | "infer" | "mlm" | "byol-a" | "scarf" | "vit";
+export const workloadNames: readonly WorkloadName[] = ["supervised", "simclr", "ae", "lm", "infer", "mlm", "byol-a", "scarf", "vit"];
 
 /**
  * A compiled workload: `step` makes one call into the runtime (one inference batch, or training
@@ -142,6 +143,10 @@ export async function buildWorkload(name: WorkloadName, compile: CompileOptions 
     case "scarf": {
       const { step, feeds, rowsPerStep } = await buildScarfStep(compile);
       return trainWorkload(step, feeds, "rows/s", rowsPerStep);
+    }
+    case "vit": {
+      const { step, feeds, imagesPerStep } = await buildVitStep(compile);
+      return trainWorkload(step, feeds, "images/s", imagesPerStep);
     }
     case "infer": {
       const B = 1024;

@@ -6,7 +6,7 @@ best CPU settings on this kind of machine (see ../shared/anchors/pytorch/README.
 OMP_WAIT_POLICY=PASSIVE, glibc malloc tuned not to unmap/trim (ONNX Runtime has its own arena, so
 this is like for like), and for the CNNs both NCHW and channels-last, keeping the faster.
 
-Usage: /usr/bin/python3 bench/pytorch/reference.py [--only simclr,ae,mlm,byol-a,scarf] [--steps N] [--warmup N]
+Usage: /usr/bin/python3 bench/pytorch/reference.py [--only simclr,ae,mlm,byol-a,scarf,vit] [--steps N] [--warmup N]
 Prints one JSON object per workload: {"bench", "unit", "value", "rss_mb", "setting"}.
 """
 import argparse
@@ -33,7 +33,14 @@ WORKLOADS = {
     'byol-a': ('clips/s', ['nchw', 'channels_last']),
     # The SCARF step (bench/scarf-workload.ts): rows/s, each row seen clean and corrupted.
     'scarf': ('rows/s', ['nchw']),
+    # The ViT SimCLR step (bench/vit-workload.ts): images/s, each image two views; the patch
+    # embedding as a strided conv or unfold + Linear, the blocks hand-written or nn.TransformerEncoderLayer.
+    'vit': ('images/s', ['conv_patch', 'linear_patch', 'nn_transformer']),
 }
+
+# bench/vit-workload.ts's sizes (vitBenchShape) and simclr's defaults.
+VIT = {'batch': 256, 'channels': 1, 'side': 28, 'patch': 7, 'd': 128, 'layers': 4, 'heads': 4, 'mlp_ratio': 2,
+       'projector': [128, 64], 'temperature': 0.5, 'lr': 1e-3}
 
 # bench/scarf-workload.ts's sizes (scarfBenchShape) and scarf's defaults.
 SCARF = {'batch': 512, 'features': 16, 'hidden': [256, 256, 256], 'dim': 256, 'projector': 256, 'temperature': 0.1, 'lr': 1e-3}
@@ -93,6 +100,8 @@ def child(name, fmt_name, warmup, steps):
         step, per_step = byol_a_step(torch, nn, F, g, fmt)
     elif name == 'scarf':
         step, per_step = scarf_step(torch, nn, F, g)
+    elif name == 'vit':
+        step, per_step = vit_step(torch, nn, F, g, fmt_name)
     elif name == 'supervised':
         enc, clf = small_cnn(), nn.Linear(128, 10)
         opt = torch.optim.Adam([*enc.parameters(), *clf.parameters()], lr=1e-3)
@@ -354,6 +363,84 @@ def scarf_step(torch, nn, F, g):
     return step, b
 
 
+def vit_step(torch, nn, F, g, form):
+    """bench/vit-workload.ts's step: SimCLR with pretext's `vit` encoder, written as in PyTorch.
+
+    A ViT (7x7 patches of a 28x28 digit, 16 tokens; d 128; 4 pre-LN blocks of 4 heads, GELU MLP
+    of ratio 2; learned positions; the tokens' mean and a LayerNorm), SimCLR's projector
+    Linear(128)-ReLU-Linear(64), both views as one batch of 2N, NT-Xent at tau 0.5 (logsumexp of
+    each row without its diagonal minus the positive), Adam 1e-3, and the diagnostics pretext's
+    step returns (collapse std of embeddings and projections, the positives' cosine).
+    `form`: the patch embedding as a strided Conv2d (the usual way) or unfold + Linear, with
+    hand-written blocks; or the Conv2d with nn.TransformerEncoderLayer(norm_first=True).
+    """
+    c = VIT
+    b, p, d, h = c['batch'], c['patch'], c['d'], c['heads']
+    t = (c['side'] // p) ** 2
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
+            self.qkv, self.proj = nn.Linear(d, 3 * d), nn.Linear(d, d)
+            self.fc1, self.fc2 = nn.Linear(d, c['mlp_ratio'] * d), nn.Linear(c['mlp_ratio'] * d, d)
+
+        def forward(self, x):
+            n = x.shape[0]
+            q, k, v = self.qkv(self.ln1(x)).split(d, dim=2)
+            q, k, v = (u.view(n, t, h, d // h).transpose(1, 2) for u in (q, k, v))  # [N, H, T, hd]
+            att = ((q @ k.transpose(-2, -1)) / math.sqrt(d // h)).softmax(-1)
+            x = x + self.proj((att @ v).transpose(1, 2).reshape(n, t, d))
+            return x + self.fc2(F.gelu(self.fc1(self.ln2(x))))
+
+    class Vit(nn.Module):
+        def __init__(self):
+            super().__init__()
+            if form == 'linear_patch':
+                self.patch = nn.Linear(c['channels'] * p * p, d)
+            else:
+                self.patch = nn.Conv2d(c['channels'], d, p, stride=p)
+            self.pos = nn.Parameter(torch.randn(t, d) * 0.02)
+            if form == 'nn_transformer':
+                self.blocks = nn.ModuleList(nn.TransformerEncoderLayer(d, h, c['mlp_ratio'] * d, dropout=0.0, activation='gelu',
+                                                                       batch_first=True, norm_first=True) for _ in range(c['layers']))
+            else:
+                self.blocks = nn.ModuleList(Block() for _ in range(c['layers']))
+            self.ln = nn.LayerNorm(d)
+
+        def forward(self, x):
+            if form == 'linear_patch':
+                tokens = self.patch(F.unfold(x, p, stride=p).transpose(1, 2))  # [N, T, d]
+            else:
+                tokens = self.patch(x).flatten(2).transpose(1, 2)  # [N, T, d]
+            y = tokens + self.pos
+            for blk in self.blocks:
+                y = blk(y)
+            return self.ln(y.mean(1))  # [N, d]
+
+    encoder = Vit()
+    projector = nn.Sequential(nn.Linear(d, c['projector'][0]), nn.ReLU(inplace=True), nn.Linear(*c['projector']))
+    opt = torch.optim.Adam([*encoder.parameters(), *projector.parameters()], lr=c['lr'])
+    views = torch.rand(2 * b, c['channels'], c['side'], c['side'], generator=g)  # [2N, C, H, W]: both views
+    tau = c['temperature']
+    target = torch.cat([torch.arange(b, 2 * b), torch.arange(0, b)])
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        hid = encoder(views)  # [2N, d]
+        z = F.normalize(projector(hid), dim=1)  # [2N, P]
+        sim = z @ z.t() / tau
+        sim.fill_diagonal_(float('-inf'))
+        F.cross_entropy(sim, target).backward()
+        opt.step()
+        with torch.no_grad():
+            F.normalize(hid, dim=1).std(0).mean()
+            z[:b].std(0).mean()
+            (z[:b] * z[b:]).sum(1).mean()
+
+    return step, b
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--child', nargs=2, default=None)
@@ -379,7 +466,7 @@ def main():
             r = json.loads(p.stdout.strip().splitlines()[-1])
             if best is None or r['value'] > best['value']:
                 best = dict(r, setting=f'{fmt}, OMP_WAIT_POLICY=PASSIVE, tuned malloc')
-            if name in ('mlm', 'byol-a', 'scarf'):
+            if name in ('mlm', 'byol-a', 'scarf', 'vit'):
                 sys.stderr.write(f'pytorch {name} {fmt}: {r["value"]:.1f} {unit}\n')
         if best is not None:
             print(json.dumps({'bench': name, 'unit': unit, 'value': best['value'], 'rss_mb': best['rss_mb'],
