@@ -44,6 +44,22 @@ export function effectiveRank(embeddings: Float32Array, n: number, d: number): n
   if (embeddings.length !== n * d || n < 2 || d < 1) throw new Error(`effectiveRank: ${embeddings.length} values are not [${n}, ${d}] with n >= 2`);
   const means = new Float64Array(d);
   for (let r = 0; r < n; r++) for (let j = 0; j < d; j++) means[j] = (means[j] as number) + (embeddings[r * d + j] as number) / n;
+  // NOTE: with fewer rows than dimensions (256 samples of a 1,152-d grid encoder) the n×n Gram
+  // matrix of the centered rows has the covariance's nonzero eigenvalues, at (n/d)³ of the cost.
+  const eigen = n < d ? symmetricEigenvalues(centeredGram(embeddings, means, n, d), n) : symmetricEigenvalues(covariance(embeddings, means, n, d), d);
+  // NOTE: round-off leaves tiny negative eigenvalues on rank-deficient covariances; they count as 0.
+  const total = eigen.reduce((s, v) => s + Math.max(v, 0), 0);
+  if (!(total > 0)) return 1;
+  let entropy = 0;
+  for (const v of eigen) {
+    const p = Math.max(v, 0) / total;
+    if (p > 0) entropy -= p * Math.log(p);
+  }
+  return Math.exp(entropy);
+}
+
+/** The `[d, d]` covariance of `[n, d]` rows (float64). */
+function covariance(embeddings: Float32Array, means: Float64Array, n: number, d: number): Float64Array {
   const cov = new Float64Array(d * d);
   const row = new Float64Array(d);
   for (let r = 0; r < n; r++) {
@@ -55,16 +71,22 @@ export function effectiveRank(embeddings: Float32Array, n: number, d: number): n
     }
   }
   for (let i = 0; i < d; i++) for (let j = i; j < d; j++) cov[j * d + i] = cov[i * d + j] = (cov[i * d + j] as number) / (n - 1);
-  const eigen = symmetricEigenvalues(cov, d);
-  // NOTE: round-off leaves tiny negative eigenvalues on rank-deficient covariances; they count as 0.
-  const total = eigen.reduce((s, v) => s + Math.max(v, 0), 0);
-  if (!(total > 0)) return 1;
-  let entropy = 0;
-  for (const v of eigen) {
-    const p = Math.max(v, 0) / total;
-    if (p > 0) entropy -= p * Math.log(p);
+  return cov;
+}
+
+/** The `[n, n]` Gram matrix of `[n, d]` rows centered by `means`, over n − 1 (float64). */
+function centeredGram(embeddings: Float32Array, means: Float64Array, n: number, d: number): Float64Array {
+  const centered = new Float64Array(n * d);
+  for (let r = 0; r < n; r++) for (let j = 0; j < d; j++) centered[r * d + j] = (embeddings[r * d + j] as number) - (means[j] as number);
+  const gram = new Float64Array(n * n);
+  for (let a = 0; a < n; a++) {
+    for (let b = a; b < n; b++) {
+      let dot = 0;
+      for (let j = 0; j < d; j++) dot += (centered[a * d + j] as number) * (centered[b * d + j] as number);
+      gram[a * n + b] = gram[b * n + a] = dot / (n - 1);
+    }
   }
-  return Math.exp(entropy);
+  return gram;
 }
 
 /**

@@ -111,7 +111,8 @@ describe("pretext pretrain", () => {
     const metrics = readFileSync(join(full, "metrics.jsonl"), "utf8");
     expect(metrics.match(/"type":"eval"/g)).toHaveLength(lines.length);
     const emb = await readSafetensors(join(full, "embeddings.safetensors"));
-    expect(emb.tensors.get("embeddings")?.shape).toEqual([1000, 128]);
+    // simclr's recipe encoder, small-cnn-grid: 128 channels × a 3×3 grid.
+    expect(emb.tensors.get("embeddings")?.shape).toEqual([1000, 1152]);
     expect(emb.tensors.get("labels")?.dtype).toBe("I64");
     expect(emb.tensors.get("images")?.shape).toEqual([1000, 1, 28, 28]);
 
@@ -129,7 +130,7 @@ describe("pretext pretrain", () => {
     const out = join(root, "some.safetensors");
     const em = await runCli(["embed", full, "--out", out, "--limit", "50"]);
     expect(em.code, em.stderr).toBe(0);
-    expect((await readSafetensors(out)).tensors.get("embeddings")?.shape).toEqual([50, 128]);
+    expect((await readSafetensors(out)).tensors.get("embeddings")?.shape).toEqual([50, 1152]);
   }, 120_000);
 
   it("Ctrl-C writes a checkpoint, exits 130 and says how to resume", async () => {
@@ -145,7 +146,9 @@ describe("pretext pretrain", () => {
 
   it("--time-budget plans the steps from the measured step time and ends pretraining cleanly within it", async () => {
     const dir = join(root, "budget");
-    const r = await runCli(["pretrain", "--method", "rotation", "--data", "mnist", "--limit", "256", "--batch-size", "32", "--epochs", "100", "--time-budget", "4s", "--json", "--out", dir]);
+    // NOTE: the anchor's small-cnn, whose 128-d effective rank after the last step costs little
+    // beside a 4 s budget (the grid encoder's 1,152-d one takes a few tenths of a second).
+    const r = await runCli(["pretrain", "--method", "rotation", "--data", "mnist", "--encoder", "small-cnn", "--limit", "256", "--batch-size", "32", "--epochs", "100", "--time-budget", "4s", "--json", "--out", dir]);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
     const plans = lines.filter((l) => l.type === "plan");

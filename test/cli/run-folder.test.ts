@@ -20,7 +20,7 @@ describe("config helpers", () => {
     const c = resolvePretrain({ method: "simclr", data: "mnist", epochs: 3, seed: 1 }, { epochs: 7 }, "f.yaml");
     expect(c).toMatchObject({ method: "simclr", data: "mnist", epochs: 7, seed: 1, batchSize: null, encoder: null, timeBudgetSeconds: null });
     expect(() => resolvePretrain({ method: "simclr", data: "mnist", batchSize: 0 }, {}, "f.yaml")).toThrow(/f.yaml: pretrain.batchSize must be a positive integer, got 0/);
-    expect(() => resolvePretrain({ method: "simclr", data: "mnist", encoder: "resnet" }, {}, "f.yaml")).toThrow(/encoder must be one of small-cnn, resnet18, mlp, transformer, gpt.*did you mean "resnet18"/);
+    expect(() => resolvePretrain({ method: "simclr", data: "mnist", encoder: "resnet" }, {}, "f.yaml")).toThrow(/encoder must be one of small-cnn, small-cnn-grid, resnet18, mlp, transformer, gpt.*did you mean "resnet18"/);
   });
 
   it("keeps a method option's type", () => {

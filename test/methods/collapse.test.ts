@@ -37,4 +37,21 @@ describe("collapse diagnostics", () => {
     }
     expect(effectiveRank(two, n, d)).toBeCloseTo(Math.exp(-(0.2 * Math.log(0.2) + 0.8 * Math.log(0.8))), 1);
   });
+
+  it("effectiveRank with fewer rows than dimensions (through the Gram matrix) equals the covariance's", () => {
+    const n = 12;
+    const d = 40;
+    const rows = new Rng(4).normalArray(n * d);
+    const viaGram = effectiveRank(rows, n, d);
+    // The covariance's own eigenvalues, computed here directly.
+    const means = new Float64Array(d);
+    for (let r = 0; r < n; r++) for (let j = 0; j < d; j++) means[j] = (means[j] as number) + (rows[r * d + j] as number) / n;
+    const cov = new Float64Array(d * d);
+    for (let r = 0; r < n; r++) for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) cov[i * d + j] = (cov[i * d + j] as number) + ((rows[r * d + i] as number) - (means[i] as number)) * ((rows[r * d + j] as number) - (means[j] as number)) / (n - 1);
+    const eig = symmetricEigenvalues(cov, d).map((v) => Math.max(v, 0));
+    const total = eig.reduce((a, b) => a + b, 0);
+    const direct = Math.exp(-eig.reduce((h, v) => (v > 0 ? h + (v / total) * Math.log(v / total) : h), 0));
+    expect(viaGram).toBeCloseTo(direct, 8);
+    expect(viaGram).toBeLessThanOrEqual(n - 1 + 1e-9);
+  });
 });
