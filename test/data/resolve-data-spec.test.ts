@@ -29,7 +29,7 @@ function idx(dims: number[], payload: Uint8Array): Uint8Array {
 
 const images = idx([2, 3, 3], Uint8Array.from({ length: 18 }, (_, i) => i * 10));
 const labels = idx([2], Uint8Array.from([1, 0]));
-const usage = "--data takes mnist, moby-dick, fortunes, sotu, an IDX file, a folder of images, of .txt files or of .wav files, a .txt, .jsonl, .csv or .arff file (or a manifest of audio paths), or a table benchmark (letter, credit-g)";
+const usage = "--data takes mnist, fashion-mnist, moby-dick, fortunes, sotu, an IDX file, a folder of images, of .txt files or of .wav files, a .txt, .jsonl, .csv or .arff file (or a manifest of audio paths), or a table benchmark (letter, credit-g)";
 
 describe("resolveDataSpec", () => {
   it("mnist is the bundled split", async () => {
