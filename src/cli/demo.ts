@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { simclrMnistRecipe } from "../methods/simclr.js";
+import { imageRecipe, recipeDefaults } from "../methods/recipes.js";
 import { writeReport } from "../report/index.js";
 import { durationArg } from "./args.js";
 import { EVAL_DEFAULTS, PRETRAIN_DEFAULTS, type RunConfig, resolveMethodOptions } from "./config.js";
@@ -93,17 +93,17 @@ async function runDemo(flags: DemoFlags, io: Io): Promise<ExitCodeValue> {
   const started = performance.now();
   const method = findMethod("simclr");
   const config: RunConfig = {
-    // Epochs high enough that the time budget is what ends pretraining. SimCLR's MNIST recipe
-    // rather than the CLI's general defaults (batch 256, the paper's τ 0.5).
+    // Epochs high enough that the time budget is what ends pretraining; otherwise SimCLR's
+    // recipe, as `pretext pretrain --method simclr` runs it.
     pretrain: {
       ...PRETRAIN_DEFAULTS,
       method: method.name,
       data: BUNDLED_MNIST,
       epochs: 100,
       timeBudgetSeconds: flags.timeBudget ?? DEMO_BUDGET_SECONDS,
-      batchSize: simclrMnistRecipe.batchSize,
+      batchSize: imageRecipe(method.name).batchSize,
     },
-    method: resolveMethodOptions(method.name, method.defaults, { temperature: simclrMnistRecipe.temperature }, "demo"),
+    method: resolveMethodOptions(method.name, recipeDefaults(method, "image"), {}, "demo"),
     eval: EVAL_DEFAULTS,
   };
   const run = new RunFolder(flags.out ?? defaultRunDir(method.name, BUNDLED_MNIST));

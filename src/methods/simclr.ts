@@ -52,7 +52,8 @@ export const simclrDefaults: SimclrOptions = {
  * What learned the most in 290 s on the bundled MNIST on 2 cores, where it differs from the
  * paper's defaults (docs/simclr-recipe.md): batch 128 instead of the anchor's 256 (twice the steps
  * for the same images), and τ 1.0 instead of 0.5 (10-label probe 95.8% against 94.8% over three
- * seeds). The example and the CLI demo run it.
+ * seeds). The example runs it on the anchor's SmallCnn, to compare with PyTorch; the CLI's recipe
+ * (`IMAGE_RECIPES.simclr`) takes the same batch and τ on the grid encoder.
  */
 export const simclrMnistRecipe = { batchSize: 128, temperature: 1.0 } as const;
 
