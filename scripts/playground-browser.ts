@@ -19,7 +19,7 @@ export interface FinishedRun {
   readonly losses: number[];
   readonly elapsed: number[];
   readonly errors: string[];
-  readonly evaluations: { step: number; trained: { linear: number; knn: number } }[];
+  readonly evaluations: { step: number; trained: { linear: number; knn: number } | null }[];
   readonly untrained: { linear: number; knn: number } | null;
 }
 

@@ -43,4 +43,4 @@ export { type Embeddings, embedDataset, rawFeatures, releaseEmbeddings } from ".
 export { type LabeledFeatures, linearProbe, releaseLinearProbes } from "./eval/linear-probe.js";
 export { knnAccuracy, knnPredict, l2NormalizeRows, releaseKnnPrograms } from "./eval/knn.js";
 export { labelSubsets, takeLabels, takeRows } from "./eval/label-subsets.js";
-export { pca2d } from "./report/projection.js";
+export { type EmbeddingMap, type EmbeddingMapOptions, embeddingMap, pca2d } from "./report/projection.js";

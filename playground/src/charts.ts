@@ -61,16 +61,23 @@ export class Charts {
     this.redraw();
   }
 
-  evaluation(point: EvaluationPoint, dim: number, labels: Int32Array, classNames: readonly string[]): void {
+  evaluation(point: EvaluationPoint, dim: number): void {
     const [t, , , tk] = this.probe.data.datasets;
-    t?.data.push({ x: point.step, y: point.trained.linear });
-    tk?.data.push({ x: point.step, y: point.trained.knn });
+    if (point.trained !== null) {
+      t?.data.push({ x: point.step, y: point.trained.linear });
+      tk?.data.push({ x: point.step, y: point.trained.knn });
+    }
     this.collapse.data.datasets[1]?.data.push({ x: point.step, y: point.effectiveRank / dim });
+    this.redraw();
+  }
+
+  /** The map of rows `indices` (`xy`: `[indices.length, 2]`), one colour per class of `labels` (indexed by row). */
+  embeddingMap(xy: Float32Array, indices: Int32Array, labels: Int32Array, classNames: readonly string[]): void {
     this.map.data.datasets = classNames.map((name, c) => ({
       label: name,
-      data: Array.from(labels.entries())
-        .filter(([, y]) => y === c)
-        .map(([i]) => ({ x: point.map[2 * i] ?? 0, y: point.map[2 * i + 1] ?? 0 })),
+      data: Array.from(indices.entries())
+        .filter(([, row]) => labels[row] === c)
+        .map(([k]) => ({ x: xy[2 * k] ?? 0, y: xy[2 * k + 1] ?? 0 })),
       backgroundColor: CLASS_COLOURS[c % CLASS_COLOURS.length],
       pointRadius: 2,
     }));

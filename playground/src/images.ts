@@ -86,9 +86,14 @@ export function pickedFiles(list: FileList): FileWithPath[] {
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-/** The files of a drop (folders walked), with their paths inside it. */
-export async function droppedFiles(items: DataTransferItemList): Promise<FileWithPath[]> {
-  const entries = Array.from(items, (item) => item.webkitGetAsEntry()).filter((e): e is FileSystemEntry => e !== null);
+/**
+ * The files of a drop (folders walked through `webkitGetAsEntry`), with their paths inside it.
+ * A drop that carries no entries (a page's own synthetic DataTransfer) falls back to its files'
+ * `webkitRelativePath`, as the folder picker gives.
+ */
+export async function droppedFiles(transfer: DataTransfer): Promise<FileWithPath[]> {
+  const entries = Array.from(transfer.items, (item) => item.webkitGetAsEntry()).filter((e): e is FileSystemEntry => e !== null);
+  if (entries.length === 0) return pickedFiles(transfer.files);
   const out: FileWithPath[] = [];
   for (const entry of entries) await walk(entry, "", out);
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

@@ -1,11 +1,13 @@
 import { Charts } from "./charts.js";
+import { MapView } from "./map-view.js";
 import { type Digits, decodeDigits } from "./digits-format.js";
 import { canvasToDigit, droppedFiles, drawGrid, folderToRunData, pickedFiles } from "./images.js";
 import type { FromWorker, MethodInfo, RunData, ToWorker } from "./protocol.js";
 import type { PageState } from "./page-state.js";
-import { DEFAULT_SETTINGS, ENCODERS, type PlaygroundSettings, settingsFromHash, settingsToHash } from "./settings.js";
+import { memoryLimitFromQuery } from "./wasm-memory.js";
+import { DEFAULT_SETTINGS, ENCODERS, MAP_METHODS, type PlaygroundSettings, settingsFromHash, settingsToHash } from "./settings.js";
 
-const state: PageState = { phase: "loading", isolated: self.crossOriginIsolated, threads: null, threadNote: null, losses: [], elapsed: [], untrained: null, rawPixels: null, evaluations: [], errors: [], sampleEmbeddings: null, dim: 0, steps: 0, seconds: 0 };
+const state: PageState = { phase: "loading", isolated: self.crossOriginIsolated, threads: null, threadNote: null, losses: [], elapsed: [], untrained: null, rawPixels: null, evaluations: [], errors: [], data: null, maps: [], mapXY: null, sampleEmbeddings: null, dim: 0, steps: 0, seconds: 0 };
 window.pretextPlayground = state;
 
 const byId = <T extends HTMLElement>(id: string): T => {
@@ -21,15 +23,20 @@ const encoderSelect = byId<HTMLSelectElement>("encoder");
 const optionsBox = byId("method-options");
 const [startButton, pauseButton, stopButton] = ["start", "pause", "stop"].map((id) => byId<HTMLButtonElement>(id)) as [HTMLButtonElement, HTMLButtonElement, HTMLButtonElement];
 const charts = new Charts({ loss: byId("loss-chart"), learningRate: byId("lr-chart"), collapse: byId("collapse-chart"), probe: byId("probe-chart"), map: byId("map-chart") });
+const mapView = new MapView(charts, state, byId("map-caption"), showError);
 
 /** Both encoders' output width (src/nn/encoders: SmallCnn, and the CLI's mlp). */
 const EMBEDDING_DIM = 128;
 
+/** `?wasmMemoryMB=`: how a device with less memory runs (and how the test sees the out-of-memory message). */
+const memoryLimit = memoryLimitFromQuery(location.search);
 let methods: readonly MethodInfo[] = [];
 let digits: RunData | null = null;
 let data: RunData | null = null;
 let worker: Worker | null = null;
 let files: { onnx: Uint8Array; weights: Uint8Array; config: string } | null = null;
+/** The settings the current run started with. */
+let running: PlaygroundSettings = DEFAULT_SETTINGS;
 
 function showError(message: string): void {
   state.errors.push(message);
@@ -84,12 +91,14 @@ function readSettings(): PlaygroundSettings {
     if (info !== undefined && value !== info.options[name]) methodOptions[name] = value;
   }
   const encoder = ENCODERS.find((e) => e === encoderSelect.value) ?? DEFAULT_SETTINGS.encoder;
-  return { method: methodSelect.value, encoder, batchSize: num("batchSize"), steps: num("steps"), budgetSeconds: num("budgetSeconds"), seed: num("seed"), evalPoints: num("evalPoints"), threads: num("threads"), methodOptions };
+  const map = MAP_METHODS.find((m) => m === byId<HTMLSelectElement>("map").value) ?? DEFAULT_SETTINGS.map;
+  return { method: methodSelect.value, encoder, batchSize: num("batchSize"), steps: num("steps"), budgetSeconds: num("budgetSeconds"), seed: num("seed"), evalPoints: num("evalPoints"), threads: num("threads"), map, methodOptions };
 }
 
 function writeSettings(s: PlaygroundSettings): void {
   methodSelect.value = s.method;
   encoderSelect.value = s.encoder;
+  byId<HTMLSelectElement>("map").value = s.map;
   for (const k of ["batchSize", "steps", "budgetSeconds", "seed", "evalPoints", "threads"] as const) byId<HTMLInputElement>(k).value = String(s[k]);
   showMethodOptions(s.methodOptions);
 }
@@ -118,6 +127,7 @@ function onWorkerMessage(m: FromWorker): void {
         methodSelect.replaceChildren(...methods.map((info) => new Option(`${info.name} (${info.family})`, info.name)));
         const { settings, errors } = settingsFromHash(location.hash, methods.map((x) => x.name));
         errors.forEach(showError);
+        if (memoryLimit.error !== null) showError(memoryLimit.error);
         writeSettings(settings);
         becomeReady();
       }
@@ -143,7 +153,8 @@ function onWorkerMessage(m: FromWorker): void {
     }
     case "evaluation":
       state.evaluations.push(m.point);
-      if (data !== null) charts.evaluation(m.point, EMBEDDING_DIM, data.test.labels, data.classNames);
+      charts.evaluation(m.point, m.dim);
+      mapView.show(m.point.step, m.point.map, m.embeddings, m.dim, running.map, running.seed);
       break;
     case "done":
       files = { onnx: m.onnx, weights: m.weights, config: m.config };
@@ -210,12 +221,14 @@ form.addEventListener("submit", (e) => {
   const settings = readSettings();
   history.replaceState(null, "", settingsToHash(settings));
   clearErrors();
-  Object.assign(state, { losses: [], elapsed: [], evaluations: [], untrained: null, rawPixels: null, errors: [], sampleEmbeddings: null });
+  Object.assign(state, { losses: [], elapsed: [], evaluations: [], untrained: null, rawPixels: null, errors: [], maps: [], mapXY: null, sampleEmbeddings: null });
   files = null;
+  running = settings;
   charts.reset();
+  mapView.reset({ labels: data.test.labels, classNames: data.classNames, noun: "test images" });
   stepLine.textContent = "Compiling the training step…";
   newWorker();
-  send({ type: "start", settings, data });
+  send({ type: "start", settings, data, memoryLimitMB: memoryLimit.limitMB });
   setPhase("training");
   requestViews();
 });
@@ -271,7 +284,7 @@ function setUpDrop(zone: HTMLElement): void {
     e.preventDefault();
     zone.classList.remove("over");
     if (e.dataTransfer === null) return;
-    readFolder(droppedFiles(e.dataTransfer.items));
+    readFolder(droppedFiles(e.dataTransfer));
   });
   byId<HTMLInputElement>("folder").addEventListener("change", (e) => {
     const files = (e.target as HTMLInputElement).files;
@@ -298,6 +311,8 @@ function readFolder(files: ReturnType<typeof droppedFiles>): void {
 
 function useData(d: RunData): void {
   data = d;
+  const perClass = (labels: Int32Array) => d.classNames.map((_, c) => labels.filter((y) => y === c).length);
+  state.data = { source: d.source, classNames: [...d.classNames], poolPerClass: perClass(d.pool.labels), testPerClass: perClass(d.test.labels) };
   byId("data-source").textContent = d.source;
   requestViews();
 }

@@ -13,6 +13,12 @@ export interface PageState {
   rawPixels: ProbeScores | null;
   evaluations: EvaluationPoint[];
   errors: string[];
+  /** The data a run would use: where from, its classes and how many images of each class are pooled and held out. */
+  data: { source: string; classNames: string[]; poolPerClass: number[]; testPerClass: number[] } | null;
+  /** Every embedding map drawn, in order: PCA at each evaluation point, then its UMAP when that is chosen. */
+  maps: { step: number; method: "umap" | "pca"; points: number; seconds: number }[];
+  /** The map drawn last, `[points, 2]` flattened. */
+  mapXY: number[] | null;
   /** The first test digits' embeddings from the trained encoder, `[n, dim]`, once a run is done. */
   sampleEmbeddings: Float32Array | null;
   dim: number;

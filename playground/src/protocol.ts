@@ -23,7 +23,13 @@ export interface MethodInfo {
 }
 
 export type ToWorker =
-  | { readonly type: "start"; readonly settings: PlaygroundSettings; readonly data: RunData }
+  | {
+      readonly type: "start";
+      readonly settings: PlaygroundSettings;
+      readonly data: RunData;
+      /** The page's `?wasmMemoryMB=`: a lower ceiling for ORT's wasm heap (see wasm-memory.ts), null for wasm's own 4 GiB. */
+      readonly memoryLimitMB: number | null;
+    }
   | { readonly type: "pause" }
   | { readonly type: "resume" }
   | { readonly type: "stop" }
@@ -50,7 +56,7 @@ export type FromWorker =
       readonly elapsedSeconds: number;
       readonly samplesPerSecond: number;
     }
-  | { readonly type: "evaluation"; readonly point: EvaluationPoint }
+  | { readonly type: "evaluation"; readonly point: EvaluationPoint; readonly embeddings: Float32Array; readonly dim: number }
   | {
       readonly type: "done";
       readonly steps: number;
@@ -65,3 +71,29 @@ export type FromWorker =
   | { readonly type: "views"; readonly views: readonly ViewImages[] }
   | { readonly type: "neighbours"; readonly indices: Int32Array; readonly similarities: Float32Array }
   | { readonly type: "error"; readonly message: string };
+
+/** At most this many points go into a UMAP map (a seeded subsample beyond): umap-js takes ~1–3 s for 1,000 here. */
+export const MAP_MAX_POINTS = 1000;
+
+/** The page asks the map worker for the UMAP of one evaluation point's embeddings. */
+export interface MapRequest {
+  readonly step: number;
+  /** `[n, dim]`, row-major. */
+  readonly embeddings: Float32Array;
+  readonly n: number;
+  readonly dim: number;
+  readonly seed: number;
+  readonly maxPoints: number;
+}
+
+export interface MapResult {
+  readonly step: number;
+  /** "pca" when there were too few points for UMAP's neighbourhood graph. */
+  readonly method: "umap" | "pca";
+  /** Which of the n rows were mapped (ascending). */
+  readonly indices: Int32Array;
+  /** `[indices.length, 2]`. */
+  readonly xy: Float32Array;
+  readonly seconds: number;
+  readonly error: string | null;
+}

@@ -59,7 +59,8 @@ export interface ProbeScores {
 
 export interface EvaluationPoint {
   readonly step: number;
-  readonly trained: ProbeScores;
+  /** Null for data without labels (pasted text). */
+  readonly trained: ProbeScores | null;
   /** `[test digits, 2]` PCA coordinates of the test embeddings. */
   readonly map: Float32Array;
   readonly effectiveRank: number;
@@ -68,7 +69,8 @@ export interface EvaluationPoint {
 export interface SessionHooks {
   onStep?(event: StepEvent): void | Promise<void>;
   onBaselines?(untrained: ProbeScores, rawPixels: ProbeScores): void;
-  onEvaluation?(point: EvaluationPoint): void;
+  /** An evaluation point, with the test embeddings it was scored on (`[test, dim]`, for the UMAP map). */
+  onEvaluation?(point: EvaluationPoint, testEmbeddings: Float32Array): void;
   /** Between steps; training waits while it returns a pending promise (pause). */
   waitWhilePaused?(): Promise<void>;
 }
@@ -85,12 +87,13 @@ export interface SessionResult {
   readonly testEmbeddings: Float32Array;
 }
 
-async function probe(pool: Float32Array, poolLabels: Int32Array, test: Float32Array, testLabels: Int32Array, dim: number, seed: number, compile: CompileOptions): Promise<ProbeScores> {
-  const [draw] = labelSubsets(poolLabels, PROBE_LABELS_PER_CLASS, 1, seed, 10);
+/** Probe scores of features; `classes` is the data's own count (a dropped folder of 3 classes has no digits 3 to 9 to draw labels of). */
+async function probe(pool: Float32Array, poolLabels: Int32Array, test: Float32Array, testLabels: Int32Array, dim: number, classes: number, seed: number, compile: CompileOptions): Promise<ProbeScores> {
+  const [draw] = labelSubsets(poolLabels, PROBE_LABELS_PER_CLASS, 1, seed, classes);
   if (draw === undefined) throw new Error("no label draw");
   const testSet = { features: test, labels: testLabels };
-  const linear = await linearProbe({ features: takeRows(pool, dim, draw), labels: takeLabels(poolLabels, draw) }, testSet, dim, 10, { standardizeWith: pool, compile });
-  const knn = await knnAccuracy({ features: pool, labels: poolLabels }, testSet, dim, 10, { compile });
+  const linear = await linearProbe({ features: takeRows(pool, dim, draw), labels: takeLabels(poolLabels, draw) }, testSet, dim, classes, { standardizeWith: pool, compile });
+  const knn = await knnAccuracy({ features: pool, labels: poolLabels }, testSet, dim, classes, { compile });
   return { linear: linear.accuracy, knn };
 }
 
@@ -118,10 +121,11 @@ export async function runSession(settings: PlaygroundSettings, pool: ArrayDatase
   const dim = encoder.outputDim;
   const poolLabels = pool.labels ?? new Int32Array(pool.length);
   const testLabels = test.labels ?? new Int32Array(test.length);
+  const classes = pool.numClasses ?? 10;
 
   const raw = rawFeatures(pool);
-  const rawPixels = await probe(raw.data, poolLabels, rawFeatures(test).data, testLabels, raw.dim, settings.seed, compile);
-  const untrained = await probe(await embed(untrainedEncoder, pool, compile), poolLabels, await embed(untrainedEncoder, test, compile), testLabels, dim, settings.seed, compile);
+  const rawPixels = await probe(raw.data, poolLabels, rawFeatures(test).data, testLabels, raw.dim, classes, settings.seed, compile);
+  const untrained = await probe(await embed(untrainedEncoder, pool, compile), poolLabels, await embed(untrainedEncoder, test, compile), testLabels, dim, classes, settings.seed, compile);
   await releaseEmbeddings(untrainedEncoder);
   hooks.onBaselines?.(untrained, rawPixels);
 
@@ -132,7 +136,7 @@ export async function runSession(settings: PlaygroundSettings, pool: ArrayDatase
   const evaluate = async (current: Encoder): Promise<Omit<EvaluationPoint, "effectiveRank">> => {
     const poolEmbeddings = await embed(current, pool, compile);
     testEmbeddings = await embed(current, test, compile);
-    const trained = await probe(poolEmbeddings, poolLabels, testEmbeddings, testLabels, dim, settings.seed, compile);
+    const trained = await probe(poolEmbeddings, poolLabels, testEmbeddings, testLabels, dim, classes, settings.seed, compile);
     return { step: lastStep, trained, map: pca2d(rowsOf(testEmbeddings, dim), new Rng(settings.seed)) };
   };
   const started = performance.now();
@@ -168,7 +172,7 @@ export async function runSession(settings: PlaygroundSettings, pool: ArrayDatase
           if (point !== undefined && Number.isNaN(point.effectiveRank) && rank !== undefined) {
             const done = { ...point, step: e.step + 1, effectiveRank: rank };
             evaluations[evaluations.length - 1] = done;
-            hooks.onEvaluation?.(done);
+            hooks.onEvaluation?.(done, testEmbeddings);
           }
           await hooks.onStep?.(e);
           await hooks.waitWhilePaused?.();
@@ -182,7 +186,7 @@ export async function runSession(settings: PlaygroundSettings, pool: ArrayDatase
     const point = await evaluate(encoder);
     const done = { ...point, step: losses.length, effectiveRank: effectiveRank(testEmbeddings, test.length, dim) };
     evaluations.push(done);
-    hooks.onEvaluation?.(done);
+    hooks.onEvaluation?.(done, testEmbeddings);
   }
   await releaseEmbeddings(encoder);
   return { losses, untrained, rawPixels, evaluations, steps: losses.length, seconds: (performance.now() - started) / 1000, encoder, testEmbeddings };

@@ -14,11 +14,15 @@ export interface PlaygroundSettings {
   readonly evalPoints: number;
   /** onnxruntime-web's wasm threads (needs cross-origin isolation for more than 1). */
   readonly threads: number;
+  /** How the embedding map is drawn: UMAP (in its own worker; PCA shown until it arrives) or PCA only. */
+  readonly map: MapMethod;
   /** Numeric overrides of the method's defaults, by option name. */
   readonly methodOptions: Readonly<Record<string, number>>;
 }
 
 export type EncoderName = "small-cnn" | "mlp";
+export type MapMethod = "umap" | "pca";
+export const MAP_METHODS: readonly MapMethod[] = ["umap", "pca"];
 export const ENCODERS: readonly EncoderName[] = ["small-cnn", "mlp"];
 
 export const DEFAULT_SETTINGS: PlaygroundSettings = {
@@ -32,6 +36,7 @@ export const DEFAULT_SETTINGS: PlaygroundSettings = {
   seed: 0,
   evalPoints: 4,
   threads: 2,
+  map: "umap",
   methodOptions: {},
 };
 
@@ -51,6 +56,7 @@ export function settingsToHash(s: PlaygroundSettings): string {
   p.set("method", s.method);
   p.set("encoder", s.encoder);
   for (const k of INTEGER_FIELDS) p.set(k, String(s[k]));
+  p.set("map", s.map);
   for (const [k, v] of Object.entries(s.methodOptions)) p.set(`opt.${k}`, String(v));
   return `#${p.toString()}`;
 }
@@ -72,6 +78,10 @@ export function settingsFromHash(hash: string, methodNames: readonly string[]): 
       const e = ENCODERS.find((name) => name === raw);
       if (e !== undefined) settings = { ...settings, encoder: e };
       else errors.push(`link: encoder "${raw}" is not one of ${ENCODERS.join(", ")}`);
+    } else if (key === "map") {
+      const m = MAP_METHODS.find((name) => name === raw);
+      if (m !== undefined) settings = { ...settings, map: m };
+      else errors.push(`link: map "${raw}" is not one of ${MAP_METHODS.join(", ")}`);
     } else if (key.startsWith("opt.")) {
       const v = Number(raw);
       if (raw.trim() !== "" && Number.isFinite(v)) methodOptions[key.slice(4)] = v;

@@ -5,6 +5,7 @@ import type { FromWorker, MethodInfo, RunData, ToWorker } from "./protocol.js";
 import { digitDataset, embed, exportFiles, methodViewImages, playgroundMethods, runSession } from "./session.js";
 import type { PlaygroundSettings } from "./settings.js";
 import { describeError } from "./errors.js";
+import { capWasmMemory } from "./wasm-memory.js";
 
 /**
  * The training worker: the page posts a run's settings and images, this trains with pretext on
@@ -34,7 +35,8 @@ function methodInfo(): MethodInfo[] {
   }));
 }
 
-async function start(settings: PlaygroundSettings, data: RunData): Promise<void> {
+async function start(settings: PlaygroundSettings, data: RunData, memoryLimitMB: number | null): Promise<void> {
+  if (memoryLimitMB !== null) capWasmMemory(memoryLimitMB);
   // NOTE: ORT picks one thread on a 2-core machine; say how many. Without cross-origin isolation
   // there is no SharedArrayBuffer, so one thread is all there can be, and the page says so.
   const isolated = scope.crossOriginIsolated && typeof SharedArrayBuffer !== "undefined";
@@ -66,7 +68,10 @@ async function start(settings: PlaygroundSettings, data: RunData): Promise<void>
         });
       },
       onBaselines: (untrained, rawPixels) => post({ type: "baselines", untrained, rawPixels }),
-      onEvaluation: (point) => post({ type: "evaluation", point }),
+      onEvaluation: (point, embeddings) => {
+        const copy = embeddings.slice();
+        post({ type: "evaluation", point, embeddings: copy, dim: copy.length / data.test.labels.length }, [copy.buffer]);
+      },
       waitWhilePaused: () => paused ?? Promise.resolve(),
     },
     stop.signal,
@@ -98,11 +103,13 @@ async function neighbours(image: Float32Array, k: number): Promise<void> {
 scope.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data;
   let settings: PlaygroundSettings | null = null;
-  const fail = (e: unknown) => post({ type: "error", message: describeError(e, settings?.batchSize ?? null) });
+  let memoryLimitMB: number | null = null;
+  const fail = (e: unknown) => post({ type: "error", message: describeError(e, settings === null ? null : { batchSize: settings.batchSize, encoder: settings.encoder, memoryLimitMB }) });
   switch (message.type) {
     case "start":
       settings = message.settings;
-      start(message.settings, message.data).catch(fail);
+      memoryLimitMB = message.memoryLimitMB;
+      start(message.settings, message.data, message.memoryLimitMB).catch(fail);
       break;
     case "pause":
       paused ??= new Promise((resolve) => (resumeTraining = resolve));

@@ -13,6 +13,8 @@ import type { ProbeScores } from "../../playground/src/session.js";
 import { digitDataset, makeEncoder, runSession } from "../../playground/src/session.js";
 import { DEFAULT_SETTINGS, type PlaygroundSettings, settingsToHash } from "../../playground/src/settings.js";
 import { buildPlayground, servePlayground } from "../../scripts/playground-server.js";
+import { droppedFolderCase, outOfMemoryCase } from "./folder-cases.js";
+import { unnamedControls } from "./page-helpers.js";
 import { loadEncoder } from "../../src/cli/encoder.js";
 import { embedDataset } from "../../src/eval/embed.js";
 import { pretrain } from "../../src/methods/pretrain.js";
@@ -107,7 +109,17 @@ describe.skipIf(!hasChromium)("the playground in Chromium", () => {
 
     const last = state.evaluations.at(-1);
     expect(last?.step).toBe(SETTINGS.steps);
-    expect(last?.trained.linear).toBeGreaterThan((state.untrained as ProbeScores).linear);
+    expect(last?.trained?.linear).toBeGreaterThan((state.untrained as ProbeScores).linear);
+
+    // The map: PCA at each evaluation point at once, then UMAP of the 500 test embeddings from the map worker.
+    await page.waitForFunction((steps) => window.pretextPlayground?.maps.some((m) => m.step === steps && m.method === "umap") === true, SETTINGS.steps, { timeout: 30_000 });
+    const map = await page.evaluate(() => ({ maps: window.pretextPlayground?.maps ?? [], xy: window.pretextPlayground?.mapXY ?? [], caption: document.getElementById("map-caption")?.textContent ?? "" }));
+    expect(map.maps.filter((m) => m.step === SETTINGS.steps).map((m) => [m.method, m.points])).toEqual([["pca", 500], ["umap", 500]]);
+    expect(map.xy).toHaveLength(1000);
+    expect(map.xy.every(Number.isFinite)).toBe(true);
+    expect(Math.max(...map.xy) - Math.min(...map.xy)).toBeGreaterThan(0);
+    expect(map.caption).toMatch(/^Embedding map of the test images at step 60 \(UMAP of 500 points, \d+\.\d s in its own worker\), coloured by label\.$/);
+    console.log(JSON.stringify({ umapSeconds: map.maps.at(-1)?.seconds }));
 
     // The downloads: the .onnx runs in onnxruntime-node and gives the page's embeddings; the weights rebuild the CLI's encoder.
     const saved: Record<string, string> = {};
@@ -244,4 +256,24 @@ describe.skipIf(!hasChromium)("the playground's controls", () => {
     console.log(JSON.stringify({ stoppedAt: state.losses.length, neighboursOfADrawnOne: caption }));
     await page.close();
   }, 90_000);
+});
+
+describe.skipIf(!hasChromium)("the playground's data and memory", () => {
+  it("a folder of 300 PNGs in 3 class subfolders dropped on the page is read with its labels and trains; a dropped one-image folder and a dropped unreadable file are errors in the page", () => droppedFolderCase(browser as Browser, url, dir), 90_000);
+  it("out of wasm memory (ORT's heap capped by ?wasmMemoryMB=48, batch 1024): the page names the batch size to lower; batch 64 then trains", () => outOfMemoryCase(browser as Browser, url), 90_000);
+});
+
+describe.skipIf(!hasChromium)("the playground's accessibility", () => {
+  it("every button, text box, number box and select has an accessible name, at a desktop and a phone-sized window", async () => {
+    for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
+      const page = await (browser as Browser).newPage({ viewport });
+      await page.goto(url);
+      await page.waitForFunction(() => document.documentElement.dataset.phase === "ready", undefined, { timeout: 20_000 });
+      const { checked, unnamed } = await unnamedControls(page);
+      expect(unnamed).toEqual([]);
+      expect(checked).toBeGreaterThan(20);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+      await page.close();
+    }
+  }, 60_000);
 });
