@@ -6,6 +6,7 @@ import { type ChartData, type SummaryItem, encoderName, isBaseline } from "./mod
 import type { EvalRecord } from "./run.js";
 import { TEXT_CSS, type TextView, textCards } from "./text-view.js";
 import { fractionLabel, hasLabelFractions, tableCards } from "./table-view.js";
+import type { TableReconstruction } from "./table-reconstruction.js";
 
 /** Everything the page shows, already computed; rendering is a pure function of this. */
 export interface ReportPage {
@@ -31,6 +32,8 @@ export interface ReportPage {
   readonly audio?: AudioView | null;
   /** A table run: no augmentation grid or image neighbours, only the charts, the map and the evaluations. */
   readonly table?: boolean;
+  /** A masked table method's per-feature reconstruction errors; null for other runs. */
+  readonly tableReconstruction?: TableReconstruction | null;
   /** Duplicates, outliers, clusters and picks of the run's index (`pretext index`); null without one. */
   readonly mining?: MiningView | null;
   /** The source of Chart.js's UMD bundle, inlined so the page opens offline. */
@@ -160,7 +163,7 @@ export function renderReport(page: ReportPage): string {
       : audio !== null
         ? audioCards(audio, c, common, page.viewsDataUrl)
         : page.table === true
-          ? tableCards(common)
+          ? tableCards(common, page.tableReconstruction ?? null)
           : imageCards(page, common);
   const mining = page.mining ?? null;
   if (mining !== null) cards.push(...miningCards(mining));

@@ -190,6 +190,7 @@ export async function buildReportPage(runDir: string, options: Partial<ReportOpt
     text: run.isText === true ? textView(run, opts) : null,
     audio,
     table: run.isTable === true,
+    tableReconstruction: run.tableReconstruction ?? null,
     mining: opts.mining,
     config: run.config,
     chartJs: await chartJsSource(),

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { readSafetensors } from "../train/safetensors.js";
 import { finite, isRecord, isStringArray } from "./json.js";
 import { type AudioRunFiles, readAudioFiles } from "./audio-run.js";
+import { type TableReconstruction, readTableReconstruction } from "./table-reconstruction.js";
 import { type SampleRecord, type TextExamples, type ValidationRecord, parseSampleLine, parseValidationLine, readTextFiles } from "./text-run.js";
 
 /**
@@ -90,6 +91,8 @@ export interface RunData {
   readonly textExamples?: TextExamples | null;
   /** A table run: the folder holds `table.json` (the training rows' encoding). */
   readonly isTable?: boolean;
+  /** A masked table method's per-feature reconstruction errors (`reconstruction.json`), or null. */
+  readonly tableReconstruction?: TableReconstruction | null;
   /** An audio run: the folder holds `audio.json` (and it is not a text run). */
   readonly isAudio?: boolean;
   /** An audio run's side files (`audio-run.ts`), or null for other runs. */
@@ -265,8 +268,10 @@ export async function readRun(dir: string): Promise<RunData> {
     () => true,
     () => false,
   );
+  const tableReconstruction = isTable ? await readTableReconstruction(dir, warnings) : null;
   return {
     isTable,
+    tableReconstruction,
     dir,
     config,
     steps,

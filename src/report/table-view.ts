@@ -1,6 +1,7 @@
 import { type CardSpec, renderCard } from "./html-util.js";
 import type { ChartData } from "./model.js";
 import type { EvalRecord } from "./run.js";
+import { type TableReconstruction, reconstructionCard } from "./table-reconstruction.js";
 
 /**
  * The report's view of a table run's label-fraction protocol (`pretext eval --label-fractions`):
@@ -9,9 +10,14 @@ import type { EvalRecord } from "./run.js";
  * regression and kNN on the encoded features, and the same network trained from scratch.
  */
 
-/** A table run's cards: loss and collapse curves, the label-fraction chart, the embedding map and the evaluations (no images to show). */
-export function tableCards(common: Readonly<Record<"training" | "collapse" | "accuracy" | "map" | "evals", CardSpec>>): string[] {
-  return [renderCard(common.training), renderCard(common.collapse), renderCard(common.accuracy), renderCard(common.map), renderCard(common.evals, true)];
+/**
+ * A table run's cards: loss and collapse curves, the label-fraction chart, the embedding map, a
+ * masked method's per-feature reconstruction error, and the evaluations (no images to show).
+ */
+export function tableCards(common: Readonly<Record<"training" | "collapse" | "accuracy" | "map" | "evals", CardSpec>>, reconstruction: TableReconstruction | null = null): string[] {
+  const cards = [renderCard(common.training), renderCard(common.collapse), renderCard(common.accuracy), renderCard(common.map)];
+  if (reconstruction !== null) cards.push(renderCard(reconstructionCard(reconstruction), true));
+  return [...cards, renderCard(common.evals, true)];
 }
 
 /** Whether a run's evaluations are the label-fraction protocol's (a table run evaluated by shares of its rows). */
