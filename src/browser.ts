@@ -24,7 +24,13 @@ export { webBackend } from "./runtime/web-backend.js";
 export { ArrayDataset, type Dataset } from "./data/dataset.js";
 export { type Batch, DataLoader } from "./data/loader.js";
 export { imageDataset, sampleImage } from "./data/image/image-dataset.js";
-export type { SampleSpec } from "./data/sample.js";
+export { type SampleSpec, textSpec } from "./data/sample.js";
+// Text from the modules themselves: data/text/index.ts also re-exports the file readers (node:fs).
+export { CharTokenizer, trainCharTokenizer } from "./data/text/tokenizer/char.js";
+export { SPECIAL_IDS, type Tokenizer } from "./data/text/tokenizer/tokenizer.js";
+export { loadTokenizerJson } from "./data/text/tokenizer/tokenizer-json.js";
+export { tokenizeDocuments } from "./data/text/text-datasets.js";
+export { TextTransformer } from "./nn/encoders/text-transformer.js";
 export { Rng } from "./random/rng.js";
 
 export type { Encoder, Method, MethodPlan } from "./methods/method.js";

@@ -152,5 +152,5 @@ export async function folderToRunData(files: readonly FileWithPath[]): Promise<{
     s.images.forEach((p, i) => images.set(p, i * IMAGE_SIZE * IMAGE_SIZE));
     return { images, labels: Int32Array.from(s.labels) };
   };
-  return { data: { pool: stack(pool), test: stack(test), shape: [1, IMAGE_SIZE, IMAGE_SIZE], classNames, source: `dropped folder ${root}/ (${total} images, ${classNames.length} classes)` }, problems };
+  return { data: { kind: "images", pool: stack(pool), test: stack(test), shape: [1, IMAGE_SIZE, IMAGE_SIZE], classNames, source: `dropped folder ${root}/ (${total} images, ${classNames.length} classes)` }, problems };
 }

@@ -1,20 +1,19 @@
 import { Charts } from "./charts.js";
-import { MapView } from "./map-view.js";
 import { type Digits, decodeDigits } from "./digits-format.js";
-import { canvasToDigit, droppedFiles, drawGrid, folderToRunData, pickedFiles } from "./images.js";
-import type { FromWorker, MethodInfo, RunData, ToWorker } from "./protocol.js";
+import { byId, download } from "./dom.js";
+import { setUpDrawing, setUpFolderInputs } from "./image-inputs.js";
+import { type droppedFiles, drawGrid, folderToRunData } from "./images.js";
+import { MapView } from "./map-view.js";
 import type { PageState } from "./page-state.js";
-import { memoryLimitFromQuery } from "./wasm-memory.js";
+import type { AnyRunData, FromWorker, MethodInfo, RunData, ToWorker } from "./protocol.js";
 import { DEFAULT_SETTINGS, ENCODERS, MAP_METHODS, type PlaygroundSettings, settingsFromHash, settingsToHash } from "./settings.js";
+import { setUpTextInputs, showSimilar } from "./text-panel.js";
+import { type TextSplit, textDocuments } from "./text-session.js";
+import { memoryLimitFromQuery } from "./wasm-memory.js";
 
-const state: PageState = { phase: "loading", isolated: self.crossOriginIsolated, threads: null, threadNote: null, losses: [], elapsed: [], untrained: null, rawPixels: null, evaluations: [], errors: [], data: null, maps: [], mapXY: null, sampleEmbeddings: null, dim: 0, steps: 0, seconds: 0 };
+const state: PageState = { phase: "loading", isolated: self.crossOriginIsolated, threads: null, threadNote: null, losses: [], elapsed: [], untrained: null, rawPixels: null, evaluations: [], errors: [], data: null, maps: [], mapXY: null, similar: [], sampleEmbeddings: null, dim: 0, steps: 0, seconds: 0 };
 window.pretextPlayground = state;
 
-const byId = <T extends HTMLElement>(id: string): T => {
-  const el = document.getElementById(id);
-  if (el === null) throw new Error(`index.html has no #${id}`);
-  return el as T;
-};
 const form = byId<HTMLFormElement>("settings");
 const status = byId("status");
 const stepLine = byId("step-line");
@@ -32,9 +31,9 @@ const EMBEDDING_DIM = 128;
 const memoryLimit = memoryLimitFromQuery(location.search);
 let methods: readonly MethodInfo[] = [];
 let digits: RunData | null = null;
-let data: RunData | null = null;
+let data: AnyRunData | null = null;
 let worker: Worker | null = null;
-let files: { onnx: Uint8Array; weights: Uint8Array; config: string } | null = null;
+let files: { onnx: Uint8Array; weights: Uint8Array; config: string; tokenizer: string | null } | null = null;
 /** The settings the current run started with. */
 let running: PlaygroundSettings = DEFAULT_SETTINGS;
 
@@ -75,7 +74,7 @@ function setPhase(phase: PageState["phase"]): void {
   pauseButton.disabled = !running;
   stopButton.disabled = !running;
   pauseButton.textContent = phase === "paused" ? "Resume" : "Pause";
-  for (const id of ["download-onnx", "download-weights", "download-config"]) byId<HTMLButtonElement>(id).disabled = files === null;
+  for (const id of ["download-onnx", "download-weights", "download-config", "download-tokenizer"]) byId<HTMLButtonElement>(id).disabled = files === null;
   const threads = state.threads === null ? "" : ` · ${state.threads} wasm thread${state.threads === 1 ? "" : "s"}`;
   const iso = state.isolated ? "cross-origin isolated" : "not cross-origin isolated: one thread only";
   status.textContent = `${phase === "loading" ? "Loading…" : phase === "ready" ? "Ready." : phase === "training" ? "Training…" : phase === "paused" ? "Paused." : phase === "done" ? "Done." : "Stopped by an error."} (${iso}${threads})`;
@@ -124,7 +123,7 @@ function onWorkerMessage(m: FromWorker): void {
     case "ready":
       if (methods.length === 0) {
         methods = m.methods;
-        methodSelect.replaceChildren(...methods.map((info) => new Option(`${info.name} (${info.family})`, info.name)));
+        listMethods("image");
         const { settings, errors } = settingsFromHash(location.hash, methods.map((x) => x.name));
         errors.forEach(showError);
         if (memoryLimit.error !== null) showError(memoryLimit.error);
@@ -147,7 +146,7 @@ function onWorkerMessage(m: FromWorker): void {
       state.losses.push(m.loss);
       state.elapsed.push(m.elapsedSeconds);
       charts.step(m.step, m.loss, m.learningRate, m.metrics.collapse_std, EMBEDDING_DIM);
-      const speed = `${m.samplesPerSecond.toFixed(0)} images/s`;
+      const speed = `${m.samplesPerSecond.toFixed(0)} ${data?.kind === "text" ? "sentences" : "images"}/s`;
       stepLine.textContent = `step ${m.step}/${m.plannedSteps} · loss ${m.loss.toFixed(4)} · ${speed} · ${m.elapsedSeconds.toFixed(0)} s`;
       break;
     }
@@ -157,7 +156,7 @@ function onWorkerMessage(m: FromWorker): void {
       mapView.show(m.point.step, m.point.map, m.embeddings, m.dim, running.map, running.seed);
       break;
     case "done":
-      files = { onnx: m.onnx, weights: m.weights, config: m.config };
+      files = { onnx: m.onnx, weights: m.weights, config: m.config, tokenizer: m.tokenizer };
       Object.assign(state, { sampleEmbeddings: m.sampleEmbeddings, dim: m.dim, steps: m.steps, seconds: m.seconds });
       stepLine.textContent += ` · finished ${m.steps} steps in ${m.seconds.toFixed(1)} s`;
       setPhase("done");
@@ -165,13 +164,17 @@ function onWorkerMessage(m: FromWorker): void {
     case "views":
       showViews(m.views);
       break;
+    case "similar":
+      if (data?.kind === "text") state.similar = showSimilar(data.texts, m.indices, m.similarities);
+      break;
     case "neighbours": {
-      if (data === null) break;
+      if (data?.kind !== "images") break;
       const size = data.shape[1] * data.shape[2];
       const images = new Float32Array(m.indices.length * size);
-      m.indices.forEach((i, n) => images.set(data?.test.images.subarray(i * size, (i + 1) * size) ?? [], n * size));
+      const { test, classNames } = data;
+      m.indices.forEach((i, n) => images.set(test.images.subarray(i * size, (i + 1) * size), n * size));
       drawGrid(byId("neighbours"), images, m.indices.length, 8, 2);
-      byId("neighbours-caption").textContent = `Nearest test images: ${Array.from(m.indices, (i, n) => `${data?.classNames[data.test.labels[i] ?? 0] ?? "?"} (${(m.similarities[n] ?? 0).toFixed(2)})`).join(", ")}`;
+      byId("neighbours-caption").textContent = `Nearest test images: ${Array.from(m.indices, (i, n) => `${classNames[test.labels[i] ?? 0] ?? "?"} (${(m.similarities[n] ?? 0).toFixed(2)})`).join(", ")}`;
       break;
     }
     case "error":
@@ -181,7 +184,7 @@ function onWorkerMessage(m: FromWorker): void {
 }
 
 function showViews(views: readonly { name: string; shape: readonly number[]; data: Float32Array }[]): void {
-  if (views.length === 0 || data === null) return;
+  if (views.length === 0 || data?.kind !== "images") return;
   const count = views[0]?.shape[0] ?? 0;
   const [c, h, w] = data.shape;
   const size = c * h * w;
@@ -204,14 +207,16 @@ function becomeReady(): void {
 }
 
 function requestViews(): void {
-  if (data !== null && methods.length > 0) send({ type: "views", settings: readSettings(), data, count: 8 });
+  if (data?.kind === "images" && methods.length > 0) send({ type: "views", settings: readSettings(), data, count: 8 });
 }
 
-function download(name: string, bytes: Uint8Array | string, type: string): void {
-  const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type }));
-  const a = Object.assign(document.createElement("a"), { href: url, download: name });
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+/** The method list for data of `modality`, keeping the chosen method where it applies. */
+function listMethods(modality: MethodInfo["modality"]): void {
+  const offered = methods.filter((m) => m.modality === modality);
+  const current = methodSelect.value;
+  methodSelect.replaceChildren(...offered.map((info) => new Option(`${info.name} (${info.family})`, info.name)));
+  if (offered.some((m) => m.name === current)) methodSelect.value = current;
+  else if (current !== "") showMethodOptions({});
 }
 
 form.addEventListener("submit", (e) => {
@@ -225,7 +230,9 @@ form.addEventListener("submit", (e) => {
   files = null;
   running = settings;
   charts.reset();
-  mapView.reset({ labels: data.test.labels, classNames: data.classNames, noun: "test images" });
+  mapView.reset(data.kind === "images" ? { labels: data.test.labels, classNames: data.classNames, noun: "test images" } : { labels: new Int32Array(data.texts.length), classNames: ["sentences"], noun: "sentences" });
+  state.similar = [];
+  byId("similar-texts").replaceChildren();
   stepLine.textContent = "Compiling the training step…";
   newWorker();
   send({ type: "start", settings, data, memoryLimitMB: memoryLimit.limitMB });
@@ -248,49 +255,27 @@ encoderSelect.addEventListener("change", () => requestViews());
 byId("download-onnx").addEventListener("click", () => files && download("encoder.onnx", files.onnx, "application/octet-stream"));
 byId("download-weights").addEventListener("click", () => files && download("encoder.safetensors", files.weights, "application/octet-stream"));
 byId("download-config").addEventListener("click", () => files && download("config.json", files.config, "application/json"));
+byId("download-tokenizer").addEventListener("click", () => files?.tokenizer && download("tokenizer.json", files.tokenizer, "application/json"));
 
-setUpDrawing(byId<HTMLCanvasElement>("draw"));
-setUpDrop(byId("drop-zone"));
+setUpDrawing(byId<HTMLCanvasElement>("draw"), (image) => {
+  if (state.phase !== "done" || data?.kind !== "images") return showError("train an encoder on images first (Start), then draw and find its neighbours");
+  send({ type: "neighbours", image, k: 8 });
+});
+setUpFolderInputs(byId("drop-zone"), byId<HTMLInputElement>("folder"), readFolder);
+byId("use-digits").addEventListener("click", () => digits && useData(digits));
+setUpTextInputs(useText, showError);
+byId("find-text").addEventListener("click", () => {
+  if (state.phase !== "done" || data?.kind !== "text") return showError("train an encoder on text first (Start), then search it");
+  send({ type: "similar", text: byId<HTMLInputElement>("text-query").value, k: 8 });
+});
 
-function setUpDrawing(pad: HTMLCanvasElement): void {
-  const ctx = pad.getContext("2d");
-  if (ctx === null) return;
-  let drawing = false;
-  const at = (e: PointerEvent) => [(e.offsetX * pad.width) / pad.clientWidth, (e.offsetY * pad.height) / pad.clientHeight] as const;
-  pad.addEventListener("pointerdown", (e) => {
-    drawing = true;
-    pad.setPointerCapture(e.pointerId);
-    ctx.beginPath();
-    ctx.moveTo(...at(e));
-  });
-  pad.addEventListener("pointermove", (e) => {
-    if (!drawing) return;
-    Object.assign(ctx, { lineWidth: 14, lineCap: "round", strokeStyle: "#fff" });
-    ctx.lineTo(...at(e));
-    ctx.stroke();
-  });
-  pad.addEventListener("pointerup", () => (drawing = false));
-  byId("clear").addEventListener("click", () => ctx.clearRect(0, 0, pad.width, pad.height));
-  byId("find").addEventListener("click", () => {
-    if (state.phase !== "done") return showError("train an encoder first (Start), then draw and find its neighbours");
-    send({ type: "neighbours", image: canvasToDigit(pad), k: 8 });
-  });
-}
-
-function setUpDrop(zone: HTMLElement): void {
-  zone.addEventListener("dragover", (e) => (e.preventDefault(), zone.classList.add("over")));
-  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
-  zone.addEventListener("drop", (e) => {
-    e.preventDefault();
-    zone.classList.remove("over");
-    if (e.dataTransfer === null) return;
-    readFolder(droppedFiles(e.dataTransfer));
-  });
-  byId<HTMLInputElement>("folder").addEventListener("change", (e) => {
-    const files = (e.target as HTMLInputElement).files;
-    if (files !== null) readFolder(Promise.resolve(pickedFiles(files)));
-  });
-  byId("use-digits").addEventListener("click", () => digits && useData(digits));
+function useText(raw: string, name: string, split: TextSplit): void {
+  clearErrors();
+  try {
+    useData(textDocuments(raw, split, name, 8));
+  } catch (e) {
+    showError(e instanceof Error ? e.message : String(e));
+  }
 }
 
 function readFolder(files: ReturnType<typeof droppedFiles>): void {
@@ -301,7 +286,6 @@ function readFolder(files: ReturnType<typeof droppedFiles>): void {
     .then(({ data: dropped, problems }) => {
       problems.forEach(showError);
       useData(dropped);
-      byId("use-digits").hidden = digits === null;
     })
     .catch((error: unknown) => {
       showError(error instanceof Error ? error.message : String(error));
@@ -309,12 +293,31 @@ function readFolder(files: ReturnType<typeof droppedFiles>): void {
     });
 }
 
-function useData(d: RunData): void {
+function useData(d: AnyRunData): void {
   data = d;
-  const perClass = (labels: Int32Array) => d.classNames.map((_, c) => labels.filter((y) => y === c).length);
-  state.data = { source: d.source, classNames: [...d.classNames], poolPerClass: perClass(d.pool.labels), testPerClass: perClass(d.test.labels) };
+  if (d.kind === "images") {
+    const perClass = (labels: Int32Array) => d.classNames.map((_, c) => labels.filter((y) => y === c).length);
+    state.data = { kind: "images", source: d.source, classNames: [...d.classNames], poolPerClass: perClass(d.pool.labels), testPerClass: perClass(d.test.labels), count: d.pool.labels.length + d.test.labels.length };
+  } else {
+    state.data = { kind: "text", source: d.source, classNames: [], poolPerClass: [], testPerClass: [], count: d.texts.length };
+  }
   byId("data-source").textContent = d.source;
+  byId("use-digits").hidden = d === digits || digits === null;
+  showModality(d.kind === "images" ? "image" : "text");
   requestViews();
+}
+
+/** The controls of the data in use: its methods, the encoder (text has one), the views, the search and the tokenizer download. */
+function showModality(modality: MethodInfo["modality"]): void {
+  const text = modality === "text";
+  if (methods.length > 0) listMethods(modality);
+  encoderSelect.disabled = text;
+  byId("encoder-help").textContent = text ? "Text: a 2-block transformer of width 64 on characters (causal for clm), the CLI's transformer/gpt." : "";
+  byId("views-figure").hidden = text;
+  byId("image-search").hidden = text;
+  byId("text-search").hidden = !text;
+  byId("download-tokenizer").hidden = !text;
+  byId("probe-caption").textContent = text ? "Test accuracy: none for text (no labels to probe)" : "Test accuracy: 10-label linear probe and kNN";
 }
 
 async function loadDigits(): Promise<Digits> {
@@ -327,8 +330,8 @@ setPhase("loading");
 newWorker();
 loadDigits()
   .then((d) => {
-    digits = { pool: d.train, test: d.test, shape: [1, 28, 28], classNames: Array.from({ length: 10 }, (_, i) => String(i)), source: `Bundled MNIST digits: ${d.train.labels.length} to pretrain on, ${d.test.labels.length} held out` };
-    useData(digits);
+    digits = { kind: "images", pool: d.train, test: d.test, shape: [1, 28, 28], classNames: Array.from({ length: 10 }, (_, i) => String(i)), source: `Bundled MNIST digits: ${d.train.labels.length} to pretrain on, ${d.test.labels.length} held out` };
+    if (data === null) useData(digits);
     becomeReady();
   })
   .catch((e: unknown) => fail(e instanceof Error ? e.message : String(e)));

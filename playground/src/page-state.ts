@@ -13,8 +13,10 @@ export interface PageState {
   rawPixels: ProbeScores | null;
   evaluations: EvaluationPoint[];
   errors: string[];
-  /** The data a run would use: where from, its classes and how many images of each class are pooled and held out. */
-  data: { source: string; classNames: string[]; poolPerClass: number[]; testPerClass: number[] } | null;
+  /** The data a run would use: where from, its classes, how many images of each class are pooled and held out, and how many images or documents in all. */
+  data: { kind: "images" | "text"; source: string; classNames: string[]; poolPerClass: number[]; testPerClass: number[]; count: number } | null;
+  /** A text run's search results: the documents most similar to the typed sentence, best first. */
+  similar: { text: string; similarity: number }[];
   /** Every embedding map drawn, in order: PCA at each evaluation point, then its UMAP when that is chosen. */
   maps: { step: number; method: "umap" | "pca"; points: number; seconds: number }[];
   /** The map drawn last, `[points, 2]` flattened. */

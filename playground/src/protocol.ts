@@ -1,9 +1,11 @@
 import type { DigitSet } from "./digits-format.js";
 import type { EvaluationPoint, ProbeScores } from "./session.js";
 import type { PlaygroundSettings } from "./settings.js";
+import type { TextRunData } from "./text-session.js";
 
 /** The images a run learns from: the bundled digits or a dropped folder, already split and sized. */
 export interface RunData {
+  readonly kind: "images";
   readonly pool: DigitSet;
   readonly test: DigitSet;
   /** `[C, H, W]` of every image. */
@@ -13,8 +15,13 @@ export interface RunData {
   readonly source: string;
 }
 
+/** What a run learns from: images (the digits, a dropped folder) or text (pasted, a file). */
+export type AnyRunData = RunData | TextRunData;
+
 export interface MethodInfo {
   readonly name: string;
+  /** The kind of data it is offered for (the page lists the methods of the data in use). */
+  readonly modality: "image" | "text";
   readonly family: string;
   readonly description: string;
   readonly paper: string;
@@ -26,7 +33,7 @@ export type ToWorker =
   | {
       readonly type: "start";
       readonly settings: PlaygroundSettings;
-      readonly data: RunData;
+      readonly data: AnyRunData;
       /** The page's `?wasmMemoryMB=`: a lower ceiling for ORT's wasm heap (see wasm-memory.ts), null for wasm's own 4 GiB. */
       readonly memoryLimitMB: number | null;
     }
@@ -34,7 +41,8 @@ export type ToWorker =
   | { readonly type: "resume" }
   | { readonly type: "stop" }
   | { readonly type: "views"; readonly settings: PlaygroundSettings; readonly data: RunData; readonly count: number }
-  | { readonly type: "neighbours"; readonly image: Float32Array; readonly k: number };
+  | { readonly type: "neighbours"; readonly image: Float32Array; readonly k: number }
+  | { readonly type: "similar"; readonly text: string; readonly k: number };
 
 export interface ViewImages {
   readonly name: string;
@@ -64,12 +72,16 @@ export type FromWorker =
       readonly onnx: Uint8Array;
       readonly weights: Uint8Array;
       readonly config: string;
-      /** The first test digits' embeddings from the trained encoder, `[n, dim]`. */
+      /** A text run's `tokenizer.json`; null for images. */
+      readonly tokenizer: string | null;
+      /** The first test digits' (a text run: documents') embeddings from the trained encoder, `[n, dim]`. */
       readonly sampleEmbeddings: Float32Array;
       readonly dim: number;
     }
   | { readonly type: "views"; readonly views: readonly ViewImages[] }
   | { readonly type: "neighbours"; readonly indices: Int32Array; readonly similarities: Float32Array }
+  /** The documents most similar to a typed sentence, as indices into the run's texts. */
+  | { readonly type: "similar"; readonly indices: Int32Array; readonly similarities: Float32Array }
   | { readonly type: "error"; readonly message: string };
 
 /** At most this many points go into a UMAP map (a seeded subsample beyond): umap-js takes ~1–3 s for 1,000 here. */

@@ -31,6 +31,8 @@ export async function droppedFolderCase(browser: Browser, url: string, dir: stri
   const readSeconds = (Date.now() - started) / 1000;
   const state = await pageState(page);
   expect(state.data).toEqual({
+    kind: "images",
+    count: 300,
     source: "dropped folder shapes/ (300 images, 3 classes)",
     classNames: ["horizontal", "square", "vertical"],
     // Every fifth image of a class (by path) is held out.

@@ -15,6 +15,7 @@ import { DEFAULT_SETTINGS, type PlaygroundSettings, settingsToHash } from "../..
 import { buildPlayground, servePlayground } from "../../scripts/playground-server.js";
 import { droppedFolderCase, outOfMemoryCase } from "./folder-cases.js";
 import { unnamedControls } from "./page-helpers.js";
+import { pastedTextCase } from "./text-cases.js";
 import { loadEncoder } from "../../src/cli/encoder.js";
 import { embedDataset } from "../../src/eval/embed.js";
 import { pretrain } from "../../src/methods/pretrain.js";
@@ -263,16 +264,30 @@ describe.skipIf(!hasChromium)("the playground's data and memory", () => {
   it("out of wasm memory (ORT's heap capped by ?wasmMemoryMB=48, batch 1024): the page names the batch size to lower; batch 64 then trains", () => outOfMemoryCase(browser as Browser, url), 90_000);
 });
 
+describe.skipIf(!hasChromium)("the playground on text", () => {
+  it("pasted text (Moby Dick's first two chapters), MLM for 30 steps: the loss falls, the UMAP map is finite, a typed sentence finds itself first, encoder.onnx and the safetensors give the page's embeddings in Node", () => pastedTextCase(browser as Browser, url, dir), 120_000);
+});
+
 describe.skipIf(!hasChromium)("the playground's accessibility", () => {
-  it("every button, text box, number box and select has an accessible name, at a desktop and a phone-sized window", async () => {
+  it("every button, text box, number box and select has an accessible name, at a desktop and a phone-sized window, with images and with text", async () => {
     for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
       const page = await (browser as Browser).newPage({ viewport });
       await page.goto(url);
       await page.waitForFunction(() => document.documentElement.dataset.phase === "ready", undefined, { timeout: 20_000 });
-      const { checked, unnamed } = await unnamedControls(page);
-      expect(unnamed).toEqual([]);
-      expect(checked).toBeGreaterThan(20);
+      const images = await unnamedControls(page);
+      expect(images.unnamed).toEqual([]);
+      expect(images.checked).toBeGreaterThan(20);
       expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+      // Text data shows the search box and the tokenizer download instead of the drawing pad.
+      await page.fill("#text-input", Array.from({ length: 12 }, (_, i) => `Sentence number ${i} is here.`).join(" "));
+      await page.click("#use-text");
+      await page.waitForFunction(() => window.pretextPlayground?.data?.kind === "text", undefined, { timeout: 10_000 });
+      const text = await unnamedControls(page);
+      expect(text.unnamed).toEqual([]);
+      expect(text.checked).toBeGreaterThan(images.checked - 4);
+      // The check itself finds a control without a name.
+      await page.evaluate(() => document.body.append(Object.assign(document.createElement("input"), { id: "unlabelled-probe" })));
+      expect((await unnamedControls(page)).unnamed).toEqual(["textbox #unlabelled-probe"]);
       await page.close();
     }
   }, 60_000);
