@@ -39,7 +39,7 @@ export function evalCommand(io: Io, done: (code: ExitCodeValue) => void): Comman
     .option("--test-labels <file>", "labels of --test-data")
     .option("--labels-per-class <list>", "label budgets of the linear probe, e.g. 1,10,100 (all = every label)", countListArg)
     .option("--label-column <name>", "tables: the label column of --data and --test-data (default: the run's)")
-    .option("--label-fractions <list>", "tables: label budgets as shares of the training rows, e.g. 0.01,0.1,1 (probes linear, knn, finetune; baselines random, logreg, knn_raw, scratch)", fractionListArg)
+    .option("--label-fractions <list>", "tables: label budgets as shares of the training rows, e.g. 0.01,0.1,1 (probes linear, knn, finetune; baselines random, logreg, knn_raw, gbdt, scratch)", fractionListArg)
     .option("--probes <list>", `probes to run: ${PROBES.join(",")}`, nameListArg(PROBES))
     .option("--draws <n>", "random label subsets per budget (default 3)", positiveIntArg)
     .addOption(

@@ -135,7 +135,7 @@ export const CLIENT_SCRIPT = String.raw`
   draw("chart-accuracy", function () {
     var a = data.accuracy;
     // Fixed colours for the baselines, so reports compare at a glance; methods take the palette in order.
-    var colourOf = { supervised: PALETTE[4], random: PALETTE[9], raw_pixels: PALETTE[6], tfidf: PALETTE[8], mfcc: PALETTE[6], dtw: PALETTE[8], raw_features: PALETTE[6], logreg: PALETTE[6], knn_raw: PALETTE[8], scratch: PALETTE[4] };
+    var colourOf = { supervised: PALETTE[4], random: PALETTE[9], raw_pixels: PALETTE[6], tfidf: PALETTE[8], mfcc: PALETTE[6], dtw: PALETTE[8], raw_features: PALETTE[6], logreg: PALETTE[6], knn_raw: PALETTE[8], gbdt: PALETTE[7], scratch: PALETTE[4] };
     var methods = 0;
     return {
       type: "line",

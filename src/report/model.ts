@@ -64,6 +64,7 @@ const BASELINES: Readonly<Record<string, string>> = {
   raw_features: "raw features",
   logreg: "logistic regression",
   knn_raw: "k-NN on raw features",
+  gbdt: "gradient-boosted trees",
   scratch: "same network from scratch",
 };
 /** Text methods whose training loss is a token cross-entropy in nats: language models. */

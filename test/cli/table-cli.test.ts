@@ -8,7 +8,9 @@ import { readCsvTable } from "../../src/data/table/csv.js";
 import { parseTableEncoding, tableDataset } from "../../src/data/table/table-encoding.js";
 import { loadRunEncoder } from "../../src/cli/run-encoder.js";
 import { readSafetensors } from "../../src/train/safetensors.js";
-import { embedDataset } from "../../src/eval/embed.js";
+import { embedDataset, rawFeatures } from "../../src/eval/embed.js";
+import { accuracy } from "../../src/eval/accuracy.js";
+import { predictGradientBoosting, trainGradientBoosting } from "../../src/eval/gradient-boosting.js";
 import { Rng } from "../../src/random/rng.js";
 import { expectOneLineError, runInProcess } from "./run-cli.js";
 
@@ -69,13 +71,13 @@ describe("pretext with tables", () => {
     expect(encoding.numeric[0]?.mean).toBeGreaterThan(900);
   }, 60_000);
 
-  it("evaluates at label fractions beside logreg, knn_raw, scratch and the untrained encoder", async () => {
+  it("evaluates at label fractions beside logreg, knn_raw, gbdt, scratch and the untrained encoder", async () => {
     const e = await runInProcess(["eval", run, "--data", train, "--test-data", test, "--label-column", "kind", "--label-fractions", "0.1,1", "--draws", "2", "--json"]);
     expect(e.code, e.stderr).toBe(0);
     const lines = e.stdout.trim().split("\n").map((l) => JSON.parse(l) as Line);
     const kinds = lines.map((l) => `${l.encoder}/${l.probe}/${l.label_fraction}`);
     for (const f of [0.1, 1]) {
-      for (const k of ["scarf/linear", "scarf/knn", "scarf/finetune", "random/linear", "random/knn", "logreg/linear", "knn_raw/knn", "scratch/finetune"]) expect(kinds).toContain(`${k}/${f}`);
+      for (const k of ["scarf/linear", "scarf/knn", "scarf/finetune", "random/linear", "random/knn", "logreg/linear", "knn_raw/knn", "gbdt/boosting", "scratch/finetune"]) expect(kinds).toContain(`${k}/${f}`);
     }
     // 10% of every class of 100 rows; every row at 1, with a single draw
     for (const l of lines) expect(l.labels).toBe(l.label_fraction === 1 ? 300 : 30);
@@ -145,8 +147,27 @@ describe("pretext with tables", () => {
     expect(lines[1]?.accuracy).toBeGreaterThan(0.5);
   }, 120_000);
 
-  it("refuses gbdt, an impossible fraction and a missing label column in one line", async () => {
-    expectOneLineError(await runInProcess(["eval", run, "--data", train, "--test-data", test, "--label-fractions", "0.5", "--baselines", "gbdt"]), "eval", /scripts\/table-baselines\.py/);
+  it("runs gradient-boosted trees on the encoded rows of the same draws (--baselines gbdt)", async () => {
+    const e = await runInProcess(["eval", run, "--data", train, "--test-data", test, "--label-fractions", "0.5,1", "--draws", "2", "--probes", "linear", "--baselines", "gbdt", "--json"]);
+    expect(e.code, e.stderr).toBe(0);
+    const lines = e.stdout.trim().split("\n").map((l) => JSON.parse(l) as Line);
+    expect(lines.map((l) => `${l.encoder}/${l.probe}/${l.label_fraction}/${l.labels}`)).toEqual(["scarf/linear/0.5/150", "scarf/linear/1/300", "gbdt/boosting/0.5/150", "gbdt/boosting/1/300"]);
+    const [half, all] = [lines[2], lines[3]] as [Line, Line];
+    expect(half.accuracies).toHaveLength(2);
+    expect(half.sd).not.toBeNull();
+    expect(all.sd).toBeNull();
+    // The line is the library's model on the run's encoding of the same rows: every row at a fraction of 1.
+    const encoding = parseTableEncoding(JSON.parse(readFileSync(join(run, "table.json"), "utf8")), "table.json");
+    const rows = tableDataset(readCsvTable(train), { encoding });
+    const testRows = tableDataset(readCsvTable(test), { encoding });
+    const [x, xt] = [rawFeatures(rows), rawFeatures(testRows)];
+    const model = trainGradientBoosting(x.data, x.dim, rows.labels as Int32Array, 3);
+    expect(all.accuracy).toBe(accuracy(predictGradientBoosting(model, xt.data), testRows.labels as Int32Array));
+    // separable in (a, b): trees on the encoded features find it from the training statistics alone
+    expect(all.accuracy).toBeGreaterThan(0.9);
+  }, 60_000);
+
+  it("refuses an impossible fraction and a missing label column in one line", async () => {
     const bad = await runInProcess(["eval", run, "--label-fractions", "0,1"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/shares in \(0, 1\]/);
