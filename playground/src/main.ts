@@ -317,7 +317,8 @@ function showModality(modality: MethodInfo["modality"]): void {
   byId("image-search").hidden = text;
   byId("text-search").hidden = !text;
   byId("download-tokenizer").hidden = !text;
-  byId("probe-caption").textContent = text ? "Test accuracy: none for text (no labels to probe)" : "Test accuracy: 10-label linear probe and kNN";
+  // Pasted text has no labels, so there is no probe to chart.
+  byId("probe-figure").hidden = text;
 }
 
 async function loadDigits(): Promise<Digits> {

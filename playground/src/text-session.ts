@@ -227,16 +227,30 @@ export function textExportFiles(encoder: TextTransformer, tokenizer: CharTokeniz
   return { onnx, weights, config, tokenizer: `${JSON.stringify(tokenizer.toTokenizerJson())}\n` };
 }
 
-/** The `k` documents most cosine-similar to `query` by the trained encoder, best first. */
+/**
+ * The `k` documents most cosine-similar to `query` by the trained encoder, best first, after
+ * subtracting the documents' mean embedding from both.
+ */
 export async function similarTexts(query: string, encoder: TextTransformer, tokenizer: CharTokenizer, embeddings: Float32Array, k: number, compile: CompileOptions): Promise<{ indices: Int32Array; similarities: Float32Array<ArrayBuffer> }> {
   const q = (await embedDataset(encoder, textDataset([query.slice(0, TEXT_CONTEXT)], tokenizer, TEXT_CONTEXT), { compile })).data;
   const dim = encoder.outputDim;
-  const norm = (x: Float32Array, at: number) => Math.hypot(...x.subarray(at, at + dim)) || 1;
-  const qn = norm(q, 0);
-  const scores = Array.from({ length: embeddings.length / dim }, (_, i) => {
+  const n = embeddings.length / dim;
+  // NOTE: a briefly trained encoder's mean-pooled embeddings share one large direction (after 100
+  // MLM steps on Moby Dick any two sentences had cosine ≥ 0.9997), which raw cosine would rank by;
+  // centring on the documents' mean leaves what tells them apart.
+  const mean = new Float64Array(dim);
+  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) mean[j] = (mean[j] ?? 0) + (embeddings[i * dim + j] ?? 0) / n;
+  const centred = (x: Float32Array, at: number) => Float64Array.from({ length: dim }, (_, j) => (x[at + j] ?? 0) - (mean[j] ?? 0));
+  const unit = (v: Float64Array) => {
+    const norm = Math.hypot(...v) || 1;
+    return v.map((x) => x / norm);
+  };
+  const qc = unit(centred(q, 0));
+  const scores = Array.from({ length: n }, (_, i) => {
+    const d = unit(centred(embeddings, i * dim));
     let dot = 0;
-    for (let j = 0; j < dim; j++) dot += (q[j] ?? 0) * (embeddings[i * dim + j] ?? 0);
-    return { i, s: dot / (qn * norm(embeddings, i * dim)) };
+    for (let j = 0; j < dim; j++) dot += (qc[j] ?? 0) * (d[j] ?? 0);
+    return { i, s: dot };
   }).sort((a, b) => b.s - a.s || a.i - b.i);
   const top = scores.slice(0, k);
   return { indices: Int32Array.from(top.map((t) => t.i)), similarities: Float32Array.from(top.map((t) => t.s)) };
