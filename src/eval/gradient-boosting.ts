@@ -51,6 +51,9 @@ export interface GradientBoostingModel {
 
 const DEFAULTS: Required<GradientBoostingOptions> = { learningRate: 0.1, maxIterations: 100, maxLeafNodes: 31, minSamplesLeaf: 20, l2Regularization: 0, maxBins: 255 };
 
+/** Rows scored together by `rawScores`: 256 rows of 16 features and 26 scores are 70 KB. */
+const PREDICT_BLOCK = 256;
+
 /** scikit-learn's `min_hessian_to_split` (not an option of the classifier either). */
 const MIN_HESSIAN_TO_SPLIT = 1e-3;
 
@@ -156,20 +159,28 @@ function rawScores(model: GradientBoostingModel, features: Float32Array): Float6
   const rows = features.length / dim;
   if (slots === 0) return new Float64Array(rows);
   const raw = new Float64Array(rows * slots);
-  for (let r = 0; r < rows; r++) {
-    const row = r * dim;
-    for (let k = 0; k < slots; k++) raw[r * slots + k] = baseline[k] as number;
-    for (let t = 0; t < treeStart.length; t++) {
-      let node = treeStart[t] as number;
-      let f = feature[node] as number;
-      while (f >= 0) {
-        const x = features[row + f] as number;
-        const goLeft = x <= (threshold[node] as number) || (x !== x && missingGoesLeft[node] === 1);
-        node = goLeft ? (left[node] as number) : (right[node] as number);
-        f = feature[node] as number;
+  for (let r = 0; r < rows; r++) raw.set(baseline, r * slots);
+  // Blocks of rows through every tree: a block's rows and scores stay in cache while the trees'
+  // nodes stream past once per block (row by row through all trees, letter's 2,600 trees' nodes
+  // were read 4,000 times, and prediction took longer than training on small draws).
+  for (let first = 0; first < rows; first += PREDICT_BLOCK) {
+    const last = Math.min(rows, first + PREDICT_BLOCK);
+    for (let t = 0, k = 0; t < treeStart.length; t++) {
+      const root = treeStart[t] as number;
+      for (let r = first; r < last; r++) {
+        const row = r * dim;
+        let node = root;
+        let f = feature[node] as number;
+        while (f >= 0) {
+          const x = features[row + f] as number;
+          const goLeft = x <= (threshold[node] as number) || (x !== x && missingGoesLeft[node] === 1);
+          node = goLeft ? (left[node] as number) : (right[node] as number);
+          f = feature[node] as number;
+        }
+        const at = r * slots + k;
+        raw[at] = (raw[at] as number) + (value[node] as number);
       }
-      const at = r * slots + (t % slots);
-      raw[at] = (raw[at] as number) + (value[node] as number);
+      if (++k === slots) k = 0;
     }
   }
   return raw;
