@@ -4,7 +4,9 @@ Reads the JSON that scripts/table-splits.ts writes (the encoded train/test rows,
 the stratified draws of every label fraction and seed) and scores, per fraction, mean and
 population sd over the draws:
   - gbdt:     scikit-learn's HistGradientBoostingClassifier (defaults; early stopping off so a
-              1% draw is not split further), the boosting baseline pretext does not have;
+              1% draw is not split further), the reference of pretext's `gbdt` (src/eval/gradient-
+              boosting.ts; scripts/table-gbdt.ts runs it on the same file), with the CPU and wall
+              seconds of fitting and scoring every draw (CPU: the machine is shared);
   - logreg:   LogisticRegression(C=1) on features standardized with the whole training pool, a
               cross-check of pretext's `logreg` (its probe picks the L2 weight on a held-out 20%
               when a draw has >= 50 labels per class, so figures may differ by a point or so);
@@ -19,6 +21,7 @@ population sd over the draws:
 """
 import json
 import sys
+import time
 
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -42,12 +45,17 @@ def scores(split, only):
     out = []
     for fraction, draws in split["draws"].items():
         acc = {name: [] for name in only}
+        seconds = {name: 0.0 for name in only}
+        cpu_seconds = {name: 0.0 for name in only}
         for idx in draws:
             idx = np.asarray(idx)
             k = min(20, len(idx))
             if "gbdt" in only:
+                started, cpu_started = time.perf_counter(), time.process_time()
                 gb = HistGradientBoostingClassifier(early_stopping=False, random_state=0).fit(x[idx], y[idx])
                 acc["gbdt"].append(gb.score(xt, yt))
+                seconds["gbdt"] += time.perf_counter() - started
+                cpu_seconds["gbdt"] += time.process_time() - cpu_started
             if "logreg" in only:
                 lr = LogisticRegression(C=1.0, max_iter=5000).fit(zs[idx], y[idx])
                 acc["logreg"].append(lr.score(zts, yt))
@@ -59,7 +67,7 @@ def scores(split, only):
                 acc["knn_uniform"].append(knn.score(xt, yt))
         for name, values in acc.items():
             v = np.asarray(values)
-            out.append({"encoder": name, "label_fraction": float(fraction), "labels": len(draws[0]), "accuracy": float(v.mean()), "sd": float(v.std()) if len(v) > 1 else None, "draws": len(v)})
+            out.append({"encoder": name, "label_fraction": float(fraction), "labels": len(draws[0]), "accuracy": float(v.mean()), "sd": float(v.std()) if len(v) > 1 else None, "draws": len(v), "seconds": seconds[name] if name == "gbdt" else None, "cpu_seconds": cpu_seconds[name] if name == "gbdt" else None})
     return out
 
 
@@ -77,7 +85,8 @@ def main():
     print(f"{split['name']}: {len(split['train']['y'])} train / {len(split['test']['y'])} test rows")
     for line in sorted(lines, key=lambda l: (l["encoder"], l["label_fraction"])):
         sd = "" if line["sd"] is None else f" ± {100 * line['sd']:.1f}"
-        print(f"{line['encoder']:11s} {100 * line['label_fraction']:5.0f}% ({line['labels']:5d} rows)  {100 * line['accuracy']:.1f}%{sd}")
+        took = "" if line["seconds"] is None else f"  {line['cpu_seconds']:.2f} s CPU ({line['seconds']:.2f} s wall)"
+        print(f"{line['encoder']:11s} {100 * line['label_fraction']:5.0f}% ({line['labels']:5d} rows)  {100 * line['accuracy']:.1f}%{sd}{took}")
 
 
 if __name__ == "__main__":
