@@ -161,8 +161,8 @@ function rawScores(model: GradientBoostingModel, features: Float32Array): Float6
   const raw = new Float64Array(rows * slots);
   for (let r = 0; r < rows; r++) raw.set(baseline, r * slots);
   // Blocks of rows through every tree: a block's rows and scores stay in cache while the trees'
-  // nodes stream past once per block (row by row through all trees, letter's 2,600 trees' nodes
-  // were read 4,000 times, and prediction took longer than training on small draws).
+  // nodes stream past once per block, where row by row through all trees read letter's 2,600
+  // trees' nodes 4,000 times (its 4,000 test rows: 0.66 → 0.40 s; a 1% draw's trees 0.33 → 0.25 s).
   for (let first = 0; first < rows; first += PREDICT_BLOCK) {
     const last = Math.min(rows, first + PREDICT_BLOCK);
     for (let t = 0, k = 0; t < treeStart.length; t++) {
