@@ -265,7 +265,7 @@ describe.skipIf(!hasChromium)("the playground's data and memory", () => {
 });
 
 describe.skipIf(!hasChromium)("the playground on text", () => {
-  it("pasted text (Moby Dick's first two chapters), MLM for 30 steps: the loss falls, the UMAP map is finite, a typed sentence finds itself first, encoder.onnx and the safetensors give the page's embeddings in Node", () => pastedTextCase(browser as Browser, url, dir), 120_000);
+  it("a binary text file is refused and a chapter file read; pasted text (Moby Dick's first two chapters), MLM for 30 steps: the loss falls, the UMAP map is finite, a typed sentence finds itself first, encoder.onnx and the safetensors give the page's embeddings in Node", () => pastedTextCase(browser as Browser, url, dir), 120_000);
 });
 
 describe.skipIf(!hasChromium)("the playground's accessibility", () => {

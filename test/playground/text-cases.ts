@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as ortNode from "onnxruntime-node";
 import type { Browser } from "playwright-core";
@@ -31,6 +31,17 @@ export async function pastedTextCase(browser: Browser, url: string, dir: string)
   page.on("pageerror", (e) => problems.push(e.message));
   await page.goto(`${url}#steps=${STEPS}&batchSize=32&evalPoints=2&threads=2`);
   await waitForPhase(page, ["ready"], 20_000);
+
+  // A text file: a binary one is refused in the page, a chapter is read as its sentences.
+  const binary = join(dir, "noise.txt");
+  await writeFile(binary, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 151 + 7) % 256)));
+  await page.setInputFiles("#text-file", binary);
+  await page.waitForFunction(() => (document.getElementById("errors")?.textContent ?? "").includes("noise.txt"), undefined, { timeout: 10_000 });
+  expect(await page.locator("#errors").innerText()).toMatch(/^noise\.txt: not UTF-8 text \(\d+% of its characters could not be read\)$/);
+  await page.setInputFiles("#text-file", join(MOBY_DICK, "chapter_3.txt"));
+  await page.waitForFunction(() => window.pretextPlayground?.data?.source.startsWith("chapter_3.txt") === true, undefined, { timeout: 10_000 });
+  const chapter3 = textDocuments(await readFile(join(MOBY_DICK, "chapter_3.txt"), "utf8"), "sentences", "chapter_3.txt", 8);
+  expect(await page.locator("#data-source").innerText()).toBe(chapter3.source);
 
   await page.fill("#text-input", raw);
   await page.click("#use-text");
