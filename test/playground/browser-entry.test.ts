@@ -46,8 +46,8 @@ describe("the browser entry (src/browser.ts)", () => {
     expect(code).not.toMatch(/from\s*["'](node:|fs["'/]|os["']|path["']|crypto["']|worker_threads["'])/);
     expect(code).not.toMatch(/(from\s*|import\(\s*|require\(\s*)["'](onnxruntime-node|sharp|mnist)["']/);
     expect(code).not.toMatch(/import\(\s*["']node:/);
-    // What the playground uses is in the bundle: the web backend, pretrain, the exporters.
-    for (const name of ["webBackend", "pretrain", "exportOnnx", "encodeSafetensors", "linearProbe", "knnAccuracy"]) expect(code).toContain(name);
+    // What the playground uses is in the bundle: the web backend, pretrain, the exporters, the UMAP map, the text pieces.
+    for (const name of ["webBackend", "pretrain", "exportOnnx", "encodeSafetensors", "linearProbe", "knnAccuracy", "embeddingMap", "trainCharTokenizer", "tokenizeDocuments", "TextTransformer"]) expect(code).toContain(name);
   }, 60_000);
 
   it("fails the build, naming the file, when a module on the path imports Node at top level", async () => {
