@@ -34,6 +34,8 @@ let digits: RunData | null = null;
 let data: AnyRunData | null = null;
 let worker: Worker | null = null;
 let files: { onnx: Uint8Array; weights: Uint8Array; config: string; tokenizer: string | null } | null = null;
+/** The method a link named, chosen again whenever the data's method list offers it. */
+let linkedMethod = DEFAULT_SETTINGS.method;
 /** The settings the current run started with. */
 let running: PlaygroundSettings = DEFAULT_SETTINGS;
 
@@ -95,7 +97,10 @@ function readSettings(): PlaygroundSettings {
 }
 
 function writeSettings(s: PlaygroundSettings): void {
+  linkedMethod = s.method;
+  // A link's text method waits for text data (the list offers the data's methods); the list's first stands in.
   methodSelect.value = s.method;
+  if (methodSelect.value === "") methodSelect.selectedIndex = 0;
   encoderSelect.value = s.encoder;
   byId<HTMLSelectElement>("map").value = s.map;
   for (const k of ["batchSize", "steps", "budgetSeconds", "seed", "evalPoints", "threads"] as const) byId<HTMLInputElement>(k).value = String(s[k]);
@@ -215,8 +220,9 @@ function listMethods(modality: MethodInfo["modality"]): void {
   const offered = methods.filter((m) => m.modality === modality);
   const current = methodSelect.value;
   methodSelect.replaceChildren(...offered.map((info) => new Option(`${info.name} (${info.family})`, info.name)));
-  if (offered.some((m) => m.name === current)) methodSelect.value = current;
-  else if (current !== "") showMethodOptions({});
+  const keep = [linkedMethod, current].find((name) => offered.some((m) => m.name === name));
+  if (keep !== undefined) methodSelect.value = keep;
+  if (keep !== current && current !== "") showMethodOptions({});
 }
 
 form.addEventListener("submit", (e) => {
@@ -250,7 +256,7 @@ byId("copy-link").addEventListener("click", () => {
   history.replaceState(null, "", link);
   navigator.clipboard?.writeText(link).catch(() => showError("the browser refused the clipboard; the link is in the address bar"));
 });
-methodSelect.addEventListener("change", () => (showMethodOptions({}), requestViews()));
+methodSelect.addEventListener("change", () => ((linkedMethod = methodSelect.value), showMethodOptions({}), requestViews()));
 encoderSelect.addEventListener("change", () => requestViews());
 byId("download-onnx").addEventListener("click", () => files && download("encoder.onnx", files.onnx, "application/octet-stream"));
 byId("download-weights").addEventListener("click", () => files && download("encoder.safetensors", files.weights, "application/octet-stream"));
