@@ -104,7 +104,7 @@ export async function evaluateRun(o: EvaluateRunOptions): Promise<EvalLine[]> {
 async function classificationLines(o: EvaluateRunOptions, loaded: LoadedData, c: EvalConfig & { probes: readonly ProbeName[] }, textLoading?: TextLoading): Promise<EvalLine[]> {
   const data = await evalData(o.dataSpec, loaded, c, o.limit ?? null, textLoading, o.run);
   const { spec } = data.train;
-  if (spec.modality === "table" && reconstructsFeatures(o.methodName)) await writeVimeReconstruction(o.run, o.encoder, o.headsPath ?? o.run.headsPath, data.test, o.seed);
+  if (spec.modality === "table" && reconstructsFeatures(o.methodName)) await writeVimeReconstruction(o.run, o.encoder, o.headsPath ?? o.run.headsPath, data.train, data.test, o.seed);
   if (c.labelFractions !== null) {
     if (spec.modality !== "table") throw new CliError(`--label-fractions is the tables' protocol; this run's data is ${spec.modality} (use --labels-per-class)`);
     const build = (rng: Rng) => makeEncoder(o.encoderName, spec, rng);

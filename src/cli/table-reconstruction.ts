@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Dataset } from "../data/dataset.js";
 import { writeFileAtomic } from "../io/write-atomic.js";
 import type { Encoder } from "../methods/method.js";
-import { type FeatureReconstruction, vimeReconstructionErrors } from "../methods/table/vime-reconstruction.js";
+import { type FeatureReconstruction, featureMeans, vimeReconstructionErrors } from "../methods/table/vime-reconstruction.js";
 import { VimeHeads, vimeDefaults } from "../methods/table/vime.js";
 import { ModuleDict } from "../nn/index.js";
 import { Rng } from "../random/rng.js";
@@ -34,10 +34,10 @@ export function reconstructsFeatures(methodName: string): boolean {
 /**
  * For a VIME run, the per-feature reconstruction error on the test rows, written (atomically) to
  * `reconstruction.json`: the feature head loaded from `headsPath`, the corruption at the run's own
- * p_m, seeded by the run's seed. Returns the file's contents, or null when the heads were never
+ * p_m, seeded by the run's seed, against imputing the training rows' mean. Returns the file's contents, or null when the heads were never
  * saved (an interrupted run).
  */
-export async function writeVimeReconstruction(run: RunFolder, encoder: Encoder, headsPath: string, test: Dataset, seed: number): Promise<ReconstructionFile | null> {
+export async function writeVimeReconstruction(run: RunFolder, encoder: Encoder, headsPath: string, train: Dataset, test: Dataset, seed: number): Promise<ReconstructionFile | null> {
   if (!existsSync(headsPath)) return null;
   const encoding = readRunTable(run);
   const field = test.spec.fields[test.spec.input];
@@ -48,7 +48,7 @@ export async function writeVimeReconstruction(run: RunFolder, encoder: Encoder, 
   const maskProbability = typeof p === "number" ? p : vimeDefaults.maskProbability;
   const heads = new VimeHeads(encoder.outputDim, d, new Rng(0));
   await loadModuleWeights(headsPath, new ModuleDict({ heads }));
-  const features = await vimeReconstructionErrors(encoder, heads, test, names, { maskProbability, seed });
+  const features = await vimeReconstructionErrors(encoder, heads, test, names, { maskProbability, seed, means: featureMeans(train) });
   const file: ReconstructionFile = { method: "vime", rows: test.length, mask_probability: maskProbability, seed, features };
   await writeFileAtomic(reconstructionPath(run), `${JSON.stringify(file, null, 2)}\n`);
   return file;

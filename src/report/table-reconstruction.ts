@@ -45,8 +45,15 @@ export async function readTableReconstruction(dir: string, warnings: string[]): 
   };
 }
 
+/**
+ * Fewer changed rows than this and a feature's ratio is not shown: a rare one-hot level changes in
+ * a handful of rows (credit-g's 200 test rows: 0–8 for most levels), too few to rank it.
+ */
+const MIN_ROWS_FOR_RATIO = 20;
+
 /** mse / mean-imputation mse: under 1 where the other features predict this one. */
 function ratio(f: TableReconstruction["features"][number]): number | null {
+  if (f.corrupted < MIN_ROWS_FOR_RATIO) return null;
   return f.mse === null || f.meanImputationMse === null || f.meanImputationMse <= 0 ? null : f.mse / f.meanImputationMse;
 }
 
@@ -69,7 +76,7 @@ export function reconstructionCard(r: TableReconstruction): CardSpec {
     title: "Per-feature reconstruction error",
     what:
       `${escapeHtml(r.method)} on ${r.rows} test rows, each feature replaced with probability ${Number.isFinite(r.maskProbability) ? r.maskProbability : "?"} by another row's value: the squared error of the restored value where it changed, ` +
-      "beside imputing the training mean (standardized features: 0). A ratio under 1 (green) is what the rest of the row told the model; at 1 or above (red) the feature is as good as unpredictable.",
+      `beside imputing the training mean. A ratio under 1 (green) is what the rest of the row told the model; at 1 or above (red) the feature is as good as unpredictable. No ratio under ${MIN_ROWS_FOR_RATIO} changed rows.`,
     body,
   };
 }

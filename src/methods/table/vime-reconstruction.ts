@@ -12,9 +12,9 @@ export interface FeatureReconstruction {
   /** Mean squared error of the reconstruction on the rows where this feature was replaced (null when none was). */
   readonly mse: number | null;
   /**
-   * The same rows' error of imputing the training mean (0 after standardization): the error of a
-   * model that learned nothing about this feature. mse / meanImputationMse < 1 is what the other
-   * features told the model.
+   * The same rows' error of imputing the feature's mean (`ReconstructionErrorOptions.means`): the
+   * error of a model that learned nothing about this feature. mse / meanImputationMse < 1 is what
+   * the other features told the model.
    */
   readonly meanImputationMse: number | null;
   /** How many rows had this feature replaced. */
@@ -26,6 +26,22 @@ export interface ReconstructionErrorOptions {
   readonly maskProbability: number;
   /** Seeds the mask and the donors, so a report is reproducible. */
   readonly seed: number;
+  /**
+   * Each feature's mean for the mean-imputation baseline: the training rows' (a standardized
+   * number's is 0, a one-hot level's is its frequency). Default: the mean of the rows measured.
+   */
+  readonly means?: Float32Array;
+}
+
+/** Per-feature means of `[n, d]` rows. */
+export function featureMeans(rows: Dataset): Float32Array {
+  const d = rowWidth(rows.spec, "featureMeans");
+  const sums = new Float64Array(d);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows.get(i).fields[rows.spec.input] as Float32Array;
+    for (let j = 0; j < d; j++) sums[j] = (sums[j] as number) + (row[j] as number);
+  }
+  return Float32Array.from(sums, (s) => s / Math.max(1, rows.length));
 }
 
 /**
@@ -39,6 +55,8 @@ export async function vimeReconstructionErrors(encoder: UnaryModule, heads: Vime
   const d = rowWidth(rows.spec, "vimeReconstructionErrors");
   if (featureNames.length !== d) throw new Error(`vimeReconstructionErrors: ${featureNames.length} feature names for rows of ${d} features`);
   const n = rows.length;
+  const means = options.means ?? featureMeans(rows);
+  if (means.length !== d) throw new Error(`vimeReconstructionErrors: ${means.length} means for rows of ${d} features`);
   const clean = new Float32Array(n * d);
   for (let i = 0; i < n; i++) clean.set(rows.get(i).fields[rows.spec.input] as Float32Array, i * d);
   const rng = new Rng(options.seed);
@@ -55,7 +73,8 @@ export async function vimeReconstructionErrors(encoder: UnaryModule, heads: Vime
     const truth = clean[i] as number;
     const error = (restored.data[i] as number) - truth;
     squared[j] = (squared[j] as number) + error * error;
-    meanSquared[j] = (meanSquared[j] as number) + truth * truth;
+    const offMean = truth - (means[j] as number);
+    meanSquared[j] = (meanSquared[j] as number) + offMean * offMean;
     counts[j] = (counts[j] as number) + 1;
   }
   return featureNames.map((feature, j) => {
