@@ -7,6 +7,7 @@ import {
   type NamedTensor,
   Rng,
   type StepEvent,
+  type TrainCallback,
   cloneModule,
   effectiveRank,
   embedDataset,
@@ -75,6 +76,38 @@ export interface SessionHooks {
   waitWhilePaused?(): Promise<void>;
 }
 
+/** A session's running record: the losses so far, the evaluation points, the steps done. */
+export interface SessionProgress {
+  readonly losses: number[];
+  readonly evaluations: EvaluationPoint[];
+  lastStep: number;
+}
+
+/**
+ * The step callback both sessions train with: records the loss, completes the open evaluation
+ * point with the effective rank pretrain computed from its sample (the point is pushed, rank
+ * NaN, when pretrain asks for the embeddings; the rank arrives with the step's metrics), hands
+ * it to the page with the embeddings it was made from, and waits while the page is paused.
+ */
+export function progressCallback(progress: SessionProgress, embeddings: () => Float32Array, hooks: Pick<SessionHooks, "onStep" | "onEvaluation" | "waitWhilePaused">): TrainCallback {
+  return {
+    onStep: async (e) => {
+      progress.losses.push(e.loss);
+      progress.lastStep = e.step + 1;
+      const { evaluations } = progress;
+      const open = evaluations[evaluations.length - 1];
+      const rank = e.metrics.effective_rank;
+      if (open !== undefined && Number.isNaN(open.effectiveRank) && rank !== undefined) {
+        const done = { ...open, step: e.step + 1, effectiveRank: rank };
+        evaluations[evaluations.length - 1] = done;
+        hooks.onEvaluation?.(done, embeddings());
+      }
+      await hooks.onStep?.(e);
+      await hooks.waitWhilePaused?.();
+    },
+  };
+}
+
 export interface SessionResult {
   readonly losses: number[];
   readonly untrained: ProbeScores;
@@ -131,13 +164,13 @@ export async function runSession(settings: PlaygroundSettings, pool: ArrayDatase
 
   const evaluations: EvaluationPoint[] = [];
   const losses: number[] = [];
-  let lastStep = 0;
+  const progress: SessionProgress = { losses, evaluations, lastStep: 0 };
   let testEmbeddings: Float32Array = new Float32Array(0);
   const evaluate = async (current: Encoder): Promise<Omit<EvaluationPoint, "effectiveRank">> => {
     const poolEmbeddings = await embed(current, pool, compile);
     testEmbeddings = await embed(current, test, compile);
     const trained = await probe(poolEmbeddings, poolLabels, testEmbeddings, testLabels, dim, classes, settings.seed, compile);
-    return { step: lastStep, trained, map: pca2d(rowsOf(testEmbeddings, dim), new Rng(settings.seed)) };
+    return { step: progress.lastStep, trained, map: pca2d(rowsOf(testEmbeddings, dim), new Rng(settings.seed)) };
   };
   const started = performance.now();
   const methodOptions = { ...recipeDefaults(method, "image"), ...settings.methodOptions };
@@ -162,23 +195,7 @@ export async function runSession(settings: PlaygroundSettings, pool: ArrayDatase
         return { data: testEmbeddings, length: test.length, dim };
       },
     },
-    callbacks: [
-      {
-        onStep: async (e) => {
-          losses.push(e.loss);
-          lastStep = e.step + 1;
-          const point = evaluations[evaluations.length - 1];
-          const rank = e.metrics.effective_rank;
-          if (point !== undefined && Number.isNaN(point.effectiveRank) && rank !== undefined) {
-            const done = { ...point, step: e.step + 1, effectiveRank: rank };
-            evaluations[evaluations.length - 1] = done;
-            hooks.onEvaluation?.(done, testEmbeddings);
-          }
-          await hooks.onStep?.(e);
-          await hooks.waitWhilePaused?.();
-        },
-      },
-    ],
+    callbacks: [progressCallback(progress, () => testEmbeddings, hooks)],
   });
   await result.step.release();
   if (evaluations.at(-1)?.step !== losses.length) {

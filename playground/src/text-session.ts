@@ -23,7 +23,7 @@ import {
   tokenizeDocuments,
   trainCharTokenizer,
 } from "../../src/browser.js";
-import type { EvaluationPoint } from "./session.js";
+import { type EvaluationPoint, type SessionProgress, progressCallback } from "./session.js";
 import type { PlaygroundSettings } from "./settings.js";
 
 /**
@@ -150,7 +150,7 @@ export async function runTextSession(settings: PlaygroundSettings, data: TextRun
 
   const evaluations: EvaluationPoint[] = [];
   const losses: number[] = [];
-  let lastStep = 0;
+  const progress: SessionProgress = { losses, evaluations, lastStep: 0 };
   let latest: Float32Array = new Float32Array(0);
   const point = (step: number, embeddings: Float32Array, rank: number): EvaluationPoint => ({
     step,
@@ -176,27 +176,11 @@ export async function runTextSession(settings: PlaygroundSettings, data: TextRun
       points: settings.evalPoints,
       embed: async (current) => {
         latest = await embed(current, sample);
-        evaluations.push(point(lastStep, latest, Number.NaN));
+        evaluations.push(point(progress.lastStep, latest, Number.NaN));
         return { data: latest, length: n, dim };
       },
     },
-    callbacks: [
-      {
-        onStep: async (e) => {
-          losses.push(e.loss);
-          lastStep = e.step + 1;
-          const open = evaluations[evaluations.length - 1];
-          const rank = e.metrics.effective_rank;
-          if (open !== undefined && Number.isNaN(open.effectiveRank) && rank !== undefined) {
-            const done = { ...open, step: e.step + 1, effectiveRank: rank };
-            evaluations[evaluations.length - 1] = done;
-            hooks.onEvaluation?.(done, latest);
-          }
-          await hooks.onStep?.(e);
-          await hooks.waitWhilePaused?.();
-        },
-      },
-    ],
+    callbacks: [progressCallback(progress, () => latest, hooks)],
   });
   await result.step.release();
   if (evaluations.at(-1)?.step !== losses.length) {
