@@ -7,6 +7,9 @@ import { TABLE_CACHE_DIR, hasBenchmark } from "../../src/data/table/benchmarks.j
 import { readCsvTable } from "../../src/data/table/csv.js";
 import { parseTableEncoding, tableDataset } from "../../src/data/table/table-encoding.js";
 import { loadRunEncoder } from "../../src/cli/run-encoder.js";
+import { makeEncoder } from "../../src/cli/encoder.js";
+import { TABLE_FINETUNE } from "../../src/cli/table-eval.js";
+import { finetune, trainFromScratch } from "../../src/eval/finetune.js";
 import { readSafetensors } from "../../src/train/safetensors.js";
 import { embedDataset, rawFeatures } from "../../src/eval/embed.js";
 import { accuracy } from "../../src/eval/accuracy.js";
@@ -145,6 +148,24 @@ describe("pretext with tables", () => {
     // 5% of each class of the 16,000 training rows; logistic regression on letter is far above chance (1/26)
     expect(lines.map((l) => `${l.encoder}/${l.probe}/${l.labels}`)).toEqual(["scarf/linear/800", "logreg/linear/800"]);
     expect(lines[1]?.accuracy).toBeGreaterThan(0.5);
+  }, 120_000);
+
+  it("fine-tunes the pretrained encoder and trains scratch with the same table recipe (TABLE_FINETUNE: 1,000 steps, L2 1e-4)", async () => {
+    const e = await runInProcess(["eval", run, "--data", train, "--test-data", test, "--label-fractions", "1", "--probes", "finetune", "--baselines", "scratch", "--json"]);
+    expect(e.code, e.stderr).toBe(0);
+    const lines = e.stdout.trim().split("\n").map((l) => JSON.parse(l) as Line);
+    expect(lines.map((l) => `${l.encoder}/${l.probe}`)).toEqual(["scarf/finetune", "scratch/finetune"]);
+    expect(TABLE_FINETUNE).toEqual({ steps: 1000, learningRate: 1e-3, weightDecay: 1e-4 });
+    const loaded = await loadRunEncoder(run);
+    const encoding = parseTableEncoding(JSON.parse(readFileSync(join(run, "table.json"), "utf8")), "table.json");
+    const rows = tableDataset(readCsvTable(train), { encoding });
+    const testRows = tableDataset(readCsvTable(test), { encoding });
+    // A fraction of 1 is one draw of every row, seed 0: the library's calls with the recipe give the same figures.
+    const pre = await finetune(loaded.encoder, rows, testRows, { ...TABLE_FINETUNE, seed: 0 });
+    const scratch = await trainFromScratch((rng) => makeEncoder(loaded.pretrain.encoder, rows.spec, rng), rows, testRows, { ...TABLE_FINETUNE, seed: 0 });
+    expect(pre.steps).toBe(1000);
+    expect(lines[0]?.accuracy).toBe(pre.accuracy);
+    expect(lines[1]?.accuracy).toBe(scratch.accuracy);
   }, 120_000);
 
   it("runs gradient-boosted trees on the encoded rows of the same draws (--baselines gbdt)", async () => {
