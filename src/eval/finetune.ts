@@ -69,6 +69,8 @@ export interface FinetuneResult {
   readonly accuracy: number;
   /** The steps the scored model was trained for (the chosen count with early stopping). */
   readonly steps: number;
+  /** The predicted class of every test example, in order (for paired tests over the test rows). */
+  readonly predictions: Int32Array;
   /** Cross-entropy of the last training batch. */
   readonly finalLoss: number;
   readonly trainSeconds: number;
@@ -106,7 +108,8 @@ export async function finetune(encoder: UnaryModule, labeled: Dataset, test: Dat
   const saved = snapshotValues(encoder);
   const score = async (t: Trained): Promise<FinetuneResult> => {
     const logits = await embedDataset(t.model, test, options.compile === undefined ? {} : { compile: options.compile });
-    return { accuracy: accuracy(argmaxRows(logits.data, numClasses), test.labels as Int32Array), steps: t.steps, finalLoss: t.finalLoss, trainSeconds: t.trainSeconds };
+    const predictions = argmaxRows(logits.data, numClasses);
+    return { accuracy: accuracy(predictions, test.labels as Int32Array), steps: t.steps, predictions, finalLoss: t.finalLoss, trainSeconds: t.trainSeconds };
   };
   try {
     let chosen = steps;

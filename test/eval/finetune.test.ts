@@ -32,6 +32,9 @@ describe("finetune's table recipe options", () => {
     const probe = await linearProbe({ features: z.data, labels: train.labels as Int32Array }, { features: zt.data, labels: test.labels as Int32Array }, z.dim, 3, { weightDecay: "sklearn" });
     expect(Math.abs(r.accuracy - probe.accuracy)).toBeLessThanOrEqual(1 / test.length);
     expect(r.accuracy).toBeGreaterThan(0.5);
+    // The test predictions come back, and score the accuracy given.
+    expect(r.predictions).toHaveLength(test.length);
+    expect(r.predictions.filter((p, i) => p === (test.labels as Int32Array)[i]).length / test.length).toBe(r.accuracy);
   }, 60_000);
 
   it("an encoder rate of 0 trains the head alone: a different model from one Adam, and still above chance", async () => {
