@@ -8,7 +8,7 @@ import { type CompileOptions, hostTensor } from "../runtime/index.js";
 import { TrainStep } from "../train/train-step.js";
 import { accuracy, argmaxRows } from "./accuracy.js";
 import { embedDataset, embeddingDim, releaseEmbeddings } from "./embed.js";
-import { subsetDataset } from "./label-subsets.js";
+import { stratifiedHoldOut, subsetDataset } from "./label-subsets.js";
 import { standardizer, trainLinearClassifier } from "./linear-probe.js";
 
 /** Changes a batch of `[B, C, H, W]` images in place or returns new ones, drawing from `rng`. */
@@ -277,19 +277,7 @@ export function meanCrossEntropy(logits: Float32Array, labels: Int32Array, class
  * permutation are held out, but never a class's last row (a class of one row is all training).
  */
 export function holdOutRows(labels: Int32Array, classes: number, fraction: number, seed: number): { fit: Int32Array; held: Int32Array } {
-  const rng = new Rng(seed ^ 0x5eed);
-  const fit: number[] = [];
-  const held: number[] = [];
-  for (let c = 0; c < classes; c++) {
-    const members: number[] = [];
-    labels.forEach((y, i) => {
-      if (y === c) members.push(i);
-    });
-    const perm = rng.permutation(members.length);
-    const k = Math.min(members.length - 1, Math.round(members.length * fraction));
-    perm.forEach((p, j) => (j < k ? held : fit).push(members[p] as number));
-  }
-  return { fit: Int32Array.from(fit), held: Int32Array.from(held) };
+  return stratifiedHoldOut(labels, classes, fraction, new Rng(seed ^ 0x5eed), "one-fit");
 }
 
 function checkEarlyStopping(o: EarlyStoppingOptions): void {

@@ -169,3 +169,25 @@ class IndexedSubset implements Dataset {
     return this.parent.get(this.indices[index] as number);
   }
 }
+
+/**
+ * A stratified split of example indices: from each class, round(f · n_c) examples of a
+ * permutation drawn from `rng` (classes in ascending order) are held out. `keep` settles a small
+ * class: "one-held" holds out at least one example (a validation slice that scores every class),
+ * "one-fit" leaves at least one to train on (a class of one example is all training).
+ */
+export function stratifiedHoldOut(labels: Int32Array, classes: number, fraction: number, rng: Rng, keep: "one-held" | "one-fit"): { fit: Int32Array; held: Int32Array } {
+  const fit: number[] = [];
+  const held: number[] = [];
+  for (let c = 0; c < classes; c++) {
+    const members: number[] = [];
+    labels.forEach((y, i) => {
+      if (y === c) members.push(i);
+    });
+    const perm = rng.permutation(members.length);
+    const share = Math.round(members.length * fraction);
+    const k = keep === "one-held" ? Math.max(1, share) : Math.min(members.length - 1, share);
+    perm.forEach((p, j) => (j < k ? held : fit).push(members[p] as number));
+  }
+  return { fit: Int32Array.from(fit), held: Int32Array.from(held) };
+}

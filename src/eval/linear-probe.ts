@@ -6,7 +6,7 @@ import { Rng } from "../random/rng.js";
 import { type CompileOptions, hostTensor } from "../runtime/index.js";
 import { TrainStep } from "../train/train-step.js";
 import { accuracy, argmaxRows } from "./accuracy.js";
-import { takeLabels, takeRows } from "./label-subsets.js";
+import { stratifiedHoldOut, takeLabels, takeRows } from "./label-subsets.js";
 
 /** Frozen features with labels: `features` is `[labels.length, dim]` row-major. */
 export interface LabeledFeatures {
@@ -119,7 +119,7 @@ export async function linearProbe(
   if (typeof weightDecay === "number") lambda = weightDecay;
   else if (!select) lambda = 1 / n;
   else {
-    const { fit, held } = holdOut(train.labels, numClasses, 0.2, options.seed ?? 0);
+    const { fit, held } = stratifiedHoldOut(train.labels, numClasses, 0.2, new Rng(options.seed ?? 0), "one-held");
     const fitSet = { features: takeRows(x, dim, fit), labels: takeLabels(train.labels, fit) };
     const heldX = takeRows(x, dim, held);
     const heldY = takeLabels(train.labels, held);
@@ -281,23 +281,6 @@ function probeStep(n: number, dim: number, classes: number, steps: number, lr: n
     step.catch(() => probeSteps.delete(key));
   }
   return step;
-}
-
-/** A seeded stratified split of example indices: `fraction` of each class held out (at least one). */
-function holdOut(labels: Int32Array, classes: number, fraction: number, seed: number): { fit: Int32Array; held: Int32Array } {
-  const rng = new Rng(seed);
-  const fit: number[] = [];
-  const held: number[] = [];
-  for (let c = 0; c < classes; c++) {
-    const members: number[] = [];
-    labels.forEach((y, i) => {
-      if (y === c) members.push(i);
-    });
-    const perm = rng.permutation(members.length);
-    const k = Math.max(1, Math.round(members.length * fraction));
-    perm.forEach((p, j) => (j < k ? held : fit).push(members[p] as number));
-  }
-  return { fit: Int32Array.from(fit), held: Int32Array.from(held) };
 }
 
 function checkFeatures(name: string, data: LabeledFeatures, dim: number): void {
