@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { readSafetensors } from "../train/safetensors.js";
 import { finite, isRecord, isStringArray } from "./json.js";
 import { type AudioRunFiles, readAudioFiles } from "./audio-run.js";
-import { type TableReconstruction, readTableReconstruction } from "./table-reconstruction.js";
+import { type TableReconstruction, parseTableReconstruction } from "./table-reconstruction.js";
 import { type SampleRecord, type TextExamples, type ValidationRecord, parseSampleLine, parseValidationLine, readTextFiles } from "./text-run.js";
 
 /**
@@ -268,7 +268,9 @@ export async function readRun(dir: string): Promise<RunData> {
     () => true,
     () => false,
   );
-  const tableReconstruction = isTable ? await readTableReconstruction(dir, warnings) : null;
+  const reconstructionPath = join(dir, "reconstruction.json");
+  const reconstructionBytes = isTable ? await readIfExists(reconstructionPath) : null;
+  const tableReconstruction = reconstructionBytes === null ? null : parseTableReconstruction(reconstructionBytes.toString("utf8"), reconstructionPath, warnings);
   return {
     isTable,
     tableReconstruction,

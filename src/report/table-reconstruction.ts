@@ -1,5 +1,3 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { type CardSpec, escapeHtml, note } from "./html-util.js";
 import { finite, isRecord } from "./json.js";
 
@@ -15,16 +13,8 @@ export interface TableReconstruction {
   readonly features: readonly { readonly feature: string; readonly mse: number | null; readonly meanImputationMse: number | null; readonly corrupted: number }[];
 }
 
-/** Reads a run's `reconstruction.json`: null when there is none; a damaged file is a warning, not a failed report. */
-export async function readTableReconstruction(dir: string, warnings: string[]): Promise<TableReconstruction | null> {
-  const path = join(dir, "reconstruction.json");
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw e;
-  }
+/** Parses a run's `reconstruction.json` (read by `readRun`): a damaged file is a warning and null, not a failed report. */
+export function parseTableReconstruction(text: string, path: string, warnings: string[]): TableReconstruction | null {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
