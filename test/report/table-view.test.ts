@@ -12,7 +12,7 @@ function fractionLines(): object[] {
   const lines: object[] = [];
   const fractions = [0.1, 0.01, 1];
   const rows = { 0.01: 160, 0.1: 1600, 1: 16000 } as Record<number, number>;
-  const entries: [string, string, number][] = [["scarf", "linear", 0.5], ["scarf", "knn", 0.55], ["scarf", "finetune", 0.6], ["random", "linear", 0.45], ["logreg", "linear", 0.5], ["knn_raw", "knn", 0.52], ["scratch", "finetune", 0.58]];
+  const entries: [string, string, number][] = [["scarf", "linear", 0.5], ["scarf", "knn", 0.55], ["scarf", "finetune", 0.6], ["random", "linear", 0.45], ["logreg", "linear", 0.5], ["knn_raw", "knn", 0.52], ["scratch", "finetune", 0.58], ["gbdt", "boosting", 0.56]];
   for (const f of fractions) {
     for (const [encoder, probe, base] of entries) {
       lines.push({ type: "eval", encoder, probe, labels_per_class: null, label_fraction: f, labels: rows[f], accuracy: base + 0.1 * Math.log10(100 * f), sd: f === 1 ? null : 0.01 });
@@ -36,7 +36,8 @@ describe("the report's table view", () => {
     expect(scratch?.accuracy.map((a) => Number(a?.toFixed(3)))).toEqual([0.58, 0.68, 0.78]);
     expect(scratch?.sd).toEqual([0.01, 0.01, null]);
     expect(accuracy.series.find((s) => s.encoder === "scarf" && s.probe === "finetune")?.baseline).toBe(false);
-    expect(accuracy.series).toHaveLength(7);
+    expect(accuracy.series.find((s) => s.encoder === "gbdt")).toMatchObject({ name: "gradient-boosted trees · boosting", baseline: true, probe: "boosting" });
+    expect(accuracy.series).toHaveLength(8);
   });
 
   it("writes a report of a table run: loss curve, the label-fraction chart and table, and the embedding map", async () => {
@@ -60,6 +61,7 @@ describe("the report's table view", () => {
     expect(html).toContain("Training loss");
     expect(html).toMatch(/<th class="num">labels<\/th>/);
     expect(html).toMatch(/<td>finetune<\/td><td>same network from scratch<\/td><td class="num">10%<\/td><td class="num">68\.0%<\/td>/);
+    expect(html).toMatch(/<td>boosting<\/td><td>gradient-boosted trees<\/td><td class="num">10%<\/td><td class="num">66\.0%<\/td>/);
     const data = JSON.parse(/<script id="report-data" type="application\/json">([\s\S]*?)<\/script>/.exec(html)?.[1]?.replace(/\\u003c/g, "<") ?? "null") as { accuracy: { labels: string[] }; map: { classes: { name: string }[] } | null };
     expect(data.accuracy.labels).toEqual(["1%", "10%", "100%"]);
     expect(data.map?.classes.map((c) => c.name)).toEqual(["A", "B", "C"]);
