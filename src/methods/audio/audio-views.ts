@@ -6,6 +6,7 @@ import {
   colaPreset,
   randomTimeCrop,
   specAugmentPreset,
+  voicePreset,
   windowFrames,
 } from "../../data/audio/augment/index.js";
 import type { Dataset } from "../../data/dataset.js";
@@ -19,7 +20,7 @@ import type { TwoViews } from "../heads.js";
 import type { MethodSetup } from "../method.js";
 
 /** The log-mel view recipes an audio method option can name. */
-export type AudioViewsName = "byol-a" | "byol-a-v2" | "cola" | "spec-augment" | "crop";
+export type AudioViewsName = "byol-a" | "byol-a-v2" | "cola" | "spec-augment" | "voice" | "crop";
 
 function preset(name: AudioViewsName): AudioAugmentationPreset {
   switch (name) {
@@ -31,6 +32,8 @@ function preset(name: AudioViewsName): AudioAugmentationPreset {
       return colaPreset();
     case "spec-augment":
       return specAugmentPreset();
+    case "voice":
+      return voicePreset();
     case "crop":
       return { name: "crop", shared: [], views: [[randomTimeCrop()]], needsBank: false };
   }

@@ -6,7 +6,8 @@ export {
   mixupWithBackground,
 } from "./mixup.js";
 export { applySpectrogramPipeline, applyWavePipeline, audioViews, augmentWaves, waveViews } from "./multi-view.js";
-export { type AudioAugmentationPreset, type ByolAPresetOptions, byolABankCapacity, byolAPreset, colaPreset, specAugmentPreset } from "./presets.js";
+export { type AudioAugmentationPreset, type ByolAPresetOptions, byolABankCapacity, byolAPreset, colaPreset, SPEECH_LOG_MEL_STD, specAugmentPreset, voicePreset } from "./presets.js";
+export { type MelBands, randomVoicePerturbation, shapeSpectrum, type VoicePerturbationOptions, warpFrequency } from "./voice.js";
 export {
   type CropWindow,
   type RandomResizeCropOptions,

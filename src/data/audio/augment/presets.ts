@@ -2,6 +2,7 @@ import { mixupWithBackground } from "./mixup.js";
 import { randomResizeCrop } from "./resize-crop.js";
 import { frequencyMasking, randomLinearFader, randomTimeCrop, timeMasking } from "./spectrogram.js";
 import type { SpectrogramPipeline } from "./transform.js";
+import { randomVoicePerturbation } from "./voice.js";
 
 /** The views of an audio SSL recipe on log-mel spectrograms. */
 export interface AudioAugmentationPreset {
@@ -66,4 +67,20 @@ export function colaPreset(): AudioAugmentationPreset {
 export function specAugmentPreset(): AudioAugmentationPreset {
   const view = (): SpectrogramPipeline => [frequencyMasking(), timeMasking()];
   return { name: "spec-augment", shared: [randomTimeCrop()], views: [view(), view()], needsBank: false };
+}
+
+/**
+ * The standard deviation of speech log-mel values (natural log of mel power, BYOL-A's features)
+ * that the data sets are normalized by: 7.62 on the keyword pool, near it for any speech with
+ * silences (the log floor is −15.9). The voice perturbation's gains in dB are divided by it.
+ */
+export const SPEECH_LOG_MEL_STD = 7.6;
+
+/**
+ * COLA's two random segments, each then spoken by a random voice (`randomVoicePerturbation`: a
+ * frequency warp and a random equalizer), so the positives share the word and not the voice.
+ */
+export function voicePreset(): AudioAugmentationPreset {
+  const view = (): SpectrogramPipeline => [randomTimeCrop(), randomVoicePerturbation({ normalizationStd: SPEECH_LOG_MEL_STD })];
+  return { name: "voice", shared: [], views: [view(), view()], needsBank: false };
 }

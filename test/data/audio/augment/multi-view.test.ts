@@ -8,6 +8,7 @@ import {
   byolAPreset,
   colaPreset,
   specAugmentPreset,
+  voicePreset,
 } from "../../../../src/data/audio/augment/index.js";
 import { Rng } from "../../../../src/random/rng.js";
 import { maxAbsDiff } from "./helpers.js";
@@ -19,7 +20,7 @@ const batch = new Rng(42).normalArray(n * mels * frames);
 const clipSize = mels * frames;
 const viewSize = mels * outFrames;
 
-const presets: readonly AudioAugmentationPreset[] = [byolAPreset(), byolAPreset({ version: 2 }), colaPreset(), specAugmentPreset()];
+const presets: readonly AudioAugmentationPreset[] = [byolAPreset(), byolAPreset({ version: 2 }), colaPreset(), specAugmentPreset(), voicePreset()];
 const bankFor = (preset: AudioAugmentationPreset): MixupBank | null => (preset.needsBank ? new MixupBank(byolABankCapacity(), mels, outFrames) : null);
 
 describe("audioViews", () => {
