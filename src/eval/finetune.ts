@@ -1,4 +1,5 @@
-import { DataLoader, type Dataset, type FieldBatch, imageBatch, inputField } from "../data/index.js";
+import { DataLoader, type Dataset, type FieldBatch, inputField } from "../data/index.js";
+import { batchField } from "../data/loader.js";
 import type { Tensor } from "../graph/index.js";
 import { AbstractModule, type ForwardContext, Linear, type Parameter, type StateBuffer, type UnaryModule, namedParameters, namedState } from "../nn/index.js";
 import { crossEntropyWithLogits, reshape } from "../ops/index.js";
@@ -11,7 +12,7 @@ import { embedDataset, embeddingDim, releaseEmbeddings } from "./embed.js";
 import { stratifiedHoldOut, subsetDataset } from "./label-subsets.js";
 import { standardizer, trainLinearClassifier } from "./linear-probe.js";
 
-/** Changes a batch of `[B, C, H, W]` images in place or returns new ones, drawing from `rng`. */
+/** Changes a batch of `[B, C, H, W]` images (or `[B, 1, mels, frames]` log-mel clips) in place or returns new ones, drawing from `rng`. */
 export type BatchAugmentation = (images: Float32Array, shape: readonly [number, number, number, number], rng: Rng) => Float32Array;
 
 export interface FinetuneOptions {
@@ -26,7 +27,7 @@ export interface FinetuneOptions {
   readonly learningRate?: number;
   /** Coupled L2 on weights (ndim ≥ 2); 0 as the anchor. */
   readonly weightDecay?: number;
-  /** Applied to every training batch of images (e.g. the SSL augmentations); none by default. */
+  /** Applied to every training batch of images or log-mel clips (e.g. the SSL augmentations); none by default. */
   readonly augment?: BatchAugmentation;
   /**
    * The encoder's Adam rate; the head's is `learningRate`. By default the same (one Adam): a lower
@@ -103,7 +104,7 @@ export async function finetune(encoder: UnaryModule, labeled: Dataset, test: Dat
   const numClasses = labeled.numClasses ?? test.numClasses;
   if (numClasses === undefined || labeled.labels === undefined || test.labels === undefined) throw new Error("finetune: both datasets must be labeled");
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`finetune: steps must be a positive integer, got ${steps}`);
-  if (options.augment !== undefined && labeled.spec.modality !== "image") throw new Error(`finetune: augment takes images; the data is ${labeled.spec.modality}`);
+  if (options.augment !== undefined && labeled.spec.modality !== "image" && labeled.spec.modality !== "audio") throw new Error(`finetune: augment takes images or log-mel spectrograms; the data is ${labeled.spec.modality}`);
   if (earlyStopping !== undefined) checkEarlyStopping(earlyStopping);
   const saved = snapshotValues(encoder);
   const score = async (t: Trained): Promise<FinetuneResult> => {
@@ -166,8 +167,9 @@ async function trainClassifier(
     transform: (b, r): { x: FieldBatch; labels: BigInt64Array } => {
       const x = b.fields[b.spec.input] as FieldBatch;
       if (augment === undefined) return { x, labels: b.labels as BigInt64Array };
-      const images = imageBatch(b, "finetune");
-      return { x: { dtype: "float32", shape: x.shape, data: augment(images.images, images.shape, r) }, labels: b.labels as BigInt64Array };
+      const { data, shape: s } = batchField(b, b.spec.input, "float32", "finetune's augment");
+      if (s.length !== 4) throw new Error(`finetune's augment needs [N, C, H, W] inputs, the batch has [${s.join(", ")}]`);
+      return { x: { dtype: "float32", shape: x.shape, data: augment(data, [s[0], s[1], s[2], s[3]] as [number, number, number, number], r) }, labels: b.labels as BigInt64Array };
     },
   });
   const step = await TrainStep.compile<"x" | "y">({
