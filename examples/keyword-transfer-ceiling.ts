@@ -12,6 +12,7 @@
  */
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
+import { rawLogMels } from "../src/cli/audio-baselines.js";
 import { type AudioFolderDataset, audioFolderDataset } from "../src/data/audio/audio-folder.js";
 import { type Spectrogram, SPEECH_LOG_MEL_STD, randomResizeCrop, randomVoicePerturbation } from "../src/data/audio/augment/index.js";
 import { cmvn, dtwDistance } from "../src/eval/dtw.js";
@@ -61,13 +62,8 @@ for (const name of (values.augment as string).split(",")) {
 
 /** MFCC (+ Δ, ΔΔ) frames with per-utterance mean and variance normalization, as the dtw baseline. */
 function sequences(dataset: AudioFolderDataset): Float32Array[] {
-  const [mels, frames] = [64, dataset.spec.fields.logmel?.shape[2] as number];
-  const raw = new Float32Array(dataset.length * mels * frames);
-  for (let i = 0; i < dataset.length; i++) {
-    const clip = dataset.get(i).fields.logmel as Float32Array;
-    for (let j = 0; j < clip.length; j++) raw[i * clip.length + j] = (clip[j] as number) * dataset.stats.std + dataset.stats.mean;
-  }
-  return mfccSequences(raw, dataset.length, mels, frames).map((s) => cmvn(s, mfccFrameDim()));
+  const raw = rawLogMels(dataset, dataset.stats);
+  return mfccSequences(raw.values, raw.n, raw.mels, raw.frames).map((s) => cmvn(s, mfccFrameDim()));
 }
 const flite = tests.flite;
 const voiceOf = flite.paths.map((p) => basename(p).split("-")[2]);

@@ -5,7 +5,7 @@ import { type EvaluationResult, type ProtocolOptions, evaluateEmbeddings } from 
 import { dtwBaseline, mfccDim, mfccFrameDim, mfccSequences, mfccStatistics } from "../eval/mfcc-baseline.js";
 
 /** A data set's log-mel clips back in natural-log mel power (the datasets hold them normalized), `[N, M, T]`. */
-function rawLogMels(dataset: Dataset, stats: LogMelStats): { values: Float32Array; n: number; mels: number; frames: number } {
+export function rawLogMels(dataset: Dataset, stats: LogMelStats): { values: Float32Array; n: number; mels: number; frames: number } {
   const [mels, frames] = spectrogramShape(dataset.spec, "the mfcc and dtw baselines");
   const size = mels * frames;
   const values = new Float32Array(dataset.length * size);

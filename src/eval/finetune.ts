@@ -104,7 +104,12 @@ export async function finetune(encoder: UnaryModule, labeled: Dataset, test: Dat
   const numClasses = labeled.numClasses ?? test.numClasses;
   if (numClasses === undefined || labeled.labels === undefined || test.labels === undefined) throw new Error("finetune: both datasets must be labeled");
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`finetune: steps must be a positive integer, got ${steps}`);
-  if (options.augment !== undefined && labeled.spec.modality !== "image" && labeled.spec.modality !== "audio") throw new Error(`finetune: augment takes images or log-mel spectrograms; the data is ${labeled.spec.modality}`);
+  if (options.augment !== undefined) {
+    const field = inputField(labeled.spec);
+    if (field.dtype !== "float32" || field.shape.length !== 3) {
+      throw new Error(`finetune: augment takes [C, H, W] float inputs (images, log-mel clips); the data's ${labeled.spec.input} is ${field.dtype}[${field.shape.join(", ")}]`);
+    }
+  }
   if (earlyStopping !== undefined) checkEarlyStopping(earlyStopping);
   const saved = snapshotValues(encoder);
   const score = async (t: Trained): Promise<FinetuneResult> => {
@@ -168,8 +173,7 @@ async function trainClassifier(
       const x = b.fields[b.spec.input] as FieldBatch;
       if (augment === undefined) return { x, labels: b.labels as BigInt64Array };
       const { data, shape: s } = batchField(b, b.spec.input, "float32", "finetune's augment");
-      if (s.length !== 4) throw new Error(`finetune's augment needs [N, C, H, W] inputs, the batch has [${s.join(", ")}]`);
-      return { x: { dtype: "float32", shape: x.shape, data: augment(data, [s[0], s[1], s[2], s[3]] as [number, number, number, number], r) }, labels: b.labels as BigInt64Array };
+      return { x: { dtype: "float32", shape: x.shape, data: augment(data, s as [number, number, number, number], r) }, labels: b.labels as BigInt64Array };
     },
   });
   const step = await TrainStep.compile<"x" | "y">({

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { ArrayDataset } from "../../src/data/dataset.js";
-import { tableSpec } from "../../src/data/sample.js";
+import { audioSpec, tableSpec } from "../../src/data/sample.js";
 import { embedDataset } from "../../src/eval/embed.js";
 import { finetune, holdOutRows, meanCrossEntropy, trainFromScratch } from "../../src/eval/finetune.js";
 import { linearProbe } from "../../src/eval/linear-probe.js";
-import { MlpEncoder, namedParameters } from "../../src/nn/index.js";
+import { AudioCnn, MlpEncoder, namedParameters } from "../../src/nn/index.js";
 import { Rng } from "../../src/random/rng.js";
 
 /** Three Gaussian classes in 8 dimensions, centres 1.5 apart on the first three axes. */
@@ -68,6 +68,24 @@ describe("finetune's table recipe options", () => {
   it("rejects an early-stopping share outside (0, 1)", async () => {
     await expect(finetune(encoder(), train, test, { earlyStopping: { heldOutFraction: 1, every: 10, patience: 3, refit: true } })).rejects.toThrow(/heldOutFraction/);
   });
+});
+
+describe("finetune's augment", () => {
+  it("runs on every batch of log-mel clips, with their [N, 1, mels, frames] shape, and refuses rows in one line", async () => {
+    const rng = new Rng(3);
+    const clips = new ArrayDataset({ spec: audioSpec(16, 12), fields: { logmel: rng.normalArray(8 * 16 * 12) }, labels: Int32Array.from({ length: 8 }, (_, i) => i % 2), numClasses: 2 });
+    const shapes: string[] = [];
+    await finetune(new AudioCnn(new Rng(1), { mels: 16 }), clips, clips, {
+      steps: 2,
+      batchSize: 4,
+      augment: (x, shape) => {
+        shapes.push(shape.join("x"));
+        return x.map((v) => -v);
+      },
+    });
+    expect(shapes).toEqual(["4x1x16x12", "4x1x16x12"]);
+    await expect(finetune(encoder(), train, test, { steps: 1, augment: (x) => x })).rejects.toThrow(/finetune: augment takes \[C, H, W\] float inputs .*row is float32\[8\]/);
+  }, 60_000);
 });
 
 describe("holdOutRows", () => {
