@@ -17,6 +17,7 @@ export {
   releaseLinearProbes,
   standardizer,
   trainLinearClassifier,
+  trainLinearClassifiers,
 } from "./linear-probe.js";
 export {
   type BaselineOptions,

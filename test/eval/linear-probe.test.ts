@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type LinearClassifier, linearProbe, standardizer, trainLinearClassifier } from "../../src/eval/index.js";
+import { type LinearClassifier, linearProbe, standardizer, trainLinearClassifier, trainLinearClassifiers } from "../../src/eval/index.js";
 import { blobs } from "./blobs.js";
 
 describe("linearProbe", () => {
@@ -48,6 +48,43 @@ describe("linearProbe", () => {
     const { objective, gradientNorm } = logisticObjective(clf, x, data.labels, lambda);
     expect(gradientNorm).toBeLessThan(1e-5);
     expect(Math.abs(objective - sklearn)).toBeLessThan(1e-6);
+  });
+
+  // λ selection trains the grid as heads of one session; each head must end where it would alone.
+  it.each([
+    { name: "one full batch", batchSize: 10_000 },
+    { name: "fixed mini-batches", batchSize: 256 },
+  ])("trains a λ grid jointly to the classifiers trained one by one ($name)", async ({ batchSize }) => {
+    const dim = 8;
+    const classes = 4;
+    const data = blobs(300, classes, dim, 1, 7);
+    const x = { features: standardizer(data.features, dim)(data.features), labels: data.labels };
+    const grid = [1e-4, 1e-2, 1];
+    const joint = await trainLinearClassifiers(x, dim, classes, grid, { steps: 200, batchSize, seed: 3 });
+    for (const [g, decay] of grid.entries()) {
+      const alone = await trainLinearClassifier(x, dim, classes, decay, { steps: 200, batchSize, seed: 3 });
+      const head = joint[g] as LinearClassifier;
+      for (let i = 0; i < alone.weight.length; i++) expect(head.weight[i]).toBeCloseTo(alone.weight[i] as number, 4);
+      for (let c = 0; c < classes; c++) expect(head.bias[c]).toBeCloseTo(alone.bias[c] as number, 4);
+    }
+    // a larger λ shrinks its head more
+    const norm = (clf: LinearClassifier) => Math.hypot(...clf.weight);
+    expect(norm(joint[0] as LinearClassifier)).toBeGreaterThan(norm(joint[2] as LinearClassifier));
+  });
+
+  // Fixed mini-batches of one shuffled copy (no per-step gathering) still converge on the
+  // cosine schedule: the full objective ends within 1e-3 of the full-batch optimum.
+  it("reaches the full-batch optimum from fixed shuffled mini-batches", async () => {
+    const dim = 16;
+    const classes = 5;
+    const data = blobs(400, classes, dim, 0.5, 11);
+    const x = standardizer(data.features, dim)(data.features);
+    const lambda = 1e-3;
+    const full = await trainLinearClassifier({ features: x, labels: data.labels }, dim, classes, lambda);
+    const mini = await trainLinearClassifier({ features: x, labels: data.labels }, dim, classes, lambda, { batchSize: 500 });
+    const optimum = logisticObjective(full, x, data.labels, lambda).objective;
+    expect(logisticObjective(mini, x, data.labels, lambda).objective - optimum).toBeLessThan(1e-3);
+    await expect(trainLinearClassifiers({ features: x, labels: data.labels }, dim, classes, [])).rejects.toThrow(/no weight decay/);
   });
 
   it("rejects features that are not rows of dim", async () => {
