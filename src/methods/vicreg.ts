@@ -1,13 +1,16 @@
 import type { AugmentationPreset } from "../data/image/augment/index.js";
 import { vicregLoss, vicregTerms } from "../losses/vicreg.js";
-import type { MlpBlockSpec } from "../nn/index.js";
+import { Mlp, type MlpBlockSpec } from "../nn/index.js";
 import { type LearningRate, adam } from "../optim/index.js";
 import { imageShape } from "../data/sample.js";
-import { add, concat, mean, mul } from "../ops/index.js";
+import { add, concat, crossEntropyWithLogits, mean, mul } from "../ops/index.js";
+import { type HostTensor, hostTensor } from "../runtime/index.js";
 import { collapseMetrics } from "./collapse.js";
 import { makeDecoder, reconstructionError } from "./decoders.js";
+import type { Tensor } from "../graph/index.js";
 import { EncoderWithHead, type PresetName, type TwoViews, forwardBoth, head, twoViewInputs } from "./heads.js";
 import type { Method, MethodPlan, MethodSetup } from "./method.js";
+import { argMaxAccuracy, rotateImages } from "./rotation.js";
 
 export interface VicregMethodOptions {
   /** λ, μ, ν: "λ = μ = 25 and ν = 1" (Bardes et al. 2022, §4.2). */
@@ -32,6 +35,14 @@ export interface VicregMethodOptions {
    * where invariance alone would let it go. 0 (off) is the paper's VICReg.
    */
   readonly reconstructionWeight: number;
+  /**
+   * Weight of a rotation-prediction term (RotNet's task, Gidaris et al. 2018) added to the loss:
+   * both views of an image are turned by the same random quarter turn, so the views still agree,
+   * and a head (BN-ReLU 128, then 4) predicts the turn from each view's embedding. Invariance to
+   * crops and intensity, sensitivity to orientation: what rotation alone learns best on
+   * Fashion-MNIST. 0 (off) is the paper's VICReg.
+   */
+  readonly rotationWeight: number;
 }
 
 export const vicregDefaults: VicregMethodOptions = {
@@ -46,27 +57,57 @@ export const vicregDefaults: VicregMethodOptions = {
   learningRate: 1e-3,
   augmentation: "byol",
   reconstructionWeight: 0,
+  rotationWeight: 0,
 };
 
 /** Plans VICReg: encoder + expander on both views; invariance, variance and covariance terms. */
-export function planVicreg(setup: MethodSetup, options: VicregMethodOptions): MethodPlan<TwoViews> {
+export function planVicreg(setup: MethodSetup, options: VicregMethodOptions): MethodPlan {
   const net = new EncoderWithHead(setup.encoder, head(setup.encoder.outputDim, options.projector, setup.rng));
   const decoder = options.reconstructionWeight > 0 ? makeDecoder("conv", setup.encoder.outputDim, imageShape(setup.spec, "vicreg's reconstruction"), setup.rng) : null;
+  const turnHead = options.rotationWeight > 0 ? new Mlp(setup.encoder.outputDim, [{ out: 128, norm: "batch", act: "relu" }, { out: 4 }], setup.rng) : null;
+  const twoViews = twoViewInputs(setup, options.augmentation);
+  const n = setup.batchSize;
+  const [c, height, width] = imageShape(setup.spec, "vicreg");
+  const shape = [n, c, height, width] as const;
   return {
-    modules: { encoder: net.encoder, projector: net.projector, ...(decoder === null ? {} : { decoder }) },
-    ...twoViewInputs(setup, options.augmentation),
-    loss: (ctx, { view0, view1 }) => {
+    modules: { encoder: net.encoder, projector: net.projector, ...(decoder === null ? {} : { decoder }), ...(turnHead === null ? {} : { turnHead }) },
+    batch: turnHead === null ? twoViews.batch : { ...twoViews.batch, turns: { shape: [2 * n], dtype: "int64" } },
+    views: (batch, rng): Record<string, HostTensor> => {
+      const views = twoViews.views(batch, rng);
+      if (turnHead === null) return views;
+      const turns = Int32Array.from({ length: n }, () => rng.int(4));
+      const turned = (view: Float32Array) => hostTensor("float32", [...shape], rotateImages(view, shape, turns));
+      const labels = new BigInt64Array(2 * n); // h stacks view 0's rows, then view 1's
+      turns.forEach((k, i) => {
+        labels[i] = BigInt(k);
+        labels[n + i] = BigInt(k);
+      });
+      return { view0: turned(views.view0.data as Float32Array), view1: turned(views.view1.data as Float32Array), turns: hostTensor("int64", [2 * n], labels) };
+    },
+    loss: (ctx, inputs) => {
+      // `turns` is among the inputs exactly when the rotation term is on (see `batch`).
+      const { view0, view1, turns } = inputs as Readonly<Record<TwoViews, Tensor>> & { readonly turns?: Tensor };
       const { h, z0, z1 } = forwardBoth(ctx, net, view0, view1); // [2N, D], [N, P], [N, P]
       const terms = vicregTerms(z0, z1);
-      const loss = vicregLoss(z0, z1, {
+      let loss = vicregLoss(z0, z1, {
         invarianceWeight: options.invarianceWeight,
         varianceWeight: options.varianceWeight,
         covarianceWeight: options.covarianceWeight,
       });
-      const metrics = { ...collapseMetrics(h, z0), invariance: terms.invariance, variance: terms.variance, covariance: terms.covariance };
-      if (decoder === null) return { loss, metrics };
-      const reconstruction = mean(reconstructionError("bce", decoder.call(ctx, h), concat([view0, view1], 0)));
-      return { loss: add(loss, mul(reconstruction, options.reconstructionWeight)), metrics: { ...metrics, reconstruction } };
+      const metrics: Record<string, Tensor> = { ...collapseMetrics(h, z0), invariance: terms.invariance, variance: terms.variance, covariance: terms.covariance };
+      if (decoder !== null) {
+        const reconstruction = mean(reconstructionError("bce", decoder.call(ctx, h), concat([view0, view1], 0)));
+        loss = add(loss, mul(reconstruction, options.reconstructionWeight));
+        metrics.reconstruction = reconstruction;
+      }
+      if (turnHead !== null && turns !== undefined) {
+        const logits = turnHead.call(ctx, h);
+        const rotation = crossEntropyWithLogits(logits, turns);
+        loss = add(loss, mul(rotation, options.rotationWeight));
+        metrics.rotation = rotation;
+        metrics.rotation_accuracy = argMaxAccuracy(logits, turns);
+      }
+      return { loss, metrics };
     },
     optimizer: adam({ lr: options.learningRate }),
     learningRate: options.learningRate,

@@ -18,4 +18,13 @@ describe("vicreg", () => {
     expectNoCollapse(run);
     expect(run.trained.linear10).toBeGreaterThan(run.random.linear10);
   }, 60_000);
+
+  it("with a rotation term: the head learns the quarter turn both views share, and the encoder still beats a random one", async () => {
+    const run = await runMethod(vicreg, { rotationWeight: 5 }, { steps: 40, batchSize: 128 });
+    const turnAccuracy = ends(run.metrics.map((m) => m.rotation_accuracy ?? Number.NaN));
+    expect(turnAccuracy.first).toBeLessThan(0.5); // chance is 0.25
+    expect(turnAccuracy.last).toBeGreaterThan(Math.max(0.5, turnAccuracy.first + 0.2));
+    expectNoCollapse(run);
+    expect(run.trained.linear10).toBeGreaterThan(run.random.linear10);
+  }, 60_000);
 });
