@@ -42,8 +42,8 @@ export interface LinearProbeOptions {
   /**
    * Examples per step: a labeled set up to this size is one full batch; a larger one is shuffled
    * once (seeded) into fixed mini-batches of this size, visited in a new order each epoch, so
-   * every large set shares one session and a step costs the same whatever N. The default covers the bundled MNIST's 9,000 in one batch: full
-   * batches converge (1,000 steps on 9,000 SimCLR embeddings: objective 0.03674 vs L-BFGS's
+   * every large set shares one session and a step costs the same whatever N. The default covers
+   * the bundled MNIST's 9,000 in one batch: full batches converge (1,000 steps on 9,000 SimCLR embeddings: objective 0.03674 vs L-BFGS's
    * 0.03658) where mini-batch noise keeps Adam away from the optimum (1024: 0.054 at 300 steps).
    * A step on 9,000 × 128 features takes ~2 ms, on 9,000 raw pixels ~11 ms.
    */
@@ -199,13 +199,13 @@ export async function trainLinearClassifiers(
     y: hostTensor("int64", [batch * heads], y.subarray(b * batch * heads, (b + 1) * batch * heads)),
     decay,
   }));
-  let visit = perEpoch === 1 ? [0] : rng.permutation(perEpoch);
+  let visit = rng.permutation(perEpoch);
   let loss = Number.NaN;
   // Steps go to the runtime in calls of up to `stepsPerRun`.
   for (let s = 0; s < steps; ) {
     const call = Array.from({ length: Math.min(step.stepsPerRun, steps - s) }, (_, k) => {
       const b = (s + k) % perEpoch;
-      if (b === 0 && s + k > 0 && perEpoch > 1) visit = rng.permutation(perEpoch);
+      if (b === 0 && s + k > 0) visit = rng.permutation(perEpoch);
       return batches[visit[b] as number] as (typeof batches)[number];
     });
     loss = (await step.runSteps(call)).at(-1)?.loss ?? loss;

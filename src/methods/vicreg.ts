@@ -1,4 +1,5 @@
 import type { AugmentationPreset } from "../data/image/augment/index.js";
+import type { Tensor } from "../graph/index.js";
 import { vicregLoss, vicregTerms } from "../losses/vicreg.js";
 import { Mlp, type MlpBlockSpec } from "../nn/index.js";
 import { type LearningRate, adam } from "../optim/index.js";
@@ -7,7 +8,6 @@ import { add, concat, crossEntropyWithLogits, mean, mul } from "../ops/index.js"
 import { type HostTensor, hostTensor } from "../runtime/index.js";
 import { collapseMetrics } from "./collapse.js";
 import { makeDecoder, reconstructionError } from "./decoders.js";
-import type { Tensor } from "../graph/index.js";
 import { EncoderWithHead, type PresetName, type TwoViews, forwardBoth, head, twoViewInputs } from "./heads.js";
 import type { Method, MethodPlan, MethodSetup } from "./method.js";
 import { argMaxAccuracy, rotateImages } from "./rotation.js";
