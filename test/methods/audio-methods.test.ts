@@ -34,7 +34,7 @@ describe("audio methods learn voice identity from unlabeled speech", () => {
     untrainedKnn = (await evaluateEncoder(new AudioCnn(new Rng(1)), { train, test }, { perClass: [], linearAll: false })).knn;
   }, 180_000);
 
-  async function learn(method: Method, steps: number): Promise<{ first: number; last: number; knn: number }> {
+  async function learn(method: Method, steps: number, probe = true): Promise<{ first: number; last: number; knn: number }> {
     const encoder = new AudioCnn(new Rng(1));
     const losses: number[] = [];
     const r = await pretrain({
@@ -49,7 +49,7 @@ describe("audio methods learn voice identity from unlabeled speech", () => {
     });
     await r.step.release();
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const knn = (await evaluateEncoder(encoder, { train, test }, { perClass: [], linearAll: false })).knn;
+    const knn = probe ? (await evaluateEncoder(encoder, { train, test }, { perClass: [], linearAll: false })).knn : Number.NaN;
     return { first: mean(losses.slice(0, 5)), last: mean(losses.slice(-5)), knn };
   }
 
@@ -70,7 +70,7 @@ describe("audio methods learn voice identity from unlabeled speech", () => {
   // held-out espeak-ng voices does, 90.6% against 87.5%, after 405 steps): docs/audio.md. So its
   // test is the loss: each prediction must pick its true future among the batch's 32 × 12 frames.
   it("cpc: the InfoNCE loss falls well below chance (log of the batch's frames)", async () => {
-    const r = await learn(methods.cpc as Method, 40);
+    const r = await learn(methods.cpc as Method, 40, false);
     const chance = Math.log(32 * 12);
     expect(r.first).toBeGreaterThan(chance - 0.5);
     expect(r.last).toBeLessThan(chance - 1);
