@@ -40,7 +40,7 @@ export interface VicregMethodOptions {
    * both views of an image are turned by the same random quarter turn, so the views still agree,
    * and a head (BN-ReLU 128, then 4) predicts the turn from each view's embedding. Invariance to
    * crops and intensity, sensitivity to orientation: what rotation alone learns best on
-   * Fashion-MNIST. 0 (off) is the paper's VICReg.
+   * Fashion-MNIST. 0 (off) is the paper's VICReg; the image recipe (recipes.ts) runs 5.
    */
   readonly rotationWeight: number;
 }
