@@ -5,7 +5,7 @@ import type { LabeledTexts } from "../data/text/text-source.js";
 import { rawFeatures, releaseEmbeddings } from "../eval/embed.js";
 import type { LabelDraws } from "../eval/label-subsets.js";
 import { mnistAnchorLabelDraws } from "../eval/mnist-anchor-draws.js";
-import { type EvaluationResult, type ProtocolOptions, baselines, evaluateEmbeddings, evaluateEncoder } from "../eval/protocol.js";
+import { type EvaluationResult, type ProtocolOptions, baselines, evaluateEmbeddings, evaluateEncoder, finetunePerClass } from "../eval/protocol.js";
 import { tfidfBaseline } from "../eval/tfidf-baseline.js";
 import type { Encoder } from "../methods/method.js";
 import { Rng } from "../random/rng.js";
@@ -15,6 +15,7 @@ import { writeEmbeddings } from "./embed.js";
 import { type TextEncoderSettings, makeEncoder } from "./encoder.js";
 import { CliError } from "./errors.js";
 import { perplexityLine } from "./eval-perplexity.js";
+import { finetuneRecipe } from "./finetune-recipe.js";
 import type { RunFolder } from "./run-folder.js";
 import { type TextLoading, runTokenizer } from "./text-data.js";
 import { writeTextExamples } from "./text-examples.js";
@@ -117,20 +118,23 @@ async function classificationLines(o: EvaluateRunOptions, loaded: LoadedData, c:
   const linear = c.probes.includes("linear");
   const smallest = smallestClass(data.trainLabels, data.numClasses, data.train.classNames);
   const tooMany = c.labelsPerClass.filter((k) => k > smallest.count);
-  const perClass = linear ? c.labelsPerClass.filter((k) => k > 0 && k <= smallest.count) : [];
-  const protocol: ProtocolOptions = {
-    perClass,
-    draws: c.draws,
-    seed: c.seed,
-    linearAll: linear && c.labelsPerClass.includes(0),
-    ...(c.labelDraws === "anchor" ? { labelDraws: [anchorDraws(o.dataSpec, c, perClass, o.limit ?? null)] } : {}),
-  };
+  const finetuned = c.probes.includes("finetune");
+  const fewLabels = linear || finetuned ? c.labelsPerClass.filter((k) => k > 0 && k <= smallest.count) : [];
+  if (finetuned && fewLabels.length === 0) throw new CliError(`--probes finetune fine-tunes on a few labels per class: give --labels-per-class a count, e.g. 10 (now ${c.labelsPerClass.map((k) => (k === 0 ? "all" : k)).join(",")})`);
+  const labelDraws = c.labelDraws === "anchor" ? { labelDraws: [anchorDraws(o.dataSpec, c, fewLabels, o.limit ?? null)] } : {};
+  const perClass = linear ? fewLabels : [];
+  const protocol: ProtocolOptions = { perClass, draws: c.draws, seed: c.seed, linearAll: linear && c.labelsPerClass.includes(0), ...labelDraws };
   // After the draws are checked (an impossible request is an error, not a note).
-  if (linear && tooMany.length > 0) o.log(`skipping ${tooMany.join(", ")} labels per class: class ${smallest.name} has only ${smallest.count} labelled examples`);
+  if ((linear || finetuned) && tooMany.length > 0) o.log(`skipping ${tooMany.join(", ")} labels per class: class ${smallest.name} has only ${smallest.count} labelled examples`);
   const unit = spec.modality === "text" ? "texts" : spec.modality === "table" ? "rows" : spec.modality === "audio" ? "clips" : "images";
   const lines: EvalLine[] = [];
   o.log(`evaluating ${o.methodName} on ${data.train.length} labelled / ${data.test.length} test ${unit}…`);
   lines.push(...resultLines(o.methodName, await evaluateEncoder(o.encoder, data, protocol), c));
+  if (finetuned) {
+    o.log(`fine-tuning ${o.methodName} on ${fewLabels.join(", ")} labels per class (${c.draws} draws)…`);
+    const tuned = await finetunePerClass(o.encoder, data, { perClass: fewLabels, draws: c.draws, seed: c.seed, ...labelDraws, finetune: finetuneRecipe(spec.modality) });
+    for (const p of tuned) lines.push({ type: "eval", encoder: o.methodName, probe: "finetune", labels_per_class: p.perClass, accuracy: p.accuracy.mean, sd: p.accuracy.sd });
+  }
   const wanted = baselinesFor(c, spec.modality);
   if (wanted.includes("raw_pixels") && spec.modality === "text") throw new CliError("--baselines raw_pixels: token ids are not features; text's raw baseline is tfidf");
   if (wanted.includes("tfidf") && spec.modality !== "text") throw new CliError("--baselines tfidf is a text baseline; this run's data is " + spec.modality);
@@ -147,7 +151,8 @@ async function classificationLines(o: EvaluateRunOptions, loaded: LoadedData, c:
       makeEncoder: build,
       encoderSeed: randomSeed,
       rawFeatures: spec.modality !== "text",
-      supervised: { perClass, draws: c.draws },
+      // The anchor's recipe: the fine-tune probe's LP-FT and slow encoder rate would handicap a random start.
+      supervised: { perClass: fewLabels, draws: c.draws },
     });
     if (wanted.includes("random")) lines.push(...resultLines("random", b.randomEncoder, c));
     if (wanted.includes("raw_pixels") && b.rawFeatures !== null) lines.push(...resultLines(rawName, b.rawFeatures, c));

@@ -23,11 +23,13 @@ export {
   type BaselineOptions,
   type BaselineResults,
   type EvaluationResult,
+  type FinetuneProtocolOptions,
   type PerClassProbe,
   type ProtocolOptions,
   baselines,
   evaluateEmbeddings,
   evaluateEncoder,
+  finetunePerClass,
   formatEvaluation,
 } from "./protocol.js";
 export { type CsrMatrix, checkCsr, csrTakeRows, csrToDense } from "./csr.js";

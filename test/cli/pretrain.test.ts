@@ -187,6 +187,18 @@ describe("pretext pretrain", () => {
     expectOneLineError(await runInProcess(["eval", full, "--label-draws", "pytorch"]), "eval", /--label-draws.*pytorch.*Allowed choices are seeded, anchor/);
   }, 120_000);
 
+  it("eval --probes finetune fine-tunes the run's encoder on 10 labels per class, and asks for a count", async () => {
+    const ev = await runCli(["eval", full, "--labels-per-class", "10", "--probes", "finetune", "--baselines", "none", "--draws", "1", "--limit", "1000", "--json"]);
+    expect(ev.code, ev.stderr).toBe(0);
+    const lines = ev.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ type: "eval", encoder: "simclr", probe: "finetune", labels_per_class: 10 });
+    // 100 labelled digits, 1,000 test digits: far past chance (10%).
+    expect(lines[0]?.accuracy).toBeGreaterThan(0.5);
+    const noCount = await runInProcess(["eval", full, "--probes", "finetune", "--labels-per-class", "all"]);
+    expectOneLineError(noCount, "eval", /--probes finetune fine-tunes on a few labels per class: give --labels-per-class a count, e\.g\. 10 \(now all\)/);
+  }, 120_000);
+
   it("eval on data without a fixed split asks for --test-data", async () => {
     // A 64-image IDX file: magic 0x00000803 (uint8, 3 dims), then [64, 28, 28] big-endian.
     const header = Buffer.from([0, 0, 8, 3, 0, 0, 0, 64, 0, 0, 0, 28, 0, 0, 0, 28]);
