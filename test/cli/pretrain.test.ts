@@ -147,12 +147,12 @@ describe("pretext pretrain", () => {
   it("--time-budget plans the steps from the measured step time and ends pretraining cleanly within it", async () => {
     const dir = join(root, "budget");
     // NOTE: the anchor's small-cnn, whose 128-d effective rank after the last step costs little
-    // beside a 4 s budget (the grid encoder's 1,152-d one takes a few tenths of a second).
-    const r = await runCli(["pretrain", "--method", "rotation", "--data", "mnist", "--encoder", "small-cnn", "--limit", "256", "--batch-size", "32", "--epochs", "100", "--time-budget", "4s", "--json", "--out", dir]);
+    // beside an 8 s budget (the grid encoder's 1,152-d one takes a few tenths of a second).
+    const r = await runCli(["pretrain", "--method", "rotation", "--data", "mnist", "--encoder", "small-cnn", "--limit", "256", "--batch-size", "32", "--epochs", "100", "--time-budget", "8s", "--json", "--out", dir]);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
     const plans = lines.filter((l) => l.type === "plan");
-    expect(plans[0]).toMatchObject({ type: "plan", from: "time-budget", epochs: 100, time_budget_s: 4, calibration_steps: 3, start_step: 0, restored: false, replanned_at_step: null });
+    expect(plans[0]).toMatchObject({ type: "plan", from: "time-budget", epochs: 100, time_budget_s: 8, calibration_steps: 3, start_step: 0, restored: false, replanned_at_step: null });
     // The plan is remade from the steps actually run as the step time drifts, at most once per
     // check (every 2% of the budget), each time where the run then was.
     expect(plans.length).toBeLessThanOrEqual(51);
@@ -160,13 +160,14 @@ describe("pretext pretrain", () => {
     const done = lines[lines.length - 1] as { type: string; stopped_by: string; elapsed_s: number; steps: number; planned_steps: number };
     expect(done).toMatchObject({ type: "done", stopped_by: "time-budget", planned_from: "time-budget", planned_steps: plans[plans.length - 1]?.total_steps });
     expect(done.steps).toBeLessThanOrEqual(done.planned_steps);
-    // The last plan fills the budget: training ends within it, and not far short of it. The
-    // final checkpoint (and the effective rank at the last step) come after the last step.
+    // The last plan fills the budget: training ends within 3% of it (the rule; another
+    // test file shares the machine, so a step can run long), and not far short of it. The final
+    // checkpoint (and the effective rank at the last step) come after the last step.
     const lastStep = lines.filter((l) => l.type === "step").pop() as { step: number; elapsed_s: number };
     expect(lastStep.step).toBe(done.steps - 1);
-    expect(lastStep.elapsed_s).toBeGreaterThan(3.4);
-    expect(lastStep.elapsed_s).toBeLessThanOrEqual(4);
-    expect(done.elapsed_s).toBeLessThan(4.5);
+    expect(lastStep.elapsed_s).toBeGreaterThan(0.85 * 8);
+    expect(lastStep.elapsed_s).toBeLessThanOrEqual(1.03 * 8);
+    expect(done.elapsed_s).toBeLessThan(1.03 * 8 + 0.5);
     const metrics = readFileSync(join(dir, "metrics.jsonl"), "utf8");
     expect(metrics.startsWith('{"type":"plan"')).toBe(true);
     expect(metrics.split("\n").filter((l) => l.startsWith('{"type":"plan"'))).toHaveLength(plans.length);

@@ -170,7 +170,8 @@ describe("pretrain follows the step plan", () => {
       // The plan in force when the first process stopped comes back, schedule map and all.
       expect(restored).toEqual({ step: resumedAt, restored: true, plan: first.fit.plan });
       expect(second.fit.stoppedBy).toBe("time-budget");
-      expect(second.fit.elapsedSeconds).toBeLessThanOrEqual(3.05);
+      // Within 3% of the budget, the rule (another test file may share the machine).
+      expect(second.fit.elapsedSeconds).toBeLessThanOrEqual(1.03 * 3);
       expect(second.fit.steps).toBeGreaterThan(8); // more than one epoch of 8 batches
       expect(events.map((e) => e.step)).toEqual(Array.from({ length: second.fit.steps }, (_, i) => i));
       // The steps of both processes, the resumed first step included, follow one continuous schedule.
