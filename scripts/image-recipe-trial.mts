@@ -9,7 +9,7 @@
 import { appendFileSync, mkdirSync } from "node:fs";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { type AugmentationPreset, colorJitter, gaussianBlur, randomGrayscale, randomHorizontalFlip, randomResizedCrop, solarize } from "../src/data/image/augment/index.js";
+import { byolPreset } from "../src/data/image/augment/index.js";
 import { mnistSplit } from "../src/data/image/mnist.js";
 import { fashionMnistSplit } from "../src/data/image/fashion-mnist.js";
 import { evaluateEncoder } from "../src/eval/index.js";
@@ -28,7 +28,10 @@ const enc = JSON.parse(a.enc as string);
 const make = () => (a.mlp ? new MlpEncoder(new Rng(seed), { inputShape: [1, 28, 28], hidden: enc.hidden ?? [512], outputDim: enc.outputDim ?? 128, norm: "batch" }) : new SmallCnn(new Rng(seed), enc));
 const encoder = make();
 const methodOptions: Record<string, unknown> = JSON.parse(a.opts as string);
-if (a.aug !== undefined) methodOptions.augmentation = byolViews(JSON.parse(a.aug));
+if (a.aug !== undefined) {
+  const { scale, flip } = JSON.parse(a.aug) as { scale?: [number, number]; flip?: boolean };
+  methodOptions.augmentation = byolPreset({ ...(scale === undefined ? {} : { cropScale: scale }), horizontalFlip: flip === true });
+}
 const load0 = loadavg()[0] ?? 0;
 const t0 = performance.now();
 const { fit, step } = await pretrain({ method, encoder, dataset: data.train, batchSize: Number(a.batch), epochs: Number.POSITIVE_INFINITY, seed, timeBudgetSeconds: Number(a.budget), ...(a.steps ? { maxSteps: Number(a.steps) } : {}), methodOptions, compile: { backend: workerBackend } });
@@ -42,16 +45,3 @@ const trials = new URL("../.scratch/", import.meta.url);
 mkdirSync(trials, { recursive: true });
 appendFileSync(new URL("image-recipe-trials.txt", trials), `${line}\n`);
 process.exit(0);
-
-/** BYOL's two views (presets.ts) with the crop area range `scale` and, if `flip`, a horizontal flip after the crop. */
-function byolViews(o: { scale?: [number, number]; flip?: boolean }): AugmentationPreset {
-  const view = (blurProbability: number, solarizeProbability: number) => [
-    randomResizedCrop({ scale: o.scale ?? [0.5, 1], ratio: [3 / 4, 4 / 3], rotationDegrees: 15, shearDegrees: 10 }),
-    ...(o.flip === true ? [randomHorizontalFlip()] : []),
-    colorJitter({ brightness: 0.4, contrast: 0.4, saturation: 0.2, hue: 0.1, probability: 0.8 }),
-    randomGrayscale({ probability: 0.2 }),
-    gaussianBlur({ kernelSizeFraction: 0.1, sigma: [0.1, 2.0], probability: blurProbability }),
-    solarize({ threshold: 0.5, probability: solarizeProbability }),
-  ];
-  return { name: "byol-trial", views: [view(1.0, 0), view(0.1, 0.2)] };
-}

@@ -131,7 +131,7 @@ async function classificationLines(o: EvaluateRunOptions, loaded: LoadedData, c:
   o.log(`evaluating ${o.methodName} on ${data.train.length} labelled / ${data.test.length} test ${unit}…`);
   lines.push(...resultLines(o.methodName, await evaluateEncoder(o.encoder, data, protocol), c));
   if (finetuned) {
-    o.log(`fine-tuning ${o.methodName} on ${fewLabels.join(", ")} labels per class (${c.draws} draws)…`);
+    o.log(`fine-tuning ${o.methodName} on ${fewLabels.join(", ")} labels per class (${c.draws} draw${c.draws === 1 ? "" : "s"})…`);
     const tuned = await finetunePerClass(o.encoder, data, { perClass: fewLabels, draws: c.draws, seed: c.seed, ...labelDraws, finetune: finetuneRecipe(spec.modality) });
     for (const p of tuned) lines.push({ type: "eval", encoder: o.methodName, probe: "finetune", labels_per_class: p.perClass, accuracy: p.accuracy.mean, sd: p.accuracy.sd });
   }

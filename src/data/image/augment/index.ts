@@ -21,5 +21,5 @@ export {
   solarize,
 } from "./intensity.js";
 export { type Augmentation, applyPipeline, augmentBatch, compose, type MultiViewAugmentation, multiView } from "./multi-view.js";
-export { type AugmentationPreset, byolPreset, maePreset, mocoV2Preset, simclrMnistPipeline, simclrPreset } from "./presets.js";
+export { type AugmentationPreset, type ViewVariation, byolPreset, maePreset, mocoV2Preset, simclrMnistPipeline, simclrPreset } from "./presets.js";
 export type { GeometricTransform, ImageBatch, ImageShape, PixelTransform, Pipeline, Range, Transform } from "./transform.js";

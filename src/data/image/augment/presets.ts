@@ -1,7 +1,7 @@
 import { gaussianBlur } from "./blur.js";
-import { randomResizedCrop } from "./geometric.js";
+import { randomHorizontalFlip, randomResizedCrop } from "./geometric.js";
 import { colorJitter, gaussianNoise, randomGrayscale, solarize } from "./intensity.js";
-import type { Pipeline } from "./transform.js";
+import type { Pipeline, Range } from "./transform.js";
 
 /** The views of an SSL recipe: one pipeline per view. */
 export interface AugmentationPreset {
@@ -17,8 +17,16 @@ export interface AugmentationPreset {
 // - blur keeps its 10%-of-size kernel (3 px) and σ range.
 
 /** The crop of the PyTorch anchor's SimCLR-MNIST pipeline (`augment` in throughput.py / simclr_mnist.py). */
-function mnistCrop(): ReturnType<typeof randomResizedCrop> {
-  return randomResizedCrop({ scale: [0.5, 1], ratio: [3 / 4, 4 / 3], rotationDegrees: 15, shearDegrees: 10 });
+function mnistCrop(scale: Range = [0.5, 1]): ReturnType<typeof randomResizedCrop> {
+  return randomResizedCrop({ scale, ratio: [3 / 4, 4 / 3], rotationDegrees: 15, shearDegrees: 10 });
+}
+
+/** Variations of a preset's views, for recipe trials (scripts/image-recipe-trial.mts --aug). */
+export interface ViewVariation {
+  /** The crops' area range (default [0.5, 1]). */
+  readonly cropScale?: Range;
+  /** A horizontal flip with probability 0.5 after the crop (default off: it turns digits into other symbols). */
+  readonly horizontalFlip?: boolean;
 }
 
 /**
@@ -48,9 +56,10 @@ export function simclrPreset(): AugmentationPreset {
  * grayscale p 0.2, blur with p 1.0 / 0.1 and solarization with p 0 / 0.2 for the two views.
  * SimSiam uses BYOL's first view for both.
  */
-export function byolPreset(): AugmentationPreset {
+export function byolPreset(variation: ViewVariation = {}): AugmentationPreset {
   const view = (blurProbability: number, solarizeProbability: number): Pipeline => [
-    mnistCrop(),
+    mnistCrop(variation.cropScale),
+    ...(variation.horizontalFlip === true ? [randomHorizontalFlip()] : []),
     colorJitter({ brightness: 0.4, contrast: 0.4, saturation: 0.2, hue: 0.1, probability: 0.8 }),
     randomGrayscale({ probability: 0.2 }),
     gaussianBlur({ kernelSizeFraction: 0.1, sigma: [0.1, 2.0], probability: blurProbability }),
