@@ -1,16 +1,16 @@
 import type { AugmentationPreset } from "../data/image/augment/index.js";
 import type { Tensor } from "../graph/index.js";
 import { vicregLoss, vicregTerms } from "../losses/vicreg.js";
-import { Mlp, type MlpBlockSpec } from "../nn/index.js";
+import type { MlpBlockSpec } from "../nn/index.js";
 import { type LearningRate, adam } from "../optim/index.js";
 import { imageShape } from "../data/sample.js";
-import { add, concat, crossEntropyWithLogits, mean, mul } from "../ops/index.js";
-import { type HostTensor, hostTensor } from "../runtime/index.js";
+import { add, concat, mean, mul } from "../ops/index.js";
+import type { HostTensor } from "../runtime/index.js";
 import { collapseMetrics } from "./collapse.js";
 import { makeDecoder, reconstructionError } from "./decoders.js";
 import { EncoderWithHead, type PresetName, type TwoViews, forwardBoth, head, twoViewInputs } from "./heads.js";
 import type { Method, MethodPlan, MethodSetup } from "./method.js";
-import { argMaxAccuracy, rotateImages } from "./rotation.js";
+import { rotationTerm } from "./rotation-term.js";
 
 export interface VicregMethodOptions {
   /** λ, μ, ν: "λ = μ = 25 and ν = 1" (Bardes et al. 2022, §4.2). */
@@ -64,29 +64,15 @@ export const vicregDefaults: VicregMethodOptions = {
 export function planVicreg(setup: MethodSetup, options: VicregMethodOptions): MethodPlan {
   const net = new EncoderWithHead(setup.encoder, head(setup.encoder.outputDim, options.projector, setup.rng));
   const decoder = options.reconstructionWeight > 0 ? makeDecoder("conv", setup.encoder.outputDim, imageShape(setup.spec, "vicreg's reconstruction"), setup.rng) : null;
-  const turnHead = options.rotationWeight > 0 ? new Mlp(setup.encoder.outputDim, [{ out: 128, norm: "batch", act: "relu" }, { out: 4 }], setup.rng) : null;
+  const turns = rotationTerm(setup, options.rotationWeight, "vicreg");
   const twoViews = twoViewInputs(setup, options.augmentation);
-  const n = setup.batchSize;
-  const [c, height, width] = imageShape(setup.spec, "vicreg");
-  const shape = [n, c, height, width] as const;
   return {
-    modules: { encoder: net.encoder, projector: net.projector, ...(decoder === null ? {} : { decoder }), ...(turnHead === null ? {} : { turnHead }) },
-    batch: turnHead === null ? twoViews.batch : { ...twoViews.batch, turns: { shape: [2 * n], dtype: "int64" } },
-    views: (batch, rng): Record<string, HostTensor> => {
-      const views = twoViews.views(batch, rng);
-      if (turnHead === null) return views;
-      const turns = Int32Array.from({ length: n }, () => rng.int(4));
-      const turned = (view: Float32Array) => hostTensor("float32", [...shape], rotateImages(view, shape, turns));
-      const labels = new BigInt64Array(2 * n); // h stacks view 0's rows, then view 1's
-      turns.forEach((k, i) => {
-        labels[i] = BigInt(k);
-        labels[n + i] = BigInt(k);
-      });
-      return { view0: turned(views.view0.data as Float32Array), view1: turned(views.view1.data as Float32Array), turns: hostTensor("int64", [2 * n], labels) };
-    },
+    modules: { encoder: net.encoder, projector: net.projector, ...(decoder === null ? {} : { decoder }), ...(turns === null ? {} : { turnHead: turns.head }) },
+    batch: turns === null ? twoViews.batch : { ...twoViews.batch, ...turns.batch },
+    views: (batch, rng): Record<string, HostTensor> => (turns === null ? twoViews.views(batch, rng) : turns.turn(twoViews.views(batch, rng), rng)),
     loss: (ctx, inputs) => {
       // `turns` is among the inputs exactly when the rotation term is on (see `batch`).
-      const { view0, view1, turns } = inputs as Readonly<Record<TwoViews, Tensor>> & { readonly turns?: Tensor };
+      const { view0, view1, turns: labels } = inputs as Readonly<Record<TwoViews, Tensor>> & { readonly turns?: Tensor };
       const { h, z0, z1 } = forwardBoth(ctx, net, view0, view1); // [2N, D], [N, P], [N, P]
       const terms = vicregTerms(z0, z1);
       let loss = vicregLoss(z0, z1, {
@@ -94,18 +80,16 @@ export function planVicreg(setup: MethodSetup, options: VicregMethodOptions): Me
         varianceWeight: options.varianceWeight,
         covarianceWeight: options.covarianceWeight,
       });
-      const metrics: Record<string, Tensor> = { ...collapseMetrics(h, z0), invariance: terms.invariance, variance: terms.variance, covariance: terms.covariance };
+      let metrics: Record<string, Tensor> = { ...collapseMetrics(h, z0), invariance: terms.invariance, variance: terms.variance, covariance: terms.covariance };
       if (decoder !== null) {
         const reconstruction = mean(reconstructionError("bce", decoder.call(ctx, h), concat([view0, view1], 0)));
         loss = add(loss, mul(reconstruction, options.reconstructionWeight));
         metrics.reconstruction = reconstruction;
       }
-      if (turnHead !== null && turns !== undefined) {
-        const logits = turnHead.call(ctx, h);
-        const rotation = crossEntropyWithLogits(logits, turns);
-        loss = add(loss, mul(rotation, options.rotationWeight));
-        metrics.rotation = rotation;
-        metrics.rotation_accuracy = argMaxAccuracy(logits, turns);
+      if (turns !== null && labels !== undefined) {
+        const rotation = turns.loss(ctx, h, labels);
+        loss = add(loss, rotation.weighted);
+        metrics = { ...metrics, ...rotation.metrics };
       }
       return { loss, metrics };
     },
