@@ -6,3 +6,4 @@ export { type NtXentOptions, ntXentLogits, ntXentLoss, positiveCosine } from "./
 export { type TripletNegatives, type TripletOptions, type TripletTerms, pairwiseSquaredDistances, tripletLoss, tripletTerms } from "./triplet.js";
 export { type VicRegOptions, type VicRegTerms, vicregCovariance, vicregInvariance, vicregLoss, vicregTerms, vicregVariance } from "./vicreg.js";
 export { type SimcseOptions, simcseLoss } from "./simcse.js";
+export { type DinoLossOptions, dinoCenter, dinoLoss, dinoTargets } from "./dino.js";

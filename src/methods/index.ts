@@ -11,6 +11,7 @@ export { byol } from "./byol.js";
 export { simsiam } from "./simsiam.js";
 export { barlowTwins } from "./barlow-twins.js";
 export { vicreg } from "./vicreg.js";
+export { dino, type DinoOptions } from "./dino.js";
 export { rotation } from "./rotation.js";
 export { jigsaw } from "./jigsaw.js";
 export { clm, type ClmOptions, nextTokenLoss } from "./clm.js";

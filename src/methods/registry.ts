@@ -5,6 +5,7 @@ import { autoencoder, denoisingAutoencoder } from "./autoencoder.js";
 import { barlowTwins } from "./barlow-twins.js";
 import { byol } from "./byol.js";
 import { clm } from "./clm.js";
+import { dino } from "./dino.js";
 import { jigsaw } from "./jigsaw.js";
 import { maskedAutoencoder } from "./mae.js";
 import { mlm } from "./mlm.js";
@@ -26,7 +27,7 @@ import { vicreg } from "./vicreg.js";
  * file, then one entry here.
  */
 export const methods: Readonly<Record<string, Method>> = Object.fromEntries(
-  [simclr, moco, triplet, byol, simsiam, barlowTwins, vicreg, autoencoder, denoisingAutoencoder, maskedAutoencoder, rotation, jigsaw, mlm, clm, simcse, byolA, cola, cpc, scarf, vime].map(
+  [simclr, moco, triplet, byol, simsiam, barlowTwins, vicreg, dino, autoencoder, denoisingAutoencoder, maskedAutoencoder, rotation, jigsaw, mlm, clm, simcse, byolA, cola, cpc, scarf, vime].map(
     (m): [string, Method] => [m.name, m],
   ),
 );
