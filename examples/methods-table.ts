@@ -204,7 +204,7 @@ function evaluated(name: string, kind: Row["kind"], labelDraws: LabelDrawsChoice
     linear10: r.linearPerClass[0]?.accuracy ?? null,
     linearAll: r.linearAll?.accuracy ?? null,
     knn: r.knn,
-    nmi: r.clustering.nmi,
+    nmi: r.clustering?.nmi ?? null,
     evalSeconds: r.seconds.total,
   };
 }

@@ -178,7 +178,7 @@ const summary = (r: typeof trained) => ({
   linear_10_per_class: r.linearPerClass[0]?.accuracy,
   linear_all: r.linearAll?.accuracy,
   knn20_all: r.knn,
-  nmi: r.clustering.nmi,
+  nmi: r.clustering?.nmi,
 });
 console.log(
   JSON.stringify({

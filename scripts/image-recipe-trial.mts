@@ -38,8 +38,8 @@ const { fit, step } = await pretrain({ method, encoder, dataset: data.train, bat
 await step.release();
 const secs = (performance.now() - t0) / 1000;
 const r = await evaluateEncoder(encoder, data, { perClass: [10], draws: 3, seed: 0 });
-const pct = (x: number | undefined) => (x === undefined ? "-" : (100 * x).toFixed(1));
-const line = `${a.name} ${a.data} ${a.method} b${a.batch} ${a.budget}s steps=${fit.steps} ${secs.toFixed(0)}s load0=${load0.toFixed(1)} dim=${r.dim} lin10=${pct(r.linearPerClass[0]?.accuracy.mean)} linAll=${pct(r.linearAll?.accuracy)} knn=${pct(r.knn)} nmi=${r.clustering.nmi.toFixed(3)} | opts=${a.opts} enc=${a.enc}${a.mlp ? " mlp" : ""}${a.aug ? ` aug=${a.aug}` : ""}`;
+const pct = (x: number | null | undefined) => (x === undefined || x === null ? "-" : (100 * x).toFixed(1));
+const line = `${a.name} ${a.data} ${a.method} b${a.batch} ${a.budget}s steps=${fit.steps} ${secs.toFixed(0)}s load0=${load0.toFixed(1)} dim=${r.dim} lin10=${pct(r.linearPerClass[0]?.accuracy.mean)} linAll=${pct(r.linearAll?.accuracy)} knn=${pct(r.knn)} nmi=${r.clustering?.nmi.toFixed(3) ?? "-"} | opts=${a.opts} enc=${a.enc}${a.mlp ? " mlp" : ""}${a.aug ? ` aug=${a.aug}` : ""}`;
 console.log(line);
 const trials = new URL("../.scratch/", import.meta.url);
 mkdirSync(trials, { recursive: true });

@@ -123,7 +123,7 @@ async function classificationLines(o: EvaluateRunOptions, loaded: LoadedData, c:
   if (finetuned && fewLabels.length === 0) throw new CliError(`--probes finetune fine-tunes on a few labels per class: give --labels-per-class a count, e.g. 10 (now ${c.labelsPerClass.map((k) => (k === 0 ? "all" : k)).join(",")})`);
   const labelDraws = c.labelDraws === "anchor" ? { labelDraws: [anchorDraws(o.dataSpec, c, fewLabels, o.limit ?? null)] } : {};
   const perClass = linear ? fewLabels : [];
-  const protocol: ProtocolOptions = { perClass, draws: c.draws, seed: c.seed, linearAll: linear && c.labelsPerClass.includes(0), ...labelDraws };
+  const protocol: ProtocolOptions = { perClass, draws: c.draws, seed: c.seed, linearAll: linear && c.labelsPerClass.includes(0), knnAll: c.probes.includes("knn"), clustering: c.probes.includes("kmeans"), ...labelDraws };
   // After the draws are checked (an impossible request is an error, not a note).
   if ((linear || finetuned) && tooMany.length > 0) o.log(`skipping ${tooMany.join(", ")} labels per class: class ${smallest.name} has only ${smallest.count} labelled examples`);
   const unit = spec.modality === "text" ? "texts" : spec.modality === "table" ? "rows" : spec.modality === "audio" ? "clips" : "images";
@@ -298,7 +298,7 @@ function resultLines(encoder: string, r: EvaluationResult, c: { readonly probes:
   const out: EvalLine[] = [];
   for (const p of r.linearPerClass) out.push({ type: "eval", encoder, probe: "linear", labels_per_class: p.perClass, accuracy: p.accuracy.mean, sd: p.accuracy.sd });
   if (r.linearAll !== null) out.push({ type: "eval", encoder, probe: "linear", labels_per_class: "all", accuracy: r.linearAll.accuracy, sd: null });
-  if (c.probes.includes("knn")) out.push({ type: "eval", encoder, probe: "knn", labels_per_class: "all", accuracy: r.knn, sd: null });
-  if (c.probes.includes("kmeans")) out.push({ type: "eval", encoder, probe: "kmeans", labels_per_class: null, accuracy: null, sd: null, nmi: r.clustering.nmi, ari: r.clustering.ari });
+  if (r.knn !== null) out.push({ type: "eval", encoder, probe: "knn", labels_per_class: "all", accuracy: r.knn, sd: null });
+  if (r.clustering !== null) out.push({ type: "eval", encoder, probe: "kmeans", labels_per_class: null, accuracy: null, sd: null, nmi: r.clustering.nmi, ari: r.clustering.ari });
   return out;
 }

@@ -25,7 +25,11 @@ export interface ProtocolOptions {
   /** Also probe with every train label (off to save time on a large raw-pixel set). */
   readonly linearAll?: boolean;
   readonly linearProbe?: LinearProbeOptions;
+  /** kNN with every train label as a neighbour (default true; off when only other probes are asked for). */
+  readonly knnAll?: boolean;
   readonly knn?: KnnOptions;
+  /** k-means NMI/ARI on the test embeddings (default true). */
+  readonly clustering?: boolean;
   /** k-means on the test embeddings with this many clusters (default: the number of classes). */
   readonly clusters?: number;
   readonly kmeans?: KMeansOptions;
@@ -46,10 +50,10 @@ export interface EvaluationResult {
   /** The linear probe on every train label, or null when `linearAll` is off. */
   readonly linearAll: LinearProbeResult | null;
   readonly linearPerClass: readonly PerClassProbe[];
-  /** kNN accuracy on the test set with every train label as a neighbour. */
-  readonly knn: number;
-  /** k-means on the test embeddings against the test labels. */
-  readonly clustering: { readonly nmi: number; readonly ari: number };
+  /** kNN accuracy on the test set with every train label as a neighbour, or null when `knnAll` is off. */
+  readonly knn: number | null;
+  /** k-means on the test embeddings against the test labels, or null when `clustering` is off. */
+  readonly clustering: { readonly nmi: number; readonly ari: number } | null;
   /** Wall time of each part, in seconds. */
   readonly seconds: { readonly embed: number; readonly linear: number; readonly knn: number; readonly kmeans: number; readonly total: number };
 }
@@ -109,9 +113,9 @@ export async function evaluateEmbeddings(
   const t1 = performance.now();
   // A labelled set smaller than k (a handful of clips per word) votes with every example.
   const k = Math.min(options.knn?.k ?? KNN_K, trainLabels.length);
-  const knn = await knnAccuracy({ features: train.data, labels: trainLabels }, testSet, dim, numClasses, { ...options.knn, k });
+  const knn = options.knnAll === false ? null : await knnAccuracy({ features: train.data, labels: trainLabels }, testSet, dim, numClasses, { ...options.knn, k });
   const t2 = performance.now();
-  const clustering = clusteringScores(test.data, dim, testLabels, options.clusters ?? numClasses, { seed: options.seed ?? DEFAULTS.seed, ...options.kmeans });
+  const clustering = options.clustering === false ? null : clusteringScores(test.data, dim, testLabels, options.clusters ?? numClasses, { seed: options.seed ?? DEFAULTS.seed, ...options.kmeans });
   const t3 = performance.now();
   return {
     dim,
@@ -226,7 +230,9 @@ export function formatEvaluation(r: EvaluationResult): string {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const parts = [`linear all ${r.linearAll === null ? "—" : pct(r.linearAll.accuracy)}`];
   for (const p of r.linearPerClass) parts.push(`${p.perClass}/class ${(100 * p.accuracy.mean).toFixed(1)} ± ${(100 * p.accuracy.sd).toFixed(1)}%`);
-  parts.push(`kNN ${pct(r.knn)}`, `NMI ${r.clustering.nmi.toFixed(3)} ARI ${r.clustering.ari.toFixed(3)}`, `${r.seconds.total.toFixed(1)} s`);
+  if (r.knn !== null) parts.push(`kNN ${pct(r.knn)}`);
+  if (r.clustering !== null) parts.push(`NMI ${r.clustering.nmi.toFixed(3)} ARI ${r.clustering.ari.toFixed(3)}`);
+  parts.push(`${r.seconds.total.toFixed(1)} s`);
   return parts.join(" | ");
 }
 

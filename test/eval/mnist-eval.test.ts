@@ -56,7 +56,7 @@ describe("a randomly initialized SmallCnn", () => {
     expect(probe?.values).toHaveLength(3);
     expect(probe?.mean).toBeGreaterThan(0.5);
     expect(r.knn).toBeGreaterThan(0.7);
-    expect(r.clustering.nmi).toBeGreaterThan(0.05);
+    expect(r.clustering?.nmi).toBeGreaterThan(0.05);
   });
 });
 

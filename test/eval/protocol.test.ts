@@ -37,3 +37,15 @@ describe("evaluateEmbeddings with given label draws", () => {
     await expect(evaluate({ perClass: [2], labelDraws: [{ perClass: 2, draws: [[0, 1, 2, 3, 4, 120]] }] })).rejects.toThrow(/index 120 \(position 5\) is outside the train set \[0, 120\)/);
   });
 });
+
+describe("evaluateEmbeddings with probes left out", () => {
+  it("skips kNN and k-means when asked (null, not a number), and keeps them by default", async () => {
+    const only = await evaluate({ perClass: [2], draws: 1, knnAll: false, clustering: false });
+    expect(only.knn).toBeNull();
+    expect(only.clustering).toBeNull();
+    expect(only.linearPerClass[0]?.accuracy.values).toHaveLength(1);
+    const all = await evaluate({ perClass: [2], draws: 1 });
+    expect(all.knn).toBeTypeOf("number");
+    expect(all.clustering?.nmi).toBeTypeOf("number");
+  });
+});

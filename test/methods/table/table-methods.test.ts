@@ -49,7 +49,7 @@ describe.skipIf(!available)("table methods learn from unlabeled rows of letter",
     const { first, last, result } = await learn(methods.scarf as Method, 300);
     expect(last).toBeLessThan(first - 0.4);
     expect(result.linearPerClass[0]?.accuracy.mean, `untrained ${untrained.linearPerClass[0]?.accuracy.mean}`).toBeGreaterThan((untrained.linearPerClass[0]?.accuracy.mean ?? 1) + 0.02);
-    expect(result.knn, `untrained ${untrained.knn}`).toBeGreaterThan(untrained.knn + 0.03);
+    expect(result.knn, `untrained ${untrained.knn}`).toBeGreaterThan((untrained.knn ?? Number.NaN) + 0.03);
   }, 120_000);
 
   it("vime: the loss falls, and the 5-label and all-label probes beat the untrained encoder", async () => {
