@@ -129,7 +129,7 @@ async function classificationLines(o: EvaluateRunOptions, loaded: LoadedData, c:
   const unit = spec.modality === "text" ? "texts" : spec.modality === "table" ? "rows" : spec.modality === "audio" ? "clips" : "images";
   const lines: EvalLine[] = [];
   o.log(`evaluating ${o.methodName} on ${data.train.length} labelled / ${data.test.length} test ${unit}…`);
-  lines.push(...resultLines(o.methodName, await evaluateEncoder(o.encoder, data, protocol), c));
+  lines.push(...resultLines(o.methodName, await evaluateEncoder(o.encoder, data, protocol)));
   if (finetuned) {
     o.log(`fine-tuning ${o.methodName} on ${fewLabels.join(", ")} labels per class (${c.draws} draw${c.draws === 1 ? "" : "s"})…`);
     const tuned = await finetunePerClass(o.encoder, data, { perClass: fewLabels, draws: c.draws, seed: c.seed, ...labelDraws, finetune: finetuneRecipe(spec.modality) });
@@ -154,25 +154,25 @@ async function classificationLines(o: EvaluateRunOptions, loaded: LoadedData, c:
       // The anchor's recipe: the fine-tune probe's LP-FT and slow encoder rate would handicap a random start.
       supervised: { perClass: fewLabels, draws: c.draws },
     });
-    if (wanted.includes("random")) lines.push(...resultLines("random", b.randomEncoder, c));
-    if (wanted.includes("raw_pixels") && b.rawFeatures !== null) lines.push(...resultLines(rawName, b.rawFeatures, c));
+    if (wanted.includes("random")) lines.push(...resultLines("random", b.randomEncoder));
+    if (wanted.includes("raw_pixels") && b.rawFeatures !== null) lines.push(...resultLines(rawName, b.rawFeatures));
     for (const s of b.supervised) {
       lines.push({ type: "eval", encoder: "supervised", probe: "finetune", labels_per_class: s.perClass, accuracy: s.accuracy.mean, sd: s.accuracy.sd });
     }
   } else {
     if (wanted.includes("random")) {
       const random = build(new Rng(randomSeed));
-      lines.push(...resultLines("random", await evaluateEncoder(random, data, protocol), c));
+      lines.push(...resultLines("random", await evaluateEncoder(random, data, protocol)));
       await releaseEmbeddings(random);
     }
     if (wanted.includes("raw_pixels")) {
       const [train, test] = [rawFeatures(data.train), rawFeatures(data.test)];
-      lines.push(...resultLines(rawName, await evaluateEmbeddings(train, test, data.trainLabels, data.testLabels, data.numClasses, protocol), c));
+      lines.push(...resultLines(rawName, await evaluateEmbeddings(train, test, data.trainLabels, data.testLabels, data.numClasses, protocol)));
     }
   }
   if (wanted.includes("tfidf")) lines.push(...tfidfLines(data.texts, data.numClasses, protocol, c));
   const audio = readRunAudio(o.run);
-  if (audio !== null && wanted.includes("mfcc")) lines.push(...resultLines("mfcc", await mfccBaseline(data.train, data.test, data.trainLabels, data.testLabels, data.numClasses, audio.stats, protocol), c));
+  if (audio !== null && wanted.includes("mfcc")) lines.push(...resultLines("mfcc", await mfccBaseline(data.train, data.test, data.trainLabels, data.testLabels, data.numClasses, audio.stats, protocol)));
   if (audio !== null && wanted.includes("dtw") && linear) {
     const r = await dtwLines(data.train, data.test, data.trainLabels, data.testLabels, data.numClasses, audio.stats, { ...protocol, draws: c.draws, seed: c.seed });
     for (const p of r.perClass) lines.push({ type: "eval", encoder: "dtw", probe: "1nn", labels_per_class: p.perClass, accuracy: p.accuracy.mean, sd: p.accuracy.sd });
@@ -294,7 +294,8 @@ function anchorDraws(dataSpec: string, c: EvalConfig, perClass: readonly number[
   return mnistAnchorLabelDraws();
 }
 
-function resultLines(encoder: string, r: EvaluationResult, c: { readonly probes: readonly ProbeName[] }): EvalLine[] {
+/** The eval lines of one result: the probes it ran (the protocol left out those not asked for). */
+function resultLines(encoder: string, r: EvaluationResult): EvalLine[] {
   const out: EvalLine[] = [];
   for (const p of r.linearPerClass) out.push({ type: "eval", encoder, probe: "linear", labels_per_class: p.perClass, accuracy: p.accuracy.mean, sd: p.accuracy.sd });
   if (r.linearAll !== null) out.push({ type: "eval", encoder, probe: "linear", labels_per_class: "all", accuracy: r.linearAll.accuracy, sd: null });
