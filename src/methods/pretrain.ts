@@ -46,6 +46,8 @@ export interface PretrainOptions<O extends object> {
   readonly seed?: number;
   /** Ends training after this much wall time; the schedules are planned to fit in it (see `StepPlan`). */
   readonly timeBudgetSeconds?: number;
+  /** The clock the budget is timed on, in milliseconds (fit's `now`; tests simulate a machine whose speed changes). */
+  readonly now?: () => number;
   readonly maxSteps?: number;
   readonly checkpoint?: CheckpointOptions;
   readonly resume?: boolean;
@@ -163,6 +165,7 @@ export async function pretrain<O extends object>(options: PretrainOptions<O>): P
       }),
     ],
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.now ? { now: options.now } : {}),
     // The effective rank and the validation read the parameters of the very step they are measured at.
     ...(rank === undefined && validation === null ? {} : { readsParametersAt: (s: number) => ranksAt(s) || validatesAt(s) }),
   }).catch(async (e: unknown) => {
